@@ -1,0 +1,209 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .choices import ProviderKindChoices
+from .models import BillPeriod, Customer, Provider, StaffMembership
+from .scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, visible_provider_ids
+
+
+class ProviderAdminForm(forms.ModelForm):
+    """The FTP password is write-only: a field to replace it, never its value."""
+
+    new_ftp_password = forms.CharField(
+        label="New FTP password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the stored password.",
+    )
+    clear_ftp_password = forms.BooleanField(label="Remove the stored FTP password", required=False)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "wholesale_provider",
+            "aapt_account",
+            "is_active",
+            "identification_method",
+            "custom_realms",
+            "time_zone",
+            "ftp_host",
+            "ftp_port",
+            "ftp_username",
+            "ftp_directory",
+            "ftp_use_tls",
+            "ftp_verify_certificate",
+            "ftp_passive",
+        ]
+        widgets = {"custom_realms": forms.Textarea(attrs={"rows": 3, "cols": 40})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_ftp_password") and data.get("clear_ftp_password"):
+            raise forms.ValidationError(
+                "Either enter a new FTP password or remove the stored one, not both."
+            )
+        return data
+
+    def _post_clean(self):
+        # Before model validation, so that the instance saved carries the new secret.
+        if self.cleaned_data.get("clear_ftp_password"):
+            self.instance.set_ftp_password("")
+        elif self.cleaned_data.get("new_ftp_password"):
+            self.instance.set_ftp_password(self.cleaned_data["new_ftp_password"])
+        super()._post_clean()
+
+
+class BillPeriodInline(admin.TabularInline):
+    model = BillPeriod
+    extra = 0
+    fields = ["start_date", "end_date", "status"]
+    ordering = ["-start_date"]
+    show_change_link = True
+
+
+@admin.register(Provider)
+class ProviderAdmin(ProviderScopedAdmin):
+    form = ProviderAdminForm
+    list_display = [
+        "name",
+        "kind",
+        "aapt_account",
+        "identification_method",
+        "wholesale_provider",
+        "ftp_password_status",
+        "is_active",
+    ]
+    list_filter = ["kind", "identification_method", "is_active"]
+    search_fields = ["name", "slug", "aapt_account"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["wholesale_provider"]
+    readonly_fields = ["ftp_password_status", "created_at", "updated_at"]
+    inlines = [BillPeriodInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "slug", "kind", "wholesale_provider", "aapt_account", "is_active"]},
+        ),
+        (
+            "Usage identification",
+            {"fields": ["identification_method", "custom_realms", "time_zone"]},
+        ),
+        (
+            "AAPT FTP directory",
+            {
+                "fields": [
+                    "ftp_host",
+                    "ftp_port",
+                    "ftp_username",
+                    "ftp_password_status",
+                    "new_ftp_password",
+                    "clear_ftp_password",
+                    "ftp_directory",
+                    "ftp_use_tls",
+                    "ftp_verify_certificate",
+                    "ftp_passive",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "wholesale_provider":
+            field.queryset = field.queryset.filter(kind=ProviderKindChoices.WHOLESALE)
+        return field
+
+    @admin.display(description="FTP password")
+    def ftp_password_status(self, obj: Provider) -> str:
+        return "set" if obj and obj.has_ftp_password else "not set"
+
+    @method_decorator(sensitive_post_parameters("new_ftp_password"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(BillPeriod)
+class BillPeriodAdmin(ProviderScopedAdmin):
+    list_display = ["provider", "label", "start_date", "end_date", "status"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "status"]
+    list_select_related = ["provider"]
+    search_fields = ["provider__name"]
+    ordering = ["provider__name", "-start_date"]
+    date_hierarchy = None
+
+
+@admin.register(Customer)
+class CustomerAdmin(ProviderScopedAdmin):
+    list_display = [
+        "name",
+        "reference",
+        "provider",
+        "contact_name",
+        "contact_email",
+        "service_count",
+    ]
+    list_filter = [("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["provider"]
+    search_fields = ["name", "reference", "contact_name", "contact_email", "contact_phone"]
+    ordering = ["name"]
+    autocomplete_fields = ["provider"]
+    fields = [
+        "provider",
+        "reference",
+        "name",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "notes",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_service_count=Count("services"))
+
+    @admin.display(description="services", ordering="_service_count")
+    def service_count(self, obj: Customer) -> int:
+        return obj._service_count
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ids = visible_provider_ids(request.user)
+        if ids is not None and len(ids) == 1:
+            initial.setdefault("provider", next(iter(ids)))
+        return initial
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(ProviderScopedAdmin):
+    list_display = ["user", "provider"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["user", "provider"]
+    search_fields = ["user__username", "user__email", "provider__name"]
+    autocomplete_fields = ["user", "provider"]
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["provider"]
+    verbose_name_plural = "provider memberships (what this user can see)"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Users, with the providers they belong to on their page."""
+
+    inlines = [StaffMembershipInline]

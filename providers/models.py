@@ -1,0 +1,345 @@
+"""Providers (retail and wholesale resellers of AAPT SSaaS), their bill periods,
+customers, and which staff users belong to them."""
+
+import datetime
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.functional import cached_property
+
+from ssaas import secrets
+
+from .choices import (
+    BillPeriodStatusChoices,
+    ProviderIdentificationMethodChoices,
+    ProviderKindChoices,
+)
+
+DEFAULT_TIME_ZONE = "Australia/Sydney"
+AAPT_DEFAULT_REALM = "ssaas.aapt.com.au"
+
+_REALM_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+aapt_account_validator = RegexValidator(
+    r"^\d{4,12}$", "An AAPT account number is 4 to 12 digits, for example 1234567."
+)
+
+
+def parse_realms(text: str) -> list[str]:
+    """The realms written one per line (or separated by commas/spaces), lower-cased."""
+    seen: list[str] = []
+    for part in re.split(r"[\s,;]+", text or ""):
+        realm = part.strip().lower().lstrip("@")
+        if realm and realm not in seen:
+            seen.append(realm)
+    return seen
+
+
+class Provider(models.Model):
+    """A service provider reselling AAPT SSaaS: retail (RSP) or wholesale (WSP)."""
+
+    provider_lookup = "id"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(
+        max_length=20, choices=ProviderKindChoices.choices, default=ProviderKindChoices.RETAIL
+    )
+    wholesale_provider = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retail_providers",
+        help_text="For a retail provider that buys SSaaS through a wholesale provider here.",
+    )
+    aapt_account = models.CharField(
+        "AAPT account number",
+        max_length=12,
+        unique=True,
+        validators=[aapt_account_validator],
+        help_text="As it appears in AAPT's file names, e.g. CTOP_<account>_….",
+    )
+    identification_method = models.CharField(
+        max_length=30,
+        choices=ProviderIdentificationMethodChoices.choices,
+        default=ProviderIdentificationMethodChoices.DISTINCT_USERNAME,
+        help_text="How CTOP usage is matched to a service. A change applies to files "
+        "ingested afterwards; usage already billed is never rewritten.",
+    )
+    custom_realms = models.TextField(
+        blank=True,
+        help_text="One realm per line, e.g. voice.example.com.au. Required for the custom "
+        "username@realm method.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        help_text="Dates of calls, services and bill periods are dates in this zone.",
+    )
+
+    ftp_host = models.CharField("AAPT FTP host", max_length=255, blank=True)
+    ftp_port = models.PositiveIntegerField("FTP port", default=21)
+    ftp_username = models.CharField("FTP username", max_length=150, blank=True)
+    ftp_password_encrypted = models.TextField(blank=True, editable=False)
+    ftp_directory = models.CharField("FTP directory", max_length=255, default="/")
+    ftp_use_tls = models.BooleanField(
+        "FTPS", default=True, help_text="Explicit FTPS (AUTH TLS) with a protected data channel."
+    )
+    ftp_verify_certificate = models.BooleanField(
+        "verify FTPS certificate",
+        default=True,
+        help_text="Turn off only for a server whose certificate cannot be verified.",
+    )
+    ftp_passive = models.BooleanField("passive mode", default=True)
+
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="provider_wholesale_not_group_id",
+                condition=~(
+                    Q(kind=ProviderKindChoices.WHOLESALE)
+                    & Q(identification_method=ProviderIdentificationMethodChoices.GROUP_ID)
+                ),
+                violation_error_message="A wholesale provider cannot use the Group ID method.",
+            ),
+            models.CheckConstraint(
+                name="provider_not_own_wholesaler",
+                condition=~Q(wholesale_provider=F("id")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        method = self.identification_method
+        if (
+            self.kind == ProviderKindChoices.WHOLESALE
+            and method == ProviderIdentificationMethodChoices.GROUP_ID
+        ):
+            errors["identification_method"] = (
+                "Group ID is for retail providers only: a wholesale provider must use "
+                "distinct username (FNN / hosted number / distinct username)."
+            )
+        if self.wholesale_provider_id:
+            if self.kind == ProviderKindChoices.WHOLESALE:
+                errors["wholesale_provider"] = (
+                    "Only a retail provider buys through a wholesale provider."
+                )
+            elif self.pk and self.wholesale_provider_id == self.pk:
+                errors["wholesale_provider"] = "A provider cannot buy through itself."
+            elif self.wholesale_provider.kind != ProviderKindChoices.WHOLESALE:
+                errors["wholesale_provider"] = (
+                    f"{self.wholesale_provider} is not a wholesale provider."
+                )
+        realms = parse_realms(self.custom_realms)
+        bad = [r for r in realms if not _REALM_RE.match(r)]
+        if bad:
+            errors["custom_realms"] = f"Not a realm (a domain name): {', '.join(bad)}."
+        elif method == ProviderIdentificationMethodChoices.CUSTOM_REALM and not realms:
+            errors["custom_realms"] = (
+                "List at least one realm: the custom username@realm method needs them."
+            )
+        else:
+            self.custom_realms = "\n".join(realms)
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = (
+                f"Unknown time zone {self.time_zone!r}; use a name such as Australia/Perth."
+            )
+        if self.ftp_host and not self.ftp_username:
+            errors["ftp_username"] = "An FTP host needs a username."
+        if errors:
+            raise ValidationError(errors)
+
+    # -- time ---------------------------------------------------------------
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_date(self, moment: datetime.datetime) -> datetime.date:
+        """The date, in this provider's zone, of an aware instant."""
+        return moment.astimezone(self.tz).date()
+
+    # -- realms -------------------------------------------------------------
+
+    @property
+    def realms(self) -> list[str]:
+        return parse_realms(self.custom_realms)
+
+    # -- the FTP password ---------------------------------------------------
+
+    @property
+    def has_ftp_password(self) -> bool:
+        return bool(self.ftp_password_encrypted)
+
+    def set_ftp_password(self, raw: str) -> None:
+        """Store ``raw`` encrypted; an empty value clears the password."""
+        self.ftp_password_encrypted = secrets.encrypt(raw) if raw else ""
+
+    def get_ftp_password(self) -> str:
+        if not self.ftp_password_encrypted:
+            return ""
+        return secrets.decrypt(self.ftp_password_encrypted)
+
+    @property
+    def has_ftp_settings(self) -> bool:
+        return bool(self.ftp_host and self.ftp_username)
+
+    def visible_provider_ids(self) -> list[int]:
+        """This provider and, for a wholesale provider, the retail ones buying through it."""
+        ids = [self.pk]
+        if self.kind == ProviderKindChoices.WHOLESALE:
+            ids += list(self.retail_providers.values_list("pk", flat=True))
+        return ids
+
+
+class BillPeriodQuerySet(models.QuerySet):
+    def closed(self):
+        return self.filter(status=BillPeriodStatusChoices.CLOSED)
+
+    def containing(self, day: datetime.date):
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+
+class BillPeriod(models.Model):
+    """A provider's billing period (dates inclusive, in the provider's zone).
+
+    Nothing may be backdated into a closed period."""
+
+    provider_lookup = "provider"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="bill_periods")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=BillPeriodStatusChoices.choices, default=BillPeriodStatusChoices.OPEN
+    )
+
+    objects = BillPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider__name", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="billperiod_end_after_start",
+                condition=Q(end_date__gte=F("start_date")),
+                violation_error_message="A bill period cannot end before it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "start_date"], name="billperiod_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.label} ({self.get_status_display().lower()})"
+
+    @property
+    def label(self) -> str:
+        if (
+            self.start_date
+            and self.end_date
+            and self.start_date.day == 1
+            and (self.end_date + datetime.timedelta(days=1)).day == 1
+            and self.start_date.month == self.end_date.month
+        ):
+            return self.start_date.strftime("%B %Y")
+        return f"{self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == BillPeriodStatusChoices.CLOSED
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_date and self.end_date:
+            if self.end_date < self.start_date:
+                raise ValidationError({"end_date": "A bill period cannot end before it starts."})
+            if self.provider_id:
+                clashes = (
+                    BillPeriod.objects.filter(
+                        provider_id=self.provider_id,
+                        start_date__lte=self.end_date,
+                        end_date__gte=self.start_date,
+                    )
+                    .exclude(pk=self.pk)
+                    .order_by("start_date")
+                )
+                if clashes:
+                    labels = ", ".join(p.label for p in clashes)
+                    noun = "period" if len(clashes) == 1 else "periods"
+                    raise ValidationError(
+                        {"start_date": f"Overlaps the bill {noun} {labels} of {self.provider}."}
+                    )
+
+
+class Customer(models.Model):
+    """A provider's customer: the owner of one or more Voice SSaaS services."""
+
+    provider_lookup = "provider"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="customers")
+    reference = models.CharField(
+        max_length=50, help_text="The provider's own customer number or code."
+    )
+    name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                name="customer_unique_reference",
+                violation_error_message="This provider already has a customer with this reference.",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "name"], name="customer_provider_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reference})"
+
+
+class StaffMembership(models.Model):
+    """A staff user belongs to a provider, and so sees that provider's data (and,
+    for a wholesale provider, that of the retail providers buying through it)."""
+
+    provider_lookup = "provider"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["provider__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="membership_unique"),
+        ]
+        verbose_name = "staff membership"
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.provider}"

@@ -1,0 +1,283 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from providers.scoping import (
+    ProviderScopedAdmin,
+    ProviderScopedInline,
+    ScopedRelatedFieldListFilter,
+)
+
+from .choices import ServiceFeatureStatusChoices, ServiceIdentifierKindChoices
+from .models import (
+    NUMBER_KINDS,
+    FeatureProduct,
+    HostedNumberRange,
+    PlanRate,
+    Service,
+    ServiceFeature,
+    ServiceIdentifier,
+    ServicePlan,
+)
+
+# ---------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------
+
+
+class PlanRateInline(ProviderScopedInline, admin.TabularInline):
+    model = PlanRate
+    extra = 0
+    fields = [
+        "category",
+        "flagfall",
+        "rate_per_minute",
+        "untimed",
+        "initial_increment",
+        "subsequent_increment",
+    ]
+
+
+@admin.register(ServicePlan)
+class ServicePlanAdmin(ProviderScopedAdmin):
+    list_display = ["name", "provider", "is_active", "rate_summary"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "is_active"]
+    list_select_related = ["provider"]
+    search_fields = ["name", "provider__name"]
+    autocomplete_fields = ["provider"]
+    inlines = [PlanRateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rates")
+
+    @admin.display(description="rate card")
+    def rate_summary(self, obj: ServicePlan) -> str:
+        rates = sorted(obj.rates.all(), key=lambda r: r.category)
+        return "; ".join(f"{r.get_category_display()} {r.describe()}" for r in rates) or "no rates"
+
+
+@admin.register(PlanRate)
+class PlanRateAdmin(ProviderScopedAdmin):
+    list_display = [
+        "plan",
+        "category",
+        "flagfall",
+        "rate_per_minute",
+        "increments",
+    ]
+    list_filter = [("plan__provider", ScopedRelatedFieldListFilter), "category"]
+    list_select_related = ["plan"]
+    search_fields = ["plan__name"]
+    autocomplete_fields = ["plan"]
+
+
+# ---------------------------------------------------------------------------
+# Services and their identifiers, ranges and features
+# ---------------------------------------------------------------------------
+
+
+class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
+    """Rows saved together are checked against each other, not only the database."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            f.instance
+            for f in self.forms
+            if f.is_valid() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        for i, a in enumerate(rows):
+            for b in rows[i + 1 :]:
+                if not (a.active_from and b.active_from):
+                    continue
+                same_dates = a.active_from <= (b.active_to or b.active_from.max) and (
+                    b.active_from <= (a.active_to or a.active_from.max)
+                )
+                if not same_dates:
+                    continue
+                if a.kind in NUMBER_KINDS and b.kind in NUMBER_KINDS:
+                    clash = (
+                        len(a.number_first) == len(b.number_first)
+                        and a.number_first <= b.number_last
+                        and b.number_first <= a.number_last
+                    )
+                else:
+                    clash = a.kind == b.kind and a.value == b.value
+                if clash:
+                    raise ValidationError(
+                        f"{a.value} and {b.value} overlap on the same dates: "
+                        "an identifier cannot be entered twice."
+                    )
+
+
+class ServiceIdentifierInline(ProviderScopedInline, admin.TabularInline):
+    model = ServiceIdentifier
+    formset = _NoClashBetweenRowsFormSet
+    extra = 0
+    fields = ["kind", "value", "active_from", "active_to"]
+    verbose_name = "identifier"
+    verbose_name_plural = "identifiers (Group ID, FNN, usernames)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(kind=ServiceIdentifierKindChoices.NUMBER_RANGE)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [
+                c
+                for c in ServiceIdentifierKindChoices.choices
+                if c[0] != ServiceIdentifierKindChoices.NUMBER_RANGE
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class HostedNumberRangeForm(forms.ModelForm):
+    first = forms.CharField(label="first number", max_length=20)
+    last = forms.CharField(label="last number", max_length=20)
+
+    class Meta:
+        model = HostedNumberRange
+        fields = ["first", "last", "active_from", "active_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["first"].initial = self.instance.number_first
+            self.fields["last"].initial = self.instance.number_last
+
+    def _post_clean(self):
+        first, last = self.cleaned_data.get("first"), self.cleaned_data.get("last")
+        self.instance.kind = ServiceIdentifierKindChoices.NUMBER_RANGE
+        if first and last:
+            self.instance.value = f"{first.strip()}-{last.strip()}"
+        super()._post_clean()
+
+    def add_error(self, field, error):
+        # Model validation reports on ``value``; here the person typed ``first``/``last``.
+        if field == "value":
+            field = None
+        super().add_error(field, error)
+
+
+class HostedNumberRangeInline(ProviderScopedInline, admin.TabularInline):
+    model = HostedNumberRange
+    form = HostedNumberRangeForm
+    formset = _NoClashBetweenRowsFormSet
+    extra = 0
+    fields = ["first", "last", "active_from", "active_to", "size"]
+    readonly_fields = ["size"]
+
+    @admin.display(description="numbers")
+    def size(self, obj):
+        return obj.range_size or ""
+
+
+class ServiceFeatureInline(ProviderScopedInline, admin.TabularInline):
+    model = ServiceFeature
+    extra = 0
+    fields = [
+        "product",
+        "quantity",
+        "status",
+        "requested_on",
+        "active_from",
+        "active_to",
+        "activated_by",
+    ]
+    readonly_fields = ["activated_by"]
+    autocomplete_fields = ["product"]
+
+
+@admin.register(Service)
+class ServiceAdmin(ProviderScopedAdmin):
+    list_display = ["reference", "customer", "provider", "plan", "status", "start_date", "end_date"]
+    list_filter = [
+        "status",
+        ("provider", ScopedRelatedFieldListFilter),
+        ("plan", ScopedRelatedFieldListFilter),
+    ]
+    list_select_related = ["customer", "provider", "plan"]
+    search_fields = [
+        "reference",
+        "label",
+        "customer__name",
+        "customer__reference",
+        "identifiers__value",
+    ]
+    autocomplete_fields = ["customer", "plan"]
+    readonly_fields = ["provider", "created_at", "updated_at"]
+    fields = [
+        "customer",
+        "provider",
+        "plan",
+        "reference",
+        "label",
+        "status",
+        "start_date",
+        "end_date",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [ServiceIdentifierInline, HostedNumberRangeInline, ServiceFeatureInline]
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in instances:
+            if isinstance(obj, ServiceFeature):
+                _stamp_activation(obj, request.user)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+def _stamp_activation(feature: ServiceFeature, user) -> None:
+    if feature.status == ServiceFeatureStatusChoices.ACTIVE and not feature.activated_by_id:
+        feature.activated_by = user
+        feature.activated_at = timezone.now()
+
+
+@admin.register(ServiceIdentifier)
+class ServiceIdentifierAdmin(ProviderScopedAdmin):
+    list_display = ["value", "kind", "service", "active_from", "active_to"]
+    list_filter = ["kind", ("service__provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["service__customer"]
+    search_fields = ["value", "service__reference", "service__customer__name"]
+    autocomplete_fields = ["service"]
+    fields = ["service", "kind", "value", "active_from", "active_to"]
+
+
+@admin.register(FeatureProduct)
+class FeatureProductAdmin(ProviderScopedAdmin):
+    list_display = ["element_id", "name", "kind", "unit_cost", "provider", "is_active"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
+    list_select_related = ["provider"]
+    search_fields = ["element_id", "name"]
+    autocomplete_fields = ["provider"]
+
+
+@admin.register(ServiceFeature)
+class ServiceFeatureAdmin(ProviderScopedAdmin):
+    list_display = [
+        "service",
+        "product",
+        "quantity",
+        "status",
+        "active_from",
+        "active_to",
+        "activated_by",
+    ]
+    list_filter = [
+        "status",
+        "product__kind",
+        ("service__provider", ScopedRelatedFieldListFilter),
+    ]
+    list_select_related = ["service__customer", "product", "activated_by"]
+    search_fields = ["service__reference", "service__customer__name", "product__name"]
+    autocomplete_fields = ["service", "product"]
+    readonly_fields = ["activated_by", "activated_at"]
+
+    def save_model(self, request, obj, form, change):
+        _stamp_activation(obj, request.user)
+        super().save_model(request, obj, form, change)

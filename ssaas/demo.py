@@ -1,0 +1,286 @@
+"""Demo data: the providers, customers, services and plans of the sample files
+(tests/fixtures/samples/README.md, a copy of ../shared/samples/README.md).
+
+Every function is idempotent: it finds or creates by natural key, so running
+``manage.py loaddemo`` twice leaves one copy of everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from providers.choices import (
+    BillPeriodStatusChoices,
+    ProviderIdentificationMethodChoices,
+    ProviderKindChoices,
+)
+from providers.models import BillPeriod, Customer, Provider, StaffMembership
+from provisioning.choices import (
+    FeatureProductKindChoices,
+    PlanRateCategoryChoices,
+    ServiceFeatureStatusChoices,
+    ServiceIdentifierKindChoices,
+    ServiceStatusChoices,
+)
+from provisioning.models import (
+    FeatureProduct,
+    PlanRate,
+    Service,
+    ServiceFeature,
+    ServiceIdentifier,
+    ServicePlan,
+)
+from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
+
+OCT_1 = datetime.date(2026, 10, 1)
+Cat = PlanRateCategoryChoices
+Kind = ServiceIdentifierKindChoices
+
+# (category, flagfall, per minute, increments "i/s" or None for untimed)
+RATE_CARDS = {
+    "Business Voice": [
+        (Cat.FIXED, "0.15", "0.00", None),
+        (Cat.MOBILE, "0.00", "0.12", (60, 30)),
+        (Cat.LOCAL_RATE, "0.25", "0.00", None),
+        (Cat.FREECALL, "0.00", "0.00", None),
+        (Cat.INTERNATIONAL, "0.00", "0.50", (60, 60)),
+        (Cat.EMERGENCY, "0.00", "0.00", None),
+    ],
+    "Wholesale Voice": [
+        (Cat.FIXED, "0.10", "0.00", None),
+        (Cat.MOBILE, "0.00", "0.10", (1, 1)),
+        (Cat.LOCAL_RATE, "0.22", "0.00", None),
+    ],
+    "Coastal Voice": [
+        (Cat.MOBILE, "0.00", "0.15", (60, 60)),
+    ],
+}
+
+# (element id, name, kind, unit cost per month)
+CATALOGUE = [
+    ("501001", "Standard User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "4.50"),
+    ("501002", "Premium User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "9.00"),
+    ("502001", "SIP Session", FeatureProductKindChoices.SIP_SESSION, "6.00"),
+    ("503100", "Hosted number range (100)", FeatureProductKindChoices.NUMBER_RANGE, "10.00"),
+    ("503010", "Hosted number range (10)", FeatureProductKindChoices.NUMBER_RANGE, "1.00"),
+]
+
+PROVIDERS = [
+    {
+        "slug": "harbour-voice",
+        "name": "Harbour Voice",
+        "kind": ProviderKindChoices.RETAIL,
+        "aapt_account": "1234567",
+        "identification_method": ProviderIdentificationMethodChoices.GROUP_ID,
+        "custom_realms": "",
+        "plan": "Business Voice",
+        "customers": [
+            {
+                "reference": "ACME",
+                "name": "Acme Pty Ltd",
+                "contact_name": "Jane Smith",
+                "contact_email": "accounts@acme.example.com.au",
+                "service": "HV-1001",
+                "identifiers": [
+                    (Kind.GROUP_ID, "ACMEPTYLTD"),
+                    (Kind.NUMBER_RANGE, "0290001000-0290001099"),
+                ],
+                "features": [("501001", 12), ("501002", 2)],
+            },
+            {
+                "reference": "BLUEGUM",
+                "name": "Bluegum Cafe",
+                "contact_name": "Sam Lee",
+                "contact_email": "sam@bluegum.example.com.au",
+                "service": "HV-1002",
+                "identifiers": [(Kind.GROUP_ID, "BLUEGUMCAFE")],
+                "features": [("502001", 3)],
+            },
+        ],
+    },
+    {
+        "slug": "southern-wholesale",
+        "name": "Southern Wholesale",
+        "kind": ProviderKindChoices.WHOLESALE,
+        "aapt_account": "2345678",
+        "identification_method": ProviderIdentificationMethodChoices.DISTINCT_USERNAME,
+        "custom_realms": "",
+        "plan": "Wholesale Voice",
+        "customers": [
+            {
+                "reference": "HDENTAL",
+                "name": "Harbourside Dental",
+                "contact_name": "Dr Alex Chen",
+                "contact_email": "frontdesk@harbourside.example.com.au",
+                "service": "SW-2001",
+                "identifiers": [(Kind.FNN, "0290002000"), (Kind.USERNAME, "jsmith.acme")],
+                "features": [],
+            },
+            {
+                "reference": "GMOTORS",
+                "name": "Geelong Motors",
+                "contact_name": "Pat Kelly",
+                "contact_email": "service@geelongmotors.example.com.au",
+                "service": "SW-2002",
+                "identifiers": [(Kind.NUMBER_RANGE, "0370002000-0370002099")],
+                "features": [],
+            },
+        ],
+    },
+    {
+        "slug": "coastal-comms",
+        "name": "Coastal Comms",
+        "kind": ProviderKindChoices.RETAIL,
+        "aapt_account": "3456789",
+        "identification_method": ProviderIdentificationMethodChoices.CUSTOM_REALM,
+        "custom_realms": "voice.coastal.com.au",
+        "plan": "Coastal Voice",
+        "customers": [
+            {
+                "reference": "COASTALHQ",
+                "name": "Coastal HQ",
+                "contact_name": "Morgan Reid",
+                "contact_email": "it@coastal.example.com.au",
+                "service": "CC-3001",
+                "identifiers": [
+                    (Kind.USERNAME_REALM, "0290005000@voice.coastal.com.au"),
+                    (Kind.USERNAME_REALM, "sales@voice.coastal.com.au"),
+                ],
+                "features": [],
+            },
+        ],
+    },
+]
+
+BILL_PERIODS = [
+    (datetime.date(2026, 9, 1), datetime.date(2026, 9, 30), BillPeriodStatusChoices.CLOSED),
+    (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31), BillPeriodStatusChoices.OPEN),
+    (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), BillPeriodStatusChoices.OPEN),
+]
+
+DEMO_USERS = [
+    # username (= password), superuser, group, provider slug
+    ("demo", True, None, None),
+    ("provisioning", False, PROVISIONING_STAFF, "harbour-voice"),
+    ("billing", False, BILLING_STAFF, "harbour-voice"),
+]
+
+
+def _saved(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def _upsert(model, lookup: dict, values: dict):
+    obj = model.objects.filter(**lookup).first() or model(**lookup)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    return _saved(obj)
+
+
+@transaction.atomic
+def load_setup() -> dict[str, Provider]:
+    """Providers, plans and rates, catalogue, customers, services, identifiers,
+    features, bill periods and the demo users."""
+    providers: dict[str, Provider] = {}
+    for spec in PROVIDERS:
+        provider = _upsert(
+            Provider,
+            {"slug": spec["slug"]},
+            {
+                "name": spec["name"],
+                "kind": spec["kind"],
+                "aapt_account": spec["aapt_account"],
+                "identification_method": spec["identification_method"],
+                "custom_realms": spec["custom_realms"],
+            },
+        )
+        providers[spec["slug"]] = provider
+        for start, end, status in BILL_PERIODS:
+            _upsert(
+                BillPeriod,
+                {"provider": provider, "start_date": start},
+                {"end_date": end, "status": status},
+            )
+        plan = _upsert(ServicePlan, {"provider": provider, "name": spec["plan"]}, {})
+        for category, flagfall, per_minute, increments in RATE_CARDS[spec["plan"]]:
+            _upsert(
+                PlanRate,
+                {"plan": plan, "category": category},
+                {
+                    "flagfall": Decimal(flagfall),
+                    "rate_per_minute": Decimal(per_minute),
+                    "untimed": increments is None,
+                    "initial_increment": increments[0] if increments else None,
+                    "subsequent_increment": increments[1] if increments else None,
+                },
+            )
+        products = {}
+        for element_id, name, kind, cost in CATALOGUE:
+            products[element_id] = _upsert(
+                FeatureProduct,
+                {"provider": provider, "element_id": element_id},
+                {"name": name, "kind": kind, "unit_cost": Decimal(cost)},
+            )
+        for c in spec["customers"]:
+            customer = _upsert(
+                Customer,
+                {"provider": provider, "reference": c["reference"]},
+                {
+                    "name": c["name"],
+                    "contact_name": c["contact_name"],
+                    "contact_email": c["contact_email"],
+                },
+            )
+            service = _upsert(
+                Service,
+                {"provider": provider, "reference": c["service"]},
+                {
+                    "customer": customer,
+                    "plan": plan,
+                    "status": ServiceStatusChoices.ACTIVE,
+                    "start_date": OCT_1,
+                },
+            )
+            for kind, value in c["identifiers"]:
+                probe = ServiceIdentifier(service=service, kind=kind, value=value)
+                probe.normalise()
+                _upsert(
+                    ServiceIdentifier,
+                    {"service": service, "kind": kind, "value": probe.value},
+                    {"active_from": OCT_1},
+                )
+            for element_id, quantity in c["features"]:
+                _upsert(
+                    ServiceFeature,
+                    {"service": service, "product": products[element_id]},
+                    {
+                        "quantity": quantity,
+                        "status": ServiceFeatureStatusChoices.ACTIVE,
+                        "requested_on": OCT_1,
+                        "active_from": OCT_1,
+                    },
+                )
+    _load_users(providers)
+    return providers
+
+
+def _load_users(providers: dict[str, Provider]) -> None:
+    user_model = get_user_model()
+    for username, superuser, group_name, provider_slug in DEMO_USERS:
+        user = user_model.objects.filter(username=username).first() or user_model(username=username)
+        user.is_staff = True
+        user.is_superuser = superuser
+        user.email = f"{username}@example.com.au"
+        user.set_password(username)
+        user.save()
+        if group_name:
+            user.groups.set([Group.objects.get(name=group_name)])
+        if provider_slug:
+            StaffMembership.objects.get_or_create(user=user, provider=providers[provider_slug])

@@ -1,0 +1,85 @@
+"""The staff roles as permission groups, kept in step by data migrations.
+
+Each app's latest roles migration runs ``sync_role_groups``, which gives every
+group exactly the permissions listed here that exist at that point in the
+migration history: nothing more, so a role never keeps a permission it lost.
+"""
+
+PROVISIONING_STAFF = "Provisioning staff"
+BILLING_STAFF = "Billing staff"
+PROVIDER_ADMINISTRATORS = "Provider administrators"
+
+_VIEW = ["view"]
+_WRITE = ["view", "add", "change"]
+_ALL = ["view", "add", "change", "delete"]
+
+
+def _perms(app: str, model: str, actions: list[str]) -> list[str]:
+    return [f"{app}.{action}_{model}" for action in actions]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Works orders: customers, services, identifiers and ranges; reads plans and features.
+    PROVISIONING_STAFF: [
+        *_perms("providers", "provider", _VIEW),
+        *_perms("providers", "billperiod", _VIEW),
+        *_perms("providers", "customer", _WRITE),
+        *_perms("provisioning", "serviceplan", _VIEW),
+        *_perms("provisioning", "planrate", _VIEW),
+        *_perms("provisioning", "service", _WRITE),
+        *_perms("provisioning", "serviceidentifier", _ALL),
+        *_perms("provisioning", "hostednumberrange", _ALL),
+        *_perms("provisioning", "featureproduct", _VIEW),
+        *_perms("provisioning", "servicefeature", ["view", "add"]),
+        "provisioning.import_onboarding",
+    ],
+    # Activates features, keeps rate cards and the catalogue, clears quarantine
+    # (which may mean adding an identifier), reconciles AAPT's charges.
+    BILLING_STAFF: [
+        *_perms("providers", "provider", _VIEW),
+        *_perms("providers", "billperiod", _VIEW),
+        *_perms("providers", "customer", _VIEW),
+        *_perms("provisioning", "serviceplan", _WRITE),
+        *_perms("provisioning", "planrate", _ALL),
+        *_perms("provisioning", "service", _VIEW),
+        *_perms("provisioning", "serviceidentifier", _WRITE),
+        *_perms("provisioning", "hostednumberrange", _WRITE),
+        *_perms("provisioning", "featureproduct", _WRITE),
+        *_perms("provisioning", "servicefeature", _WRITE),
+    ],
+    # The provider's own settings: AAPT account, FTP, identification, bill periods.
+    PROVIDER_ADMINISTRATORS: [
+        *_perms("providers", "provider", ["view", "change"]),
+        *_perms("providers", "billperiod", _WRITE),
+        *_perms("providers", "customer", _VIEW),
+        *_perms("providers", "staffmembership", _VIEW),
+        *_perms("provisioning", "serviceplan", _WRITE),
+        *_perms("provisioning", "planrate", _ALL),
+        *_perms("provisioning", "featureproduct", _WRITE),
+        "provisioning.import_onboarding",
+    ],
+}
+
+
+def sync_role_groups(apps, schema_editor) -> None:
+    """Data-migration step: create the groups and give each exactly its permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is not None:
+                wanted.append(found)
+        group.permissions.set(wanted)

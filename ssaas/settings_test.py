@@ -1,0 +1,17 @@
+"""Test profile: fixed throwaway keys, fast hashing, files under a temporary folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-ssaas-backoffice-not-for-production-0123")
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "dGVzdC1vbmx5LWZpZWxkLWtleS1zc2Fhcy0wMDAwMDA=",
+)
+os.environ.setdefault("CARRIER_FILES_ROOT", tempfile.mkdtemp(prefix="ssaas-test-carrier-files-"))
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,42 @@
+import filecmp
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from providers.models import Customer, Provider
+from provisioning.models import PlanRate, Service, ServiceFeature, ServiceIdentifier
+
+SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
+
+
+@pytest.mark.django_db
+def test_loaddemo_is_idempotent():
+    call_command("loaddemo", verbosity=0)
+    counts = [
+        m.objects.count()
+        for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
+    ]
+    call_command("loaddemo", verbosity=0)
+    assert [
+        m.objects.count()
+        for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
+    ] == counts
+    assert counts[:3] == [3, 5, 5]
+    assert set(Provider.objects.values_list("slug", flat=True)) == {
+        "harbour-voice",
+        "southern-wholesale",
+        "coastal-comms",
+    }
+    assert authenticate(username="demo", password="demo").is_superuser
+    billing = authenticate(username="billing", password="billing")
+    assert [m.provider.slug for m in billing.provider_memberships.all()] == ["harbour-voice"]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/samples is not beside this checkout")
+def test_fixture_samples_match_shared_samples():
+    names = sorted(p.name for p in SHARED.iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(SHARED, settings.SAMPLES_DIR, names, shallow=False)
+    assert not mismatch and not errors

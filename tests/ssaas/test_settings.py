@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, env_extra: dict, cwd=ROOT):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "ssaas.settings_production",
+    "SECRET_KEY": "k3Jd8!pQz7@LmN2#vR5$wX9^bT4&yH6*cF1(gA0)eS8-uI3_oP7+zX2=qW5~rE9",
+    "ALLOWED_HOSTS": "backoffice.example.com.au",
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS1zc2Fhcy0wMDAwMDA=",
+}
+
+
+def test_production_profile_passes_deploy_check():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_no_development_secret_key_without_debug():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_default_database_is_sqlite_in_project_folder(tmp_path):
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        env_extra={"DEBUG": "1", "DATABASE_URL": ""},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(ROOT / "db.sqlite3")
+
+
+def test_time_zone_and_q_cluster():
+    assert settings.TIME_ZONE == "Australia/Sydney" and settings.USE_TZ
+    assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
+    assert settings.Q_CLUSTER["catch_up"] is False
+
+
+@pytest.mark.django_db
+def test_admin_is_titled_for_the_product(admin_client):
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert "SSaaS back office" in body
+    assert "Django administration" not in body

@@ -1,0 +1,1 @@
+"""Carrier files and what they bill: usage records, quarantine, other charges."""
