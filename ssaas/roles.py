@@ -46,6 +46,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "hostednumberrange", _WRITE),
         *_perms("provisioning", "featureproduct", _WRITE),
         *_perms("provisioning", "servicefeature", _WRITE),
+        *_perms("usage", "carrierfile", _VIEW),
+        "usage.process_carrierfile",
+        *_perms("usage", "rejectedline", _VIEW),
+        *_perms("usage", "usagerecord", _VIEW),
+        *_perms("usage", "quarantinedrecord", _VIEW),
+        "usage.cleanse_usagerecord",
+        *_perms("usage", "quarantineaction", _VIEW),
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -57,6 +64,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "planrate", _ALL),
         *_perms("provisioning", "featureproduct", _WRITE),
         "provisioning.import_onboarding",
+        *_perms("usage", "layout", _VIEW),
+        *_perms("usage", "layoutfield", _VIEW),
+        *_perms("usage", "carrierfile", _VIEW),
     ],
 }
 

@@ -102,14 +102,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so
 # that any of them can be processed again.
-CARRIER_FILES_ROOT = env.path("CARRIER_FILES_ROOT", default=BASE_DIR / "var" / "carrier-files")
+CARRIER_FILES_ROOT = Path(
+    env.str("CARRIER_FILES_ROOT", default=str(BASE_DIR / "var" / "carrier-files"))
+)
 
 # The sample carrier files (a copy of ../shared/samples/) that demo data and tests use.
-SAMPLES_DIR = env.path("SAMPLES_DIR", default=BASE_DIR / "tests" / "fixtures" / "samples")
+SAMPLES_DIR = Path(env.str("SAMPLES_DIR", default=str(BASE_DIR / "tests" / "fixtures" / "samples")))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

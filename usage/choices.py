@@ -1,0 +1,52 @@
+from django.db import models
+
+
+class LayoutKindChoices(models.TextChoices):
+    CTOP = "ctop", "CTOP usage"
+    COCE = "coce", "COCE other charges"
+
+
+class LayoutFieldRecordChoices(models.TextChoices):
+    HEADER = "header", "Header (PWTHDR)"
+    DETAIL = "detail", "Detail (PWTDET)"
+    TRAILER = "trailer", "Trailer (PWTTRL)"
+
+
+class CarrierFileKindChoices(models.TextChoices):
+    CTOP = "ctop", "CTOP usage"
+    COCE = "coce", "COCE other charges"
+    BROADWORKS = "broadworks", "BroadWorks utilisation report"
+
+
+class CarrierFileStatusChoices(models.TextChoices):
+    RECEIVED = "received", "Received, waiting"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    PROCESSED_WITH_EXCEPTIONS = "processed_with_exceptions", "Processed with exceptions"
+    REJECTED = "rejected", "Rejected"
+    DUPLICATE = "duplicate", "Duplicate (not billed)"
+    SUPERSEDED = "superseded", "Superseded by a re-issue"
+
+
+class CarrierFileSourceChoices(models.TextChoices):
+    FTP = "ftp", "FTP collection"
+    UPLOAD = "upload", "Admin upload"
+    COMMAND = "command", "Command line"
+
+
+class UsageRecordStatusChoices(models.TextChoices):
+    RATED = "rated", "Rated"
+    QUARANTINED = "quarantined", "Quarantined"
+    WRITTEN_OFF = "written_off", "Written off"
+
+
+class UsageRecordReasonChoices(models.TextChoices):
+    NON_EXISTENT_SERVICE = "non_existent_service", "Non-existent service"
+    NO_ACTIVE_PERIOD = "no_active_period", "No active period"
+    NO_PRICE = "no_price", "No price"
+    UNSUPPORTED_UNIT = "unsupported_unit", "Unsupported unit type"
+
+
+class QuarantineActionKindChoices(models.TextChoices):
+    CLEANSE = "cleanse", "Re-processed"
+    WRITE_OFF = "write_off", "Written off"

@@ -1,0 +1,300 @@
+"""The CTOP pipeline: parse → identify → bucket → rate → write, streamed.
+
+Rows go to a *sink*: on PostgreSQL a single ``COPY`` for the whole file (the
+fast path, which the unique (provider, record_id) index guards against a
+record taken twice); elsewhere, or when that index reports a duplicate, a
+batched sink that sets duplicates aside before writing. Either way the caller
+holds one transaction for the file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, connection
+
+from ..choices import UsageRecordReasonChoices as Reason
+from ..choices import UsageRecordStatusChoices as Status
+from .identify import ProviderIndex, duration_seconds
+from .parser import CtopParser, Rejected
+
+CTOP_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
+NULL = "\\N"
+RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
+UNSUPPORTED, NO_PRICE = Reason.UNSUPPORTED_UNIT.value, Reason.NO_PRICE.value
+
+# The columns every sink writes, in this order.
+COLUMNS = (
+    "provider_id",
+    "carrier_file_id",
+    "line_number",
+    "record_id",
+    "status",
+    "reason",
+    "identifier",
+    "username",
+    "group_id",
+    "service_id",
+    "plan_id",
+    "started_at",
+    "call_date",
+    "origin",
+    "target",
+    "category",
+    "raw_units",
+    "raw_unittype",
+    "duration_seconds",
+    "billed_seconds",
+    "charge",
+    "aapt_cost",
+    "rated_at",
+    "resolution_note",
+)
+TEXT_COLUMNS = frozenset(
+    i
+    for i, c in enumerate(COLUMNS)
+    if c in {"record_id", "identifier", "username", "group_id", "origin", "target", "raw_unittype"}
+)
+
+
+@dataclass
+class Stats:
+    rated: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    charge_cents: int = 0
+    aapt_cents: Decimal = field(default_factory=Decimal)
+
+    def accept(self, status: str, charge_cents: int, aapt_cents: Decimal) -> None:
+        if status == RATED:
+            self.rated += 1
+            self.charge_cents += charge_cents
+        else:
+            self.quarantined += 1
+        self.aapt_cents += aapt_cents
+
+
+class DuplicateRecord(Exception):
+    """The fast path met a record already taken: run the file through the batched sink."""
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    )
+
+
+class CopySink:
+    """One PostgreSQL ``COPY`` for the whole file; raises :class:`DuplicateRecord`
+    on closing when the unique index refuses a record."""
+
+    CHUNK = 2000
+
+    def __init__(self, table: str, stats: Stats) -> None:
+        self.stats = stats
+        self._cursor = connection.cursor()
+        self._copy_cm = self._cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN")
+        self._copy = self._copy_cm.__enter__()
+        self._buffer: list[str] = []
+
+    def add(self, record_id, row, status, charge_cents, aapt_cents, needs_escape) -> None:
+        if needs_escape:
+            row = [_escape(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)]
+        self._buffer.append("\t".join(row))
+        self.stats.accept(status, charge_cents, aapt_cents)
+        if len(self._buffer) >= self.CHUNK:
+            self._copy.write("\n".join(self._buffer) + "\n")
+            self._buffer.clear()
+
+    def close(self) -> None:
+        from psycopg.errors import UniqueViolation
+
+        if self._buffer:
+            self._copy.write("\n".join(self._buffer) + "\n")
+            self._buffer.clear()
+        try:
+            self._copy_cm.__exit__(None, None, None)
+        except (UniqueViolation, IntegrityError) as exc:
+            raise DuplicateRecord(str(exc)) from exc
+        finally:
+            self._cursor.close()
+
+    def abort(self) -> None:
+        try:
+            self._copy_cm.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        except Exception:  # noqa: BLE001, S110 - the transaction is being rolled back anyway
+            pass
+        self._cursor.close()
+
+
+class BatchSink:
+    """Writes in batches, setting aside records already taken (in earlier files or
+    earlier in this one) as duplicates."""
+
+    SIZE = 2000
+
+    def __init__(
+        self,
+        *,
+        provider_id: int,
+        stats: Stats,
+        existing: Callable[[list[str]], set[str]],
+        write: Callable[[list[tuple]], None],
+    ) -> None:
+        self.provider_id = provider_id
+        self.stats = stats
+        self._existing = existing
+        self._write = write
+        self._batch: list[tuple] = []
+
+    def add(self, record_id, row, status, charge_cents, aapt_cents, needs_escape) -> None:
+        self._batch.append((record_id, row, status, charge_cents, aapt_cents, needs_escape))
+        if len(self._batch) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._batch:
+            return
+        taken = self._existing([item[0] for item in self._batch])
+        keep = []
+        for item in self._batch:
+            if item[0] in taken:
+                self.stats.duplicates += 1
+                continue
+            taken.add(item[0])
+            self.stats.accept(item[2], item[3], item[4])
+            keep.append(item)
+        if keep:
+            self._write(keep)
+        self._batch.clear()
+
+    def close(self) -> None:
+        self.flush()
+
+    def abort(self) -> None:
+        self._batch.clear()
+
+
+@dataclass
+class _TimeOf:
+    """Sydney wall-clock minutes as stored instants and provider-local dates."""
+
+    provider_tz: zoneinfo.ZoneInfo
+    cache: dict[str, tuple[str, str, datetime.date, str]] = field(default_factory=dict)
+
+    def __call__(self, stamp: str) -> tuple[str, str, datetime.date, str]:
+        key = stamp[:12]
+        found = self.cache.get(key)
+        if found is None:
+            moment = datetime.datetime(
+                int(key[:4]),
+                int(key[4:6]),
+                int(key[6:8]),
+                int(key[8:10]),
+                int(key[10:12]),
+                tzinfo=CTOP_TIME_ZONE,
+            )
+            offset = moment.utcoffset()
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            offset_text = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            day = moment.astimezone(self.provider_tz).date()
+            prefix = f"{key[:4]}-{key[4:6]}-{key[6:8]} {key[8:10]}:{key[10:12]}:"
+            if len(self.cache) > 100_000:
+                self.cache.clear()
+            found = self.cache[key] = (prefix, offset_text, day, day.isoformat())
+        return found
+
+
+def run(
+    *,
+    parser: CtopParser,
+    raw_lines: Iterable[bytes],
+    index: ProviderIndex,
+    carrier_file_id: int,
+    rated_at: datetime.datetime,
+    sink,
+    rejected: list[Rejected],
+) -> None:
+    """Stream every line of the file through identify, bucket and rate into ``sink``.
+
+    Rejected lines are appended to ``rejected``; the sink counts the rest."""
+    provider_id = str(index.provider.pk)
+    file_id = str(carrier_file_id)
+    rated_at_text = rated_at.isoformat()
+    time_of = _TimeOf(index.provider.tz)
+    resolve = index.resolve
+    category_of = index.categories
+    price = index.price
+    costs: dict[Decimal, str] = {}
+    for event in parser.parse(raw_lines):
+        if event.__class__ is Rejected:
+            rejected.append(event)
+            continue
+        (
+            line_number,
+            record_id,
+            stamp,
+            target,
+            origin,
+            cents,
+            units,
+            unittype,
+            special1,
+            special2,
+            esc,
+        ) = event
+        prefix, offset, day, day_text = time_of(stamp)
+        identifier, service_id, plan_id, reason, rates = resolve(special1, special2, day)
+        cost = costs.get(cents)
+        if cost is None:
+            cost = costs[cents] = str(cents.scaleb(-2))
+        seconds = duration_seconds(units, unittype)
+        category = ""
+        billed = charge = NULL
+        charge_cents = 0
+        if reason is None:
+            if seconds is None:
+                reason = UNSUPPORTED
+            else:
+                category = category_of(target)
+                rate = rates.get(category)
+                if rate is None:
+                    reason = NO_PRICE
+                else:
+                    billed_seconds, charge_cents, charge = price(plan_id, category, rate, seconds)
+                    billed = str(billed_seconds)
+        elif seconds is not None:
+            category = category_of(target)
+        status = QUARANTINED if reason else RATED
+        row = (
+            provider_id,
+            file_id,
+            str(line_number),
+            record_id,
+            status,
+            reason or "",
+            identifier,
+            special1.lower(),
+            special2.upper(),
+            NULL if service_id is None else str(service_id),
+            NULL if plan_id is None else str(plan_id),
+            prefix + stamp[12:14] + offset,
+            day_text,
+            origin,
+            target,
+            category,
+            str(units),
+            unittype,
+            NULL if seconds is None else str(seconds),
+            billed,
+            charge,
+            cost,
+            rated_at_text if status == RATED else NULL,
+            "",
+        )
+        sink.add(record_id, row, status, charge_cents, cents, esc)

@@ -1,0 +1,44 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from providers.models import Provider
+from usage.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.services.carrier_files import UnsafeFileName, carrier_file_process, carrier_file_receive
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest local CTOP files (plain or .gz) for a provider. Prints one JSON object per "
+        "file; exits non-zero if any file was rejected."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--provider", required=True, help="the provider's slug")
+
+    def handle(self, *args, paths, provider, **options):
+        try:
+            target = Provider.objects.get(slug=provider)
+        except Provider.DoesNotExist as exc:
+            raise CommandError(f"No provider with slug {provider!r}.") from exc
+        rejected = False
+        for path in paths:
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file")
+            try:
+                with path.open("rb") as content:
+                    received = carrier_file_receive(
+                        provider=target,
+                        name=path.name,
+                        content=content,
+                        source=CarrierFileSourceChoices.COMMAND,
+                    )
+            except UnsafeFileName as exc:
+                raise CommandError(f"{path}: {exc}") from exc
+            result = carrier_file_process(carrier_file_id=received.pk)
+            rejected |= result.status == CarrierFileStatusChoices.REJECTED
+            self.stdout.write(json.dumps(result.summary()))
+        if rejected:
+            raise SystemExit(1)

@@ -1,1 +1,0 @@
-"""Carrier files and what they bill: usage records, quarantine, other charges."""

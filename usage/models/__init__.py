@@ -1,0 +1,16 @@
+from .files import CARRIER_FILE_NAME, CarrierFile, RejectedLine, money_text
+from .layouts import Layout, LayoutField, ProviderLayout
+from .records import QuarantineAction, QuarantinedRecord, UsageRecord
+
+__all__ = [
+    "CARRIER_FILE_NAME",
+    "CarrierFile",
+    "Layout",
+    "LayoutField",
+    "ProviderLayout",
+    "QuarantineAction",
+    "QuarantinedRecord",
+    "RejectedLine",
+    "UsageRecord",
+    "money_text",
+]

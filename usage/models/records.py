@@ -1,0 +1,148 @@
+"""Usage records: every CTOP detail taken, billed or quarantined, in one table.
+
+One table with a status (rather than a quarantine table beside a usage table)
+lets the database itself refuse a record taken twice: provider + AAPT's
+``record_id`` is unique whatever became of the record."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from providers.models import Provider
+from provisioning.choices import PlanRateCategoryChoices
+from provisioning.models import Service, ServicePlan
+
+from ..choices import (
+    QuarantineActionKindChoices,
+    UsageRecordReasonChoices,
+    UsageRecordStatusChoices,
+)
+from .files import CarrierFile
+
+
+class UsageRecord(models.Model):
+    """One CTOP usage record: the call, AAPT's cost and, once rated, the charge."""
+
+    provider_lookup = "provider"
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    carrier_file = models.ForeignKey(
+        CarrierFile, on_delete=models.PROTECT, related_name="usage_records"
+    )
+    line_number = models.PositiveIntegerField()
+    record_id = models.CharField("CTOP record id", max_length=22)
+    status = models.CharField(max_length=12, choices=UsageRecordStatusChoices.choices)
+    reason = models.CharField(
+        "quarantine reason", max_length=24, choices=UsageRecordReasonChoices.choices, blank=True
+    )
+    identifier = models.CharField(
+        max_length=255, blank=True, help_text="As the provider's method read it."
+    )
+    username = models.CharField("BroadWorks user", max_length=255, blank=True)
+    group_id = models.CharField("Group ID", max_length=96, blank=True)
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="usage_records",
+        db_index=False,
+    )
+    plan = models.ForeignKey(
+        ServicePlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    started_at = models.DateTimeField()
+    call_date = models.DateField(help_text="In the provider's time zone.")
+    origin = models.CharField(max_length=24, blank=True)
+    target = models.CharField("number called", max_length=24, blank=True)
+    category = models.CharField(max_length=20, choices=PlanRateCategoryChoices.choices, blank=True)
+    raw_units = models.CharField(max_length=12, blank=True)
+    raw_unittype = models.CharField(max_length=6, blank=True)
+    duration_seconds = models.IntegerField(null=True, blank=True)
+    billed_seconds = models.IntegerField(null=True, blank=True)
+    charge = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    aapt_cost = models.DecimalField("AAPT cost (rated_price)", max_digits=16, decimal_places=6)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "record_id"], name="usage_record_once"),
+        ]
+        indexes = [
+            models.Index(fields=["service", "started_at"], name="usage_service_started"),
+            models.Index(fields=["provider", "identifier"], name="usage_identifier"),
+            models.Index(fields=["target"], name="usage_target"),
+            models.Index(fields=["origin"], name="usage_origin"),
+            models.Index(
+                fields=["provider", "reason", "identifier"],
+                condition=Q(status="quarantined"),
+                name="usage_quarantine",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ({self.get_status_display().lower()})"
+
+
+class QuarantinedRecordManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=UsageRecordStatusChoices.QUARANTINED)
+
+
+class QuarantinedRecord(UsageRecord):
+    """The usage records waiting in quarantine."""
+
+    objects = QuarantinedRecordManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "quarantined record"
+        permissions = [
+            ("cleanse_usagerecord", "Can re-process and write off quarantined usage"),
+        ]
+
+
+class QuarantineAction(models.Model):
+    """A re-process or write-off of quarantined records: who, when, what came of it."""
+
+    provider_lookup = "provider"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=QuarantineActionKindChoices.choices)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    considered = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    written_off = models.PositiveIntegerField(default=0)
+    still_quarantined = models.PositiveIntegerField(default=0)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.considered} record(s) of {self.provider} "
+            f"on {self.at:%d/%m/%Y %H:%M}"
+        )

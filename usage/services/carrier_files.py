@@ -1,0 +1,359 @@
+"""Receiving carrier files into the registry and processing them.
+
+``carrier_file_receive`` keeps the raw bytes and records the file (a file
+whose content was already processed is recorded as a duplicate and never
+billed). ``carrier_file_process`` takes a file whole or not at all: its
+records and its status are committed in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import hashlib
+import logging
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
+
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from providers.models import Provider
+
+from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from ..choices import CarrierFileStatusChoices as Status
+from ..ctop.identify import ProviderIndex
+from ..ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
+from ..ctop.pipeline import COLUMNS, NULL, BatchSink, CopySink, DuplicateRecord, Stats, run
+from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
+
+logger = logging.getLogger(__name__)
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+_SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
+
+
+class UnsafeFileName(ValueError):
+    """A file name that could be a path: never used to store anything."""
+
+
+def check_file_name(name: str) -> str:
+    """``name`` if it is a plain file name (letters, digits, ``._-``), else raise."""
+    if not SAFE_NAME.match(name) or ".." in name:
+        raise UnsafeFileName(f"refused file name {name!r}: not a plain file name")
+    return name
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    kind: str | None
+    account: str | None
+    sequence: int | None
+    produced_at: datetime.datetime | None
+
+
+def parse_file_name(name: str) -> NameInfo:
+    """What AAPT's naming convention tells: kind, account, sequence, production time."""
+    match = CARRIER_FILE_NAME.match(name)
+    if not match:
+        return NameInfo(None, None, None, None)
+    stamp = match["stamp"]
+    try:
+        produced = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=_SYDNEY)
+    except ValueError:
+        produced = None
+    return NameInfo(match["kind"].lower(), match["account"], int(match["sequence"]), produced)
+
+
+class _HashingFile(File):
+    """A file whose chunks feed a SHA-256 and a byte count as storage copies them."""
+
+    def __init__(self, source: IO[bytes], name: str) -> None:
+        super().__init__(source, name=name)
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def chunks(self, chunk_size=None) -> Iterator[bytes]:
+        self.file.seek(0)
+        while chunk := self.file.read(1 << 20):
+            self.sha256.update(chunk)
+            self.bytes += len(chunk)
+            yield chunk
+
+
+def _content_sha256(carrier_file: CarrierFile) -> str:
+    digest = hashlib.sha256()
+    with carrier_file.stored.open("rb") as raw, gzip.GzipFile(fileobj=raw) as unzipped:
+        while chunk := unzipped.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def processed_twin(carrier_file: CarrierFile) -> CarrierFile | None:
+    """An earlier file of the provider with the same content, already processed."""
+    return (
+        CarrierFile.objects.filter(
+            provider_id=carrier_file.provider_id,
+            kind=carrier_file.kind,
+            sha256=carrier_file.sha256,
+            status__in=[Status.PROCESSED, Status.PROCESSED_WITH_EXCEPTIONS],
+        )
+        .exclude(pk=carrier_file.pk)
+        .first()
+    )
+
+
+def carrier_file_receive(
+    *,
+    provider: Provider,
+    name: str,
+    content: IO[bytes],
+    source: str = CarrierFileSourceChoices.COMMAND,
+    kind: str | None = None,
+    acting_user=None,
+) -> CarrierFile:
+    """Keep the file's raw bytes and record it. Its content hash decides whether it
+    is new or a duplicate of a file already processed (whatever its name)."""
+    check_file_name(name)
+    info = parse_file_name(name)
+    kind = kind or info.kind or CarrierFileKindChoices.CTOP
+    hashing = _HashingFile(content, name)
+    carrier_file = CarrierFile(
+        provider=provider,
+        kind=kind,
+        name=name,
+        sequence=info.sequence,
+        produced_at=info.produced_at,
+        size=0,
+        sha256="",
+        source=source,
+        received_by=acting_user,
+    )
+    carrier_file.stored.save(name, hashing, save=False)
+    carrier_file.size = hashing.bytes
+    head = carrier_file.stored.open("rb").read(2)
+    carrier_file.stored.close()
+    carrier_file.sha256 = (
+        _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
+    )
+    twin = processed_twin(carrier_file)
+    if twin:
+        carrier_file.status = Status.DUPLICATE
+        carrier_file.duplicate_of = twin
+        carrier_file.reason = f"Same content as {twin.name}, already processed: nothing billed."
+        carrier_file.processed_at = timezone.now()
+    carrier_file.save()
+    logger.info(
+        "received %s for %s (%s bytes, %s)",
+        name,
+        provider.slug,
+        carrier_file.size,
+        carrier_file.status,
+    )
+    return carrier_file
+
+
+# ---------------------------------------------------------------------------
+# Processing
+# ---------------------------------------------------------------------------
+
+
+def _mark_processing(carrier_file_id: int) -> None:
+    """Shown while the file's transaction runs; a crash leaves it here, to be re-run."""
+    CarrierFile.objects.filter(
+        pk=carrier_file_id, status__in=[Status.RECEIVED, Status.REJECTED]
+    ).update(status=Status.PROCESSING)
+
+
+def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFile:
+    """Process a received file: all its records and its status in one transaction."""
+    _mark_processing(carrier_file_id)
+    with transaction.atomic():
+        provider_id = CarrierFile.objects.values_list("provider_id", flat=True).get(
+            pk=carrier_file_id
+        )
+        # One provider's files are processed one at a time: record ids are unique per provider.
+        provider = Provider.objects.select_for_update().get(pk=provider_id)
+        carrier_file = CarrierFile.objects.select_for_update().get(pk=carrier_file_id)
+        if carrier_file.is_final:
+            return carrier_file
+        twin = processed_twin(carrier_file)
+        if twin:
+            _finish_duplicate(carrier_file, twin)
+            return carrier_file
+        if carrier_file.kind != CarrierFileKindChoices.CTOP:
+            raise NotImplementedError(
+                f"no processing for {carrier_file.get_kind_display()} files yet"
+            )
+        _process_ctop(provider, carrier_file)
+    return carrier_file
+
+
+def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
+    carrier_file.status = Status.DUPLICATE
+    carrier_file.duplicate_of = twin
+    carrier_file.reason = f"Same content as {twin.name}, already processed: nothing billed."
+    carrier_file.processed_at = timezone.now()
+    carrier_file.save()
+
+
+def _reject(carrier_file: CarrierFile, reason: str) -> None:
+    carrier_file.status = Status.REJECTED
+    carrier_file.reason = f"Rejected: {reason}."
+    carrier_file.processed_at = timezone.now()
+    carrier_file.lines = carrier_file.rated = carrier_file.quarantined = 0
+    carrier_file.rejected = carrier_file.duplicates = 0
+    carrier_file.charge_total = carrier_file.aapt_cost_total = Decimal(0)
+    carrier_file.save()
+    logger.warning("rejected %s: %s", carrier_file.name, reason)
+
+
+def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
+    info = parse_file_name(carrier_file.name)
+    if info.account and info.account.lstrip("0") != provider.aapt_account.lstrip("0"):
+        _reject(
+            carrier_file,
+            f"the file name is for AAPT account {info.account}, not {provider}'s account "
+            f"{provider.aapt_account}",
+        )
+        return
+    layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
+    carrier_file.layout = layout
+    compiled = CompiledLayout.from_layout(layout)
+    index = ProviderIndex(provider)
+    fast = connection.vendor == "postgresql"
+    while True:
+        try:
+            with transaction.atomic():
+                outcome = _ingest(provider, carrier_file, compiled, index, fast=fast)
+            break
+        except DuplicateRecord:
+            fast = False  # rare: set the duplicates aside row by row
+        except FileRejected as exc:
+            _reject(carrier_file, str(exc))
+            return
+    parser, stats, rejected = outcome
+    carrier_file.lines = parser.lines_read
+    accounted = stats.rated + stats.quarantined + stats.duplicates + len(rejected)
+    if accounted != parser.lines_read:  # pragma: no cover - a defect, never a data problem
+        raise AssertionError(
+            f"{carrier_file.name}: {parser.lines_read} lines read, {accounted} accounted for"
+        )
+    carrier_file.rated = stats.rated
+    carrier_file.quarantined = stats.quarantined
+    carrier_file.duplicates = stats.duplicates
+    carrier_file.rejected = len(rejected)
+    carrier_file.charge_total = Decimal(stats.charge_cents).scaleb(-2)
+    carrier_file.aapt_cost_total = stats.aapt_cents.scaleb(-2)
+    exceptions = stats.quarantined or stats.duplicates or rejected
+    carrier_file.status = Status.PROCESSED_WITH_EXCEPTIONS if exceptions else Status.PROCESSED
+    notes = []
+    if parser.unreadable_prices:
+        notes.append(
+            f"{parser.unreadable_prices} line(s) had an unreadable rated_price, so the trailer's "
+            "total could not be checked"
+        )
+    if parser.blank_lines:
+        notes.append(f"{parser.blank_lines} blank line(s) ignored")
+    carrier_file.reason = "; ".join(notes)
+    carrier_file.processed_at = timezone.now()
+    carrier_file.save()
+    logger.info(
+        "processed %s: %s rated, %s quarantined, %s rejected, %s duplicates",
+        carrier_file.name,
+        stats.rated,
+        stats.quarantined,
+        len(rejected),
+        stats.duplicates,
+    )
+
+
+def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
+    stats = Stats()
+    rejected: list = []
+    parser = CtopParser(compiled, expected_account=provider.aapt_account)
+    sink = (
+        CopySink(UsageRecord._meta.db_table, stats)
+        if fast
+        else BatchSink(
+            provider_id=provider.pk,
+            stats=stats,
+            existing=lambda ids: _existing_record_ids(provider.pk, ids),
+            write=_copy_rows if connection.vendor == "postgresql" else _bulk_create_rows,
+        )
+    )
+    try:
+        with carrier_file.stored.open("rb") as raw:
+            run(
+                parser=parser,
+                raw_lines=open_lines(raw),
+                index=index,
+                carrier_file_id=carrier_file.pk,
+                rated_at=timezone.now(),
+                sink=sink,
+                rejected=rejected,
+            )
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+    problems = parser.check_trailer()
+    if problems:
+        raise FileRejected("; ".join(problems))
+    RejectedLine.objects.bulk_create(
+        [
+            RejectedLine(
+                carrier_file=carrier_file,
+                line_number=r.line_number,
+                field=r.field,
+                reason=r.reason,
+                content=r.content,
+            )
+            for r in rejected
+        ],
+        batch_size=1000,
+    )
+    return parser, stats, rejected
+
+
+def _existing_record_ids(provider_id: int, record_ids: list[str]) -> set[str]:
+    return set(
+        UsageRecord.objects.filter(provider_id=provider_id, record_id__in=record_ids).values_list(
+            "record_id", flat=True
+        )
+    )
+
+
+def _copy_rows(items: list[tuple]) -> None:
+    sink = CopySink(UsageRecord._meta.db_table, Stats())
+    for record_id, row, status, charge_cents, aapt_cents, esc in items:
+        sink.add(record_id, row, status, charge_cents, aapt_cents, esc)
+    sink.close()
+
+
+def _bulk_create_rows(items: list[tuple]) -> None:
+    UsageRecord.objects.bulk_create(
+        [
+            UsageRecord(
+                **{c: (None if v == NULL else v) for c, v in zip(COLUMNS, row, strict=True)}
+            )
+            for _, row, *_ in items
+        ],
+        batch_size=500,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Queries shared by the admin, commands and tasks
+# ---------------------------------------------------------------------------
+
+
+def files_needing_processing(provider: Provider | None = None):
+    queryset = CarrierFile.objects.filter(Q(status=Status.RECEIVED) | Q(status=Status.PROCESSING))
+    return queryset.filter(provider=provider) if provider else queryset
