@@ -1,0 +1,1 @@
+"""Carrier files and layouts in the admin."""

@@ -1,0 +1,1 @@
+"""Usage records and the quarantine in the admin."""
