@@ -187,12 +187,16 @@ def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFi
         if twin:
             _finish_duplicate(carrier_file, twin)
             return carrier_file
-        if carrier_file.kind != CarrierFileKindChoices.CTOP:
-            raise NotImplementedError(
-                f"no processing for {carrier_file.get_kind_display()} files yet"
-            )
-        _process_ctop(provider, carrier_file)
+        process = _processors().get(carrier_file.kind)
+        if process is None:
+            raise NotImplementedError(f"no processing for {carrier_file.get_kind_display()} files")
+        process(provider, carrier_file)
     return carrier_file
+
+
+def _processors() -> dict:
+    """How each kind of carrier file is processed, inside the file's transaction."""
+    return {CarrierFileKindChoices.CTOP: _process_ctop}
 
 
 def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
