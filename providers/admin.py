@@ -48,9 +48,7 @@ class ProviderAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("new_ftp_password") and data.get("clear_ftp_password"):
-            raise forms.ValidationError(
-                "Either enter a new FTP password or remove the stored one, not both."
-            )
+            raise forms.ValidationError("Either enter a new FTP password or remove the stored one, not both.")
         return data
 
     def _post_clean(self):

@@ -25,9 +25,7 @@ AAPT_DEFAULT_REALM = "ssaas.aapt.com.au"
 
 _REALM_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
-aapt_account_validator = RegexValidator(
-    r"^\d{4,12}$", "An AAPT account number is 4 to 12 digits, for example 1234567."
-)
+aapt_account_validator = RegexValidator(r"^\d{4,12}$", "An AAPT account number is 4 to 12 digits, for example 1234567.")
 
 
 def parse_realms(text: str) -> list[str]:
@@ -47,9 +45,7 @@ class Provider(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
-    kind = models.CharField(
-        max_length=20, choices=ProviderKindChoices.choices, default=ProviderKindChoices.RETAIL
-    )
+    kind = models.CharField(max_length=20, choices=ProviderKindChoices.choices, default=ProviderKindChoices.RETAIL)
     wholesale_provider = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -74,8 +70,7 @@ class Provider(models.Model):
     )
     custom_realms = models.TextField(
         blank=True,
-        help_text="One realm per line, e.g. voice.example.com.au. Required for the custom "
-        "username@realm method.",
+        help_text="One realm per line, e.g. voice.example.com.au. Required for the custom username@realm method.",
     )
     time_zone = models.CharField(
         max_length=64,
@@ -126,41 +121,30 @@ class Provider(models.Model):
         super().clean()
         errors: dict[str, str] = {}
         method = self.identification_method
-        if (
-            self.kind == ProviderKindChoices.WHOLESALE
-            and method == ProviderIdentificationMethodChoices.GROUP_ID
-        ):
+        if self.kind == ProviderKindChoices.WHOLESALE and method == ProviderIdentificationMethodChoices.GROUP_ID:
             errors["identification_method"] = (
                 "Group ID is for retail providers only: a wholesale provider must use "
                 "distinct username (FNN / hosted number / distinct username)."
             )
         if self.wholesale_provider_id:
             if self.kind == ProviderKindChoices.WHOLESALE:
-                errors["wholesale_provider"] = (
-                    "Only a retail provider buys through a wholesale provider."
-                )
+                errors["wholesale_provider"] = "Only a retail provider buys through a wholesale provider."
             elif self.pk and self.wholesale_provider_id == self.pk:
                 errors["wholesale_provider"] = "A provider cannot buy through itself."
             elif self.wholesale_provider.kind != ProviderKindChoices.WHOLESALE:
-                errors["wholesale_provider"] = (
-                    f"{self.wholesale_provider} is not a wholesale provider."
-                )
+                errors["wholesale_provider"] = f"{self.wholesale_provider} is not a wholesale provider."
         realms = parse_realms(self.custom_realms)
         bad = [r for r in realms if not _REALM_RE.match(r)]
         if bad:
             errors["custom_realms"] = f"Not a realm (a domain name): {', '.join(bad)}."
         elif method == ProviderIdentificationMethodChoices.CUSTOM_REALM and not realms:
-            errors["custom_realms"] = (
-                "List at least one realm: the custom username@realm method needs them."
-            )
+            errors["custom_realms"] = "List at least one realm: the custom username@realm method needs them."
         else:
             self.custom_realms = "\n".join(realms)
         try:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors["time_zone"] = (
-                f"Unknown time zone {self.time_zone!r}; use a name such as Australia/Perth."
-            )
+            errors["time_zone"] = f"Unknown time zone {self.time_zone!r}; use a name such as Australia/Perth."
         if self.ftp_host and not self.ftp_username:
             errors["ftp_username"] = "An FTP host needs a username."
         if errors:
@@ -241,9 +225,7 @@ class BillPeriod(models.Model):
                 condition=Q(end_date__gte=F("start_date")),
                 violation_error_message="A bill period cannot end before it starts.",
             ),
-            models.UniqueConstraint(
-                fields=["provider", "start_date"], name="billperiod_unique_start"
-            ),
+            models.UniqueConstraint(fields=["provider", "start_date"], name="billperiod_unique_start"),
         ]
 
     def __str__(self) -> str:
@@ -287,9 +269,7 @@ class BillPeriod(models.Model):
                 if clashes:
                     labels = ", ".join(p.label for p in clashes)
                     noun = "period" if len(clashes) == 1 else "periods"
-                    raise ValidationError(
-                        {"start_date": f"Overlaps the bill {noun} {labels} of {self.provider}."}
-                    )
+                    raise ValidationError({"start_date": f"Overlaps the bill {noun} {labels} of {self.provider}."})
 
 
 class Customer(models.Model):
@@ -298,9 +278,7 @@ class Customer(models.Model):
     provider_lookup = "provider"
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="customers")
-    reference = models.CharField(
-        max_length=50, help_text="The provider's own customer number or code."
-    )
+    reference = models.CharField(max_length=50, help_text="The provider's own customer number or code.")
     name = models.CharField(max_length=200)
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -329,9 +307,7 @@ class StaffMembership(models.Model):
 
     provider_lookup = "provider"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
 
     class Meta:

@@ -82,11 +82,7 @@ class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        rows = [
-            f.instance
-            for f in self.forms
-            if f.is_valid() and f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        rows = [f.instance for f in self.forms if f.is_valid() and f.cleaned_data and not f.cleaned_data.get("DELETE")]
         for i, a in enumerate(rows):
             for b in rows[i + 1 :]:
                 if not (a.active_from and b.active_from):
@@ -106,8 +102,7 @@ class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
                     clash = a.kind == b.kind and a.value == b.value
                 if clash:
                     raise ValidationError(
-                        f"{a.value} and {b.value} overlap on the same dates: "
-                        "an identifier cannot be entered twice."
+                        f"{a.value} and {b.value} overlap on the same dates: an identifier cannot be entered twice."
                     )
 
 
@@ -125,9 +120,7 @@ class ServiceIdentifierInline(ProviderScopedInline, admin.TabularInline):
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "kind":
             kwargs["choices"] = [
-                c
-                for c in ServiceIdentifierKindChoices.choices
-                if c[0] != ServiceIdentifierKindChoices.NUMBER_RANGE
+                c for c in ServiceIdentifierKindChoices.choices if c[0] != ServiceIdentifierKindChoices.NUMBER_RANGE
             ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 

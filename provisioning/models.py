@@ -38,9 +38,7 @@ def _period(start: datetime.date | None, end: datetime.date | None) -> str:
 def overlapping_dates(queryset, start: datetime.date, end: datetime.date | None, *, prefix=""):
     """Rows of ``queryset`` whose [from, to] period (to open-ended when null) meets [start, end]."""
     to_field, from_field = f"{prefix}active_to", f"{prefix}active_from"
-    queryset = queryset.filter(
-        Q(**{f"{to_field}__isnull": True}) | Q(**{f"{to_field}__gte": start})
-    )
+    queryset = queryset.filter(Q(**{f"{to_field}__isnull": True}) | Q(**{f"{to_field}__gte": start}))
     if end is not None:
         queryset = queryset.filter(**{f"{from_field}__lte": end})
     return queryset
@@ -108,8 +106,7 @@ class PlanRate(models.Model):
             ),
             models.CheckConstraint(
                 name="planrate_timed_has_increments",
-                condition=Q(untimed=True)
-                | (Q(initial_increment__gt=0) & Q(subsequent_increment__gt=0)),
+                condition=Q(untimed=True) | (Q(initial_increment__gt=0) & Q(subsequent_increment__gt=0)),
                 violation_error_message="A timed rate needs initial and subsequent increments.",
             ),
             models.CheckConstraint(
@@ -166,18 +163,14 @@ class Service(models.Model):
 
     provider_lookup = "provider"
 
-    provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="services", editable=False
-    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="services", editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="services")
     plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="services")
     reference = models.CharField(
         max_length=50, help_text="Unique within the provider, e.g. the provider's service number."
     )
     label = models.CharField(max_length=200, blank=True, help_text="A description, optional.")
-    status = models.CharField(
-        max_length=10, choices=ServiceStatusChoices.choices, default=ServiceStatusChoices.PENDING
-    )
+    status = models.CharField(max_length=10, choices=ServiceStatusChoices.choices, default=ServiceStatusChoices.PENDING)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,9 +186,7 @@ class Service(models.Model):
             ),
             models.CheckConstraint(
                 name="service_end_after_start",
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=True)
-                | Q(end_date__gte=F("start_date")),
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 violation_error_message="A service cannot end before it starts.",
             ),
         ]
@@ -218,9 +209,7 @@ class Service(models.Model):
         if self.customer_id:
             self.provider_id = self.customer.provider_id
         if self.plan_id and self.customer_id and self.plan.provider_id != self.provider_id:
-            errors["plan"] = (
-                f"{self.plan} is a plan of {self.plan.provider}, not of {self.customer.provider}."
-            )
+            errors["plan"] = f"{self.plan} is a plan of {self.plan.provider}, not of {self.customer.provider}."
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "A service cannot end before it starts."
         if self.status == ServiceStatusChoices.ACTIVE and not self.start_date:
@@ -467,12 +456,8 @@ class FeatureProduct(models.Model):
 
     provider_lookup = "provider"
 
-    provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="feature_products"
-    )
-    element_id = models.CharField(
-        "AAPT element id", max_length=20, help_text="COCE element_id (or nrc_type_id)."
-    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="feature_products")
+    element_id = models.CharField("AAPT element id", max_length=20, help_text="COCE element_id (or nrc_type_id).")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=FeatureProductKindChoices.choices)
     unit_cost = models.DecimalField(
@@ -532,9 +517,7 @@ class ServiceFeature(models.Model):
             models.CheckConstraint(name="feature_quantity_positive", condition=Q(quantity__gte=1)),
             models.CheckConstraint(
                 name="feature_to_after_from",
-                condition=Q(active_to__isnull=True)
-                | Q(active_from__isnull=True)
-                | Q(active_to__gte=F("active_from")),
+                condition=Q(active_to__isnull=True) | Q(active_from__isnull=True) | Q(active_to__gte=F("active_from")),
                 violation_error_message="A feature cannot cease before it starts.",
             ),
         ]
@@ -548,8 +531,7 @@ class ServiceFeature(models.Model):
         has_service = self.service_id or ServiceFeature.service.is_cached(self)
         if self.product_id and has_service and self.product.provider_id != self.service.provider_id:
             errors["product"] = (
-                f"{self.product} is in {self.product.provider}'s catalogue, "
-                f"not {self.service.provider}'s."
+                f"{self.product} is in {self.product.provider}'s catalogue, not {self.service.provider}'s."
             )
         if self.status in (ServiceFeatureStatusChoices.ACTIVE, ServiceFeatureStatusChoices.CEASED):
             if not self.active_from:

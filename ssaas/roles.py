@@ -87,9 +87,7 @@ def sync_role_groups(apps, schema_editor) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            found = permission_model.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            found = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
             if found is not None:
                 wanted.append(found)
         group.permissions.set(wanted)

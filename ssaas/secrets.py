@@ -25,8 +25,7 @@ def _fernet() -> MultiFernet:
         return MultiFernet([Fernet(k) for k in keys])
     except ValueError as exc:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
-            "(32 url-safe base64-encoded bytes)."
+            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)."
         ) from exc
 
 
@@ -46,9 +45,7 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretUnreadable(
-            "the stored secret cannot be decrypted with the configured keys"
-        ) from exc
+        raise SecretUnreadable("the stored secret cannot be decrypted with the configured keys") from exc
 
 
 def rotate(token: str) -> str:
@@ -56,6 +53,4 @@ def rotate(token: str) -> str:
     try:
         return _fernet().rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretUnreadable(
-            "the stored secret cannot be decrypted with the configured keys"
-        ) from exc
+        raise SecretUnreadable("the stored secret cannot be decrypted with the configured keys") from exc

@@ -26,9 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # every key, encryption uses the first: add a new key in front to rotate, then run
 # ``manage.py rotate_secrets`` and drop the old key.
 _DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET
-)
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
 
 INSTALLED_APPS = [
     "ssaas.apps.SsaasAdminConfig",
@@ -74,15 +72,11 @@ WSGI_APPLICATION = "ssaas.wsgi.application"
 
 # An empty DATABASE_URL counts as unset: the embedded SQLite file of the project.
 DATABASES = {
-    "default": environ.Env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    )
+    "default": environ.Env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker and the web server share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -106,9 +100,7 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so
 # that any of them can be processed again.
-CARRIER_FILES_ROOT = Path(
-    env.str("CARRIER_FILES_ROOT", default=str(BASE_DIR / "var" / "carrier-files"))
-)
+CARRIER_FILES_ROOT = Path(env.str("CARRIER_FILES_ROOT", default=str(BASE_DIR / "var" / "carrier-files")))
 
 # The sample carrier files (a copy of ../shared/samples/) that demo data and tests use.
 SAMPLES_DIR = Path(env.str("SAMPLES_DIR", default=str(BASE_DIR / "tests" / "fixtures" / "samples")))

@@ -42,9 +42,7 @@ def provider_form(provider: Provider, **changes) -> dict:
 
 
 @pytest.mark.django_db
-def test_password_set_through_admin_is_encrypted_and_never_shown(
-    client, superuser, harbour, caplog
-):
+def test_password_set_through_admin_is_encrypted_and_never_shown(client, superuser, harbour, caplog):
     client.force_login(superuser)
     url = reverse("admin:providers_provider_change", args=[harbour.pk])
     assert "not set" in client.get(url).content.decode()
@@ -56,9 +54,7 @@ def test_password_set_through_admin_is_encrypted_and_never_shown(
     harbour.refresh_from_db()
     assert harbour.get_ftp_password() == SECRET
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ftp_password_encrypted FROM providers_provider WHERE id = %s", [harbour.pk]
-        )
+        cursor.execute("SELECT ftp_password_encrypted FROM providers_provider WHERE id = %s", [harbour.pk])
         (stored,) = cursor.fetchone()
     assert SECRET not in stored and stored
 
@@ -94,9 +90,7 @@ def test_empty_field_keeps_password_and_clear_removes_it(client, superuser, harb
 def test_form_error_page_does_not_echo_password(client, superuser, harbour):
     client.force_login(superuser)
     url = reverse("admin:providers_provider_change", args=[harbour.pk])
-    response = client.post(
-        url, provider_form(harbour, new_ftp_password=SECRET, ftp_port="not-a-port")
-    )
+    response = client.post(url, provider_form(harbour, new_ftp_password=SECRET, ftp_port="not-a-port"))
     assert response.status_code == 200
     assert SECRET not in response.content.decode()
 

@@ -33,9 +33,7 @@ def make_provider(**kw) -> Provider:
 @pytest.mark.django_db
 class TestProviderRules:
     def test_wholesale_group_id_refused_with_advice(self):
-        provider = make_provider(
-            kind=ProviderKindChoices.WHOLESALE, identification_method=Method.GROUP_ID
-        )
+        provider = make_provider(kind=ProviderKindChoices.WHOLESALE, identification_method=Method.GROUP_ID)
         with pytest.raises(ValidationError) as exc:
             provider.full_clean()
         (message,) = messages(exc)["identification_method"]
@@ -43,9 +41,7 @@ class TestProviderRules:
         assert "distinct username" in message
 
     def test_wholesale_group_id_refused_by_database(self):
-        provider = make_provider(
-            kind=ProviderKindChoices.WHOLESALE, identification_method=Method.GROUP_ID
-        )
+        provider = make_provider(kind=ProviderKindChoices.WHOLESALE, identification_method=Method.GROUP_ID)
         with pytest.raises(IntegrityError), transaction.atomic():
             provider.save()
 
@@ -64,9 +60,7 @@ class TestProviderRules:
         assert provider.realms == ["voice.example.com.au", "sip.example.net"]
 
     def test_bad_realm_named(self):
-        provider = make_provider(
-            identification_method=Method.CUSTOM_REALM, custom_realms="not a realm!"
-        )
+        provider = make_provider(identification_method=Method.CUSTOM_REALM, custom_realms="not a realm!")
         with pytest.raises(ValidationError) as exc:
             provider.full_clean()
         assert "realm!" in messages(exc)["custom_realms"][0]
@@ -120,8 +114,7 @@ class TestBillPeriods:
         with pytest.raises(ValidationError) as exc:
             period.full_clean()
         assert (
-            "Overlaps the bill periods October 2026, November 2026 of Harbour Voice"
-            in messages(exc)["start_date"][0]
+            "Overlaps the bill periods October 2026, November 2026 of Harbour Voice" in messages(exc)["start_date"][0]
         )
 
     def test_end_before_start_refused(self, harbour):

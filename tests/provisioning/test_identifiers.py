@@ -35,9 +35,7 @@ def test_range_forms():
 
 
 def ident(service, kind, value, start=OCT_1, end=None):
-    return ServiceIdentifier(
-        service=service, kind=kind, value=value, active_from=start, active_to=end
-    )
+    return ServiceIdentifier(service=service, kind=kind, value=value, active_from=start, active_to=end)
 
 
 def error_text(exc) -> str:
@@ -86,9 +84,7 @@ class TestIdentifierRules:
         held.active_to = datetime.date(2026, 11, 15)
         held.save()
         with pytest.raises(ValidationError):
-            ident(
-                motors, Kind.USERNAME, "jsmith.acme", start=datetime.date(2026, 11, 15)
-            ).full_clean()
+            ident(motors, Kind.USERNAME, "jsmith.acme", start=datetime.date(2026, 11, 15)).full_clean()
         ident(motors, Kind.USERNAME, "jsmith.acme", start=datetime.date(2026, 11, 16)).full_clean()
 
     def test_overlapping_range_refused(self, dental):
@@ -167,6 +163,4 @@ def test_service_plan_must_belong_to_customers_provider(harbour, southern):
     service = Service(customer=customer, plan=foreign_plan, reference="HV-9")
     with pytest.raises(ValidationError) as exc:
         service.full_clean()
-    assert "Wholesale Voice is a plan of Southern Wholesale, not of Harbour Voice" in error_text(
-        exc
-    )
+    assert "Wholesale Voice is a plan of Southern Wholesale, not of Harbour Voice" in error_text(exc)

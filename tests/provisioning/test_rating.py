@@ -50,9 +50,7 @@ def test_half_up_not_bankers():
 
 def test_timed_rate_needs_increments(db, harbour):
     plan = harbour.plans.get()
-    rate = PlanRate(
-        plan=plan, category=PlanRateCategoryChoices.PREMIUM, rate_per_minute=Decimal("1")
-    )
+    rate = PlanRate(plan=plan, category=PlanRateCategoryChoices.PREMIUM, rate_per_minute=Decimal("1"))
     with pytest.raises(ValidationError) as exc:
         rate.full_clean()
     assert "initial_increment" in exc.value.message_dict

@@ -15,14 +15,10 @@ SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
 @pytest.mark.django_db
 def test_loaddemo_is_idempotent():
     call_command("loaddemo", verbosity=0)
-    counts = [
-        m.objects.count()
-        for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
-    ]
+    counts = [m.objects.count() for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)]
     call_command("loaddemo", verbosity=0)
     assert [
-        m.objects.count()
-        for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
+        m.objects.count() for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
     ] == counts
     assert counts[:3] == [3, 5, 5]
     assert set(Provider.objects.values_list("slug", flat=True)) == {

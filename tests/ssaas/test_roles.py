@@ -13,9 +13,7 @@ def test_groups_hold_exactly_their_role(role):
 
 
 @pytest.mark.django_db
-def test_billing_cannot_change_services_provisioning_cannot_change_rates(
-    harbour_billing, harbour_provisioning
-):
+def test_billing_cannot_change_services_provisioning_cannot_change_rates(harbour_billing, harbour_provisioning):
     assert harbour_billing.has_perm("provisioning.change_servicefeature")
     assert not harbour_billing.has_perm("provisioning.change_service")
     assert harbour_provisioning.has_perm("provisioning.change_service")

@@ -30,9 +30,7 @@ def writer(ctop_spans):
     """A CTOP writer in the default layout for a provider; ``call()`` adds a typical call."""
 
     def make(provider, *, sequence=1, produced="20261102013000"):
-        w = CtopWriter(
-            ctop_spans, account=provider.aapt_account, sequence=sequence, produced=produced
-        )
+        w = CtopWriter(ctop_spans, account=provider.aapt_account, sequence=sequence, produced=produced)
 
         def call(
             *,

@@ -95,12 +95,8 @@ def test_reassignment_across_midnight_in_perth(southern, writer):
     moved.full_clean()
     moved.save()
     w = writer(southern)
-    w.call(
-        record_id="P1", when="20261101023000", special1="jsmith.acme@ssaas.aapt.com.au"
-    )  # 31 Oct 23:30 Perth
-    w.call(
-        record_id="P2", when="20261101033000", special1="jsmith.acme@ssaas.aapt.com.au"
-    )  # 1 Nov 00:30 Perth
+    w.call(record_id="P1", when="20261101023000", special1="jsmith.acme@ssaas.aapt.com.au")  # 31 Oct 23:30 Perth
+    w.call(record_id="P2", when="20261101033000", special1="jsmith.acme@ssaas.aapt.com.au")  # 1 Nov 00:30 Perth
     ingest_text(southern, "CTOP_2345678_000002_20261102013000.txt", w.text())
     first, second = UsageRecord.objects.get(record_id="P1"), UsageRecord.objects.get(record_id="P2")
     assert (first.call_date, first.service.reference) == (datetime.date(2026, 10, 31), "SW-2001")

@@ -83,9 +83,7 @@ def test_file_for_another_account_rejected(harbour, writer, southern):
     by_name = ingest_text(harbour, "CTOP_2345678_000002_20261102013000.txt", w.text())
     assert by_name.status == "rejected" and "account 2345678" in by_name.reason
     by_header = ingest_text(harbour, "renamed.txt", w.text())
-    assert (
-        by_header.status == "rejected" and "header is for AAPT account 2345678" in by_header.reason
-    )
+    assert by_header.status == "rejected" and "header is for AAPT account 2345678" in by_header.reason
 
 
 def test_malformed_lines_reported_and_the_rest_processed(harbour, writer):

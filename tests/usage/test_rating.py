@@ -66,9 +66,7 @@ def test_credit_is_the_negative_of_the_call(harbour, writer):
     )
     carrier_file = ingest_text(harbour, HARBOUR, w.text())
     assert charge("C1") == Decimal("1.00") and charge("C2") == Decimal("-1.00")
-    assert carrier_file.charge_total == Decimal("0.00") and carrier_file.aapt_cost_total == Decimal(
-        "0"
-    )
+    assert carrier_file.charge_total == Decimal("0.00") and carrier_file.aapt_cost_total == Decimal("0")
 
 
 def test_no_price_quarantined(coastal, writer):

@@ -1,1 +1,291 @@
 """Carrier files and layouts in the admin."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from providers.models import Provider
+from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+
+from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from ..choices import CarrierFileStatusChoices as Status
+from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine, money_text
+from ..selectors import sequence_gaps
+from ..services.carrier_files import UnsafeFileName, carrier_file_receive
+from ..tasks import enqueue_processing
+
+
+class LayoutFieldInline(admin.TabularInline):
+    model = LayoutField
+    extra = 0
+    fields = ["record", "name", "start", "width"]
+
+
+class ProviderLayoutInline(admin.TabularInline):
+    model = ProviderLayout
+    extra = 0
+    fields = ["provider", "kind"]
+    autocomplete_fields = ["provider"]
+    verbose_name_plural = "providers given this layout"
+
+
+@admin.register(Layout)
+class LayoutAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_default", "field_count"]
+    list_filter = ["kind", "is_default"]
+    search_fields = ["name"]
+    inlines = [LayoutFieldInline, ProviderLayoutInline]
+
+    @admin.display(description="fields")
+    def field_count(self, obj: Layout) -> int:
+        return obj.fields.count()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        missing = form.instance.missing_fields()
+        if missing:
+            messages.warning(
+                request,
+                f"{form.instance} cannot read files yet: it has no {', '.join(missing)}.",
+            )
+
+
+class RejectedLineInline(admin.TabularInline):
+    model = RejectedLine
+    extra = 0
+    can_delete = False
+    fields = ["line_number", "field", "reason", "content_start"]
+    readonly_fields = fields
+    max_num = 0
+    verbose_name_plural = "rejected lines"
+
+    @admin.display(description="line as received")
+    def content_start(self, obj: RejectedLine) -> str:
+        return obj.content[:120]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("line_number")
+
+
+class UploadForm(forms.Form):
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none())
+    kind = forms.ChoiceField(choices=CarrierFileKindChoices.choices, initial=CarrierFileKindChoices.CTOP)
+    file = forms.FileField(help_text="As AAPT delivered it: plain text or .gz.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = scope_queryset(Provider.objects.all(), user)
+
+
+@admin.register(CarrierFile)
+class CarrierFileAdmin(ProviderScopedAdmin):
+    list_display = [
+        "name",
+        "provider",
+        "kind",
+        "status_badge",
+        "sequence",
+        "received_at",
+        "lines",
+        "rated",
+        "quarantined",
+        "rejected",
+        "duplicates",
+        "charge",
+        "aapt_cost",
+    ]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
+    list_select_related = ["provider"]
+    search_fields = ["name", "sha256"]
+    ordering = ["-received_at"]
+    show_full_result_count = False
+    actions = ["reprocess"]
+    inlines = [RejectedLineInline]
+    readonly_fields = [
+        "provider",
+        "kind",
+        "name",
+        "sequence",
+        "produced_at",
+        "size",
+        "sha256",
+        "source",
+        "layout",
+        "received_at",
+        "received_by",
+        "processed_at",
+        "status",
+        "reason",
+        "duplicate_of",
+        "counts",
+        "charge_total",
+        "aapt_cost_total",
+        "records_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["provider", "kind", "name", "status", "reason", "duplicate_of"]}),
+        (
+            "What it held",
+            {"fields": ["counts", "charge_total", "aapt_cost_total", "records_links"]},
+        ),
+        (
+            "Registry",
+            {
+                "fields": [
+                    "sequence",
+                    "produced_at",
+                    "size",
+                    "sha256",
+                    "source",
+                    "layout",
+                    "received_at",
+                    "received_by",
+                    "processed_at",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_process_permission(self, request) -> bool:
+        return request.user.has_perm("usage.process_carrierfile")
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: CarrierFile) -> str:
+        colours = {
+            Status.PROCESSED: "#2e7d32",
+            Status.PROCESSED_WITH_EXCEPTIONS: "#b26a00",
+            Status.REJECTED: "#c62828",
+            Status.DUPLICATE: "#616161",
+        }
+        return format_html(
+            '<span style="color:{};font-weight:bold">{}</span>',
+            colours.get(obj.status, "#1565c0"),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="charge", ordering="charge_total")
+    def charge(self, obj: CarrierFile) -> str:
+        return f"${money_text(obj.charge_total)}"
+
+    @admin.display(description="AAPT cost", ordering="aapt_cost_total")
+    def aapt_cost(self, obj: CarrierFile) -> str:
+        return f"${money_text(obj.aapt_cost_total)}"
+
+    @admin.display(description="lines")
+    def counts(self, obj: CarrierFile) -> str:
+        parts = [
+            f"{obj.lines} read",
+            f"{obj.rated} rated",
+            f"{obj.quarantined} quarantined",
+            f"{obj.written_off} written off",
+            f"{obj.rejected} rejected",
+            f"{obj.duplicates} duplicate",
+        ]
+        verdict = "they add up" if obj.counts_add_up else "THEY DO NOT ADD UP"
+        return f"{', '.join(parts)} ({verdict})"
+
+    @admin.display(description="records")
+    def records_links(self, obj: CarrierFile) -> str:
+        if obj.kind != CarrierFileKindChoices.CTOP:
+            return "—"
+        base = reverse("admin:usage_usagerecord_changelist")
+        quarantine = reverse("admin:usage_quarantinedrecord_changelist")
+        return format_html(
+            '<a href="{}?carrier_file__id__exact={}">all usage records</a> · '
+            '<a href="{}?carrier_file__id__exact={}">quarantined ones</a>',
+            base,
+            obj.pk,
+            quarantine,
+            obj.pk,
+        )
+
+    @admin.action(description="Re-process selected files", permissions=["process"])
+    def reprocess(self, request, queryset):
+        queued, skipped = 0, []
+        for carrier_file in queryset:
+            if carrier_file.is_final:
+                skipped.append(carrier_file.name)
+                continue
+            enqueue_processing(carrier_file.pk)
+            queued += 1
+        if queued:
+            self.message_user(request, f"{queued} file(s) queued for processing.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Already processed, so not processed again: {', '.join(skipped)}. "
+                "To bill its quarantined records after a fix, re-process the quarantine.",
+                messages.WARNING,
+            )
+
+    # -- upload and gaps -----------------------------------------------------
+
+    def get_urls(self):
+        urls = super().get_urls()
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="usage_carrierfile_upload",
+            ),
+            *urls,
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "sequence_gaps": sequence_gaps(request.user),
+            "can_upload": self.has_process_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request):
+        if not self.has_process_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                carrier_file = carrier_file_receive(
+                    provider=form.cleaned_data["provider"],
+                    name=upload.name,
+                    content=upload,
+                    kind=form.cleaned_data["kind"],
+                    source=CarrierFileSourceChoices.UPLOAD,
+                    acting_user=request.user,
+                )
+            except UnsafeFileName as exc:
+                form.add_error("file", str(exc))
+            else:
+                if carrier_file.status == Status.DUPLICATE:
+                    self.message_user(request, carrier_file.reason, messages.WARNING)
+                else:
+                    enqueue_processing(carrier_file.pk)
+                    self.message_user(
+                        request,
+                        f"{carrier_file.name} received; processing is queued.",
+                        messages.SUCCESS,
+                    )
+                return redirect("admin:usage_carrierfile_change", carrier_file.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Upload a carrier file",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/usage/carrierfile/upload.html", context)

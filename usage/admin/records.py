@@ -1,1 +1,308 @@
-"""Usage records and the quarantine in the admin."""
+"""Usage records and the quarantine in the admin.
+
+These tables reach millions of rows: lists count at most a capped number of
+rows, order by the primary key, and filter only on indexed columns.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from providers.models import Provider
+from providers.scoping import (
+    ProviderScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    scope_queryset,
+    user_may_see_provider,
+)
+
+from ..choices import UsageRecordReasonChoices
+from ..models import QuarantineAction, QuarantinedRecord, UsageRecord
+from ..selectors import likely_service, quarantine_groups
+from ..services.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
+
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` + 1 rows, never the whole table."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+class _LargeTableAdmin(ProviderScopedAdmin):
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    sortable_by: tuple = ()
+    ordering = ["-id"]
+    list_per_page = 100
+    # Reachable through links (a service's or a file's records), not listed as filters.
+    url_lookups = {"service__id__exact", "carrier_file__id__exact"}
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.url_lookups or super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cleanse_permission(self, request) -> bool:
+        return request.user.has_perm("usage.cleanse_usagerecord")
+
+    @admin.display(description="started")
+    def started(self, obj: UsageRecord) -> str:
+        return f"{obj.started_at.astimezone(obj.provider.tz):%d/%m/%Y %H:%M:%S}"
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(_LargeTableAdmin):
+    list_display = [
+        "started",
+        "service",
+        "identifier",
+        "origin",
+        "target",
+        "category",
+        "duration_seconds",
+        "charge",
+        "aapt_cost",
+        "status",
+        "reason",
+    ]
+    list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["service", "provider"]
+    search_fields = ["=identifier", "=target", "=origin", "=record_id"]
+    search_help_text = "An exact identifier, number (as in the file) or AAPT record id."
+    readonly_fields = [f.name for f in UsageRecord._meta.fields]
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why these records will never be billed (kept with each record).",
+    )
+
+
+@admin.register(QuarantinedRecord)
+class QuarantinedRecordAdmin(_LargeTableAdmin):
+    list_display = [
+        "started",
+        "provider",
+        "reason",
+        "identifier",
+        "username",
+        "group_id",
+        "target",
+        "duration_seconds",
+        "aapt_cost",
+        "file_link",
+    ]
+    list_filter = ["reason", ("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["provider", "carrier_file"]
+    search_fields = ["=identifier", "=target", "=origin", "=record_id"]
+    search_help_text = "An exact identifier, number (as in the file) or AAPT record id."
+    url_lookups = _LargeTableAdmin.url_lookups | {"identifier__exact"}
+    actions = ["reprocess_selected", "write_off_selected"]
+    readonly_fields = [f.name for f in UsageRecord._meta.fields]
+
+    @admin.display(description="file")
+    def file_link(self, obj: UsageRecord):
+        url = reverse("admin:usage_carrierfile_change", args=[obj.carrier_file_id])
+        return format_html('<a href="{}">{} line {}</a>', url, obj.carrier_file.name, obj.line_number)
+
+    @admin.action(description="Re-process selected records", permissions=["cleanse"])
+    def reprocess_selected(self, request, queryset):
+        by_provider: dict[int, list[int]] = {}
+        for pid, rid in queryset.values_list("provider_id", "id"):
+            by_provider.setdefault(pid, []).append(rid)
+        for pid, ids in by_provider.items():
+            action = quarantine_cleanse(provider=Provider.objects.get(pk=pid), acting_user=request.user, record_ids=ids)
+            _report(self, request, action)
+
+    @admin.action(description="Write off selected records…", permissions=["cleanse"])
+    def write_off_selected(self, request, queryset):
+        form = WriteOffForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            by_provider: dict[int, list[int]] = {}
+            for pid, rid in queryset.values_list("provider_id", "id"):
+                by_provider.setdefault(pid, []).append(rid)
+            for pid, ids in by_provider.items():
+                action = quarantine_write_off(
+                    provider=Provider.objects.get(pk=pid),
+                    acting_user=request.user,
+                    record_ids=ids,
+                    reason=form.cleaned_data["reason"],
+                )
+                self.message_user(request, f"{action.written_off} record(s) written off.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Write off quarantined records",
+            "form": form,
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action_name": "write_off_selected",
+        }
+        return TemplateResponse(request, "admin/usage/quarantinedrecord/write_off.html", context)
+
+    # -- the grouped view ------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "groups/",
+                self.admin_site.admin_view(self.groups_view),
+                name="usage_quarantinedrecord_groups",
+            ),
+            *super().get_urls(),
+        ]
+
+    def groups_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._act_on_groups(request)
+        provider_id = request.GET.get("provider") or None
+        reason = request.GET.get("reason") or None
+        paginator = Paginator(quarantine_groups(request.user, provider_id=provider_id, reason=reason), 50)
+        page = paginator.get_page(request.GET.get("page"))
+        providers = {p.pk: p for p in Provider.objects.filter(pk__in={g["provider_id"] for g in page})}
+        groups = []
+        for group in page:
+            provider = providers[group["provider_id"]]
+            groups.append(
+                {
+                    **group,
+                    "key": f"{group['provider_id']}|{group['reason']}|{group['identifier']}",
+                    "reason_label": UsageRecordReasonChoices(group["reason"]).label,
+                    "hint": likely_service(
+                        request.user,
+                        provider=provider,
+                        identifier=group["identifier"],
+                        username=group["username"],
+                        group_id=group["group_id"],
+                    ),
+                    "records_url": (
+                        f"{reverse('admin:usage_quarantinedrecord_changelist')}"
+                        f"?provider__id__exact={group['provider_id']}&reason__exact={group['reason']}"
+                        f"&identifier__exact={group['identifier']}"
+                    ),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Quarantine by identifier",
+            "groups": groups,
+            "page": page,
+            "providers": scope_queryset(Provider.objects.order_by("name"), request.user),
+            "reasons": UsageRecordReasonChoices.choices,
+            "selected_provider": provider_id,
+            "selected_reason": reason,
+            "can_cleanse": self.has_cleanse_permission(request),
+            "write_off_form": WriteOffForm(),
+        }
+        return TemplateResponse(request, "admin/usage/quarantinedrecord/groups.html", context)
+
+    def _act_on_groups(self, request):
+        if not self.has_cleanse_permission(request):
+            raise PermissionDenied
+        by_provider: dict[int, list[tuple[str, str]]] = {}
+        for key in request.POST.getlist("group"):
+            provider_id, reason, identifier = key.split("|", 2)
+            if not user_may_see_provider(request.user, int(provider_id)):
+                raise PermissionDenied
+            by_provider.setdefault(int(provider_id), []).append((reason, identifier))
+        if not by_provider:
+            self.message_user(request, "Select at least one group.", messages.WARNING)
+            return redirect(request.get_full_path())
+        action = request.POST.get("do")
+        form = WriteOffForm(request.POST)
+        if action == "write_off" and not form.is_valid():
+            self.message_user(request, "A write-off needs a reason.", messages.ERROR)
+            return redirect(request.get_full_path())
+        for provider_id, groups in by_provider.items():
+            provider = Provider.objects.get(pk=provider_id)
+            ids = quarantined_ids(provider=provider, groups=groups)
+            if action == "write_off":
+                done = quarantine_write_off(
+                    provider=provider,
+                    acting_user=request.user,
+                    record_ids=ids,
+                    reason=form.cleaned_data["reason"],
+                )
+                self.message_user(
+                    request,
+                    f"{provider}: {done.written_off} record(s) written off.",
+                    messages.SUCCESS,
+                )
+            else:
+                _report(
+                    self,
+                    request,
+                    quarantine_cleanse(provider=provider, acting_user=request.user, record_ids=ids),
+                )
+        return redirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "groups_url": reverse("admin:usage_quarantinedrecord_groups"),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+def _report(model_admin, request, action: QuarantineAction) -> None:
+    level = messages.SUCCESS if action.rated else messages.WARNING
+    model_admin.message_user(
+        request,
+        f"{action.provider}: {action.considered} record(s) re-processed, {action.rated} now rated, "
+        f"{action.still_quarantined} still quarantined.",
+        level,
+    )
+
+
+@admin.register(QuarantineAction)
+class QuarantineActionAdmin(ProviderScopedAdmin):
+    list_display = [
+        "at",
+        "provider",
+        "kind",
+        "acting_user",
+        "considered",
+        "rated",
+        "written_off",
+        "still_quarantined",
+        "note",
+    ]
+    list_filter = ["kind", ("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["provider", "acting_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -32,11 +32,7 @@ def classify_number(target: str) -> str:
     if number.startswith("0011") or (number.startswith("+") and not number.startswith("+61")):
         return Category.INTERNATIONAL
     if len(number) <= 4:
-        return (
-            Category.EMERGENCY
-            if shortnumberinfo.is_emergency_number(number, "AU")
-            else Category.OTHER
-        )
+        return Category.EMERGENCY if shortnumberinfo.is_emergency_number(number, "AU") else Category.OTHER
     try:
         parsed = phonenumbers.parse(number, "AU")
     except phonenumbers.NumberParseException:

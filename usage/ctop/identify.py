@@ -62,12 +62,8 @@ class ProviderIndex:
     def __init__(self, provider: Provider, *, method: str | None = None) -> None:
         self.provider = provider
         self.method = method or provider.identification_method
-        self.exact: dict[tuple[str, str], list[tuple[datetime.date, datetime.date, int]]] = (
-            defaultdict(list)
-        )
-        self.ranges: dict[int, list[tuple[str, str, datetime.date, datetime.date, int]]] = (
-            defaultdict(list)
-        )
+        self.exact: dict[tuple[str, str], list[tuple[datetime.date, datetime.date, int]]] = defaultdict(list)
+        self.ranges: dict[int, list[tuple[str, str, datetime.date, datetime.date, int]]] = defaultdict(list)
         rows = ServiceIdentifier.objects.filter(service__provider=provider).values_list(
             "kind", "value", "number_first", "number_last", "active_from", "active_to", "service_id"
         )
@@ -82,9 +78,9 @@ class ProviderIndex:
         self._range_firsts = {n: [e[0] for e in entries] for n, entries in self.ranges.items()}
         self.services: dict[int, tuple[str, datetime.date | None, datetime.date, int]] = {
             sid: (status, start, end or FOREVER, plan_id)
-            for sid, status, start, end, plan_id in Service.objects.filter(
-                provider=provider
-            ).values_list("id", "status", "start_date", "end_date", "plan_id")
+            for sid, status, start, end, plan_id in Service.objects.filter(provider=provider).values_list(
+                "id", "status", "start_date", "end_date", "plan_id"
+            )
         }
         self.rates: dict[int, dict[str, Rate]] = defaultdict(dict)
         for rate in PlanRate.objects.filter(plan__provider=provider):
@@ -101,9 +97,7 @@ class ProviderIndex:
 
     # -- identify -----------------------------------------------------------
 
-    def identifier_and_service(
-        self, special1: str, special2: str, day: datetime.date
-    ) -> tuple[str, int | None]:
+    def identifier_and_service(self, special1: str, special2: str, day: datetime.date) -> tuple[str, int | None]:
         """The identifier the provider's method reads, and the service holding it
         on ``day`` (None when no service does)."""
         if self.method == Method.GROUP_ID:
@@ -157,6 +151,46 @@ class ProviderIndex:
         if status == ServiceStatusChoices.PENDING or start is None or not start <= day <= end:
             return Resolution((identifier, service_id, plan_id, Reason.NO_ACTIVE_PERIOD, None))
         return Resolution((identifier, service_id, plan_id, None, self.rates.get(plan_id, {})))
+
+    # -- all three gates ----------------------------------------------------------
+
+    def evaluate(
+        self,
+        special1: str,
+        special2: str,
+        day: datetime.date,
+        units: int | Decimal,
+        unittype: str,
+        target: str,
+    ) -> tuple:
+        """Identify, bucket and rate one record.
+
+        Returns (identifier, service id, plan id, quarantine reason or None,
+        category, seconds, billed seconds, charge in cents, charge text)."""
+        identifier, service_id, plan_id, reason, rates = self.resolve(special1, special2, day)
+        seconds = duration_seconds(units, unittype)
+        category = "" if seconds is None else self.categories(target)
+        if reason is None:
+            if seconds is None:
+                reason = Reason.UNSUPPORTED_UNIT.value
+            else:
+                rate = rates.get(category)
+                if rate is None:
+                    reason = Reason.NO_PRICE.value
+                else:
+                    billed, cents, charge = self.price(plan_id, category, rate, seconds)
+                    return (
+                        identifier,
+                        service_id,
+                        plan_id,
+                        None,
+                        category,
+                        seconds,
+                        billed,
+                        cents,
+                        charge,
+                    )
+        return identifier, service_id, plan_id, reason, category, seconds, None, 0, None
 
     # -- rate -----------------------------------------------------------------
 

@@ -132,8 +132,7 @@ class CtopParser:
             if held is None:
                 if not text.startswith(HEADER):
                     raise FileRejected(
-                        f"line {number}: the file does not start with a {HEADER} header "
-                        f"(found {text[:6]!r})"
+                        f"line {number}: the file does not start with a {HEADER} header (found {text[:6]!r})"
                     )
                 self.header = {n: text[s].strip() for n, s in self.layout.header.items()}
                 self._check_account()
@@ -155,9 +154,7 @@ class CtopParser:
             raise FileRejected("the file is empty: no header, no records, no trailer")
         last_number, last = held
         if not last_number or not last.startswith(TRAILER):
-            raise FileRejected(
-                f"the file ends at line {number} without a {TRAILER} trailer: it is truncated"
-            )
+            raise FileRejected(f"the file ends at line {number} without a {TRAILER} trailer: it is truncated")
         self.trailer = {n: last[s].strip() for n, s in self.layout.trailer.items()}
 
     def _check_account(self) -> None:
@@ -176,9 +173,7 @@ class CtopParser:
             return Rejected(number, "record_type", reason, text[:1000])
         self.detail_count += 1
         if "\x00" in text:
-            return Rejected(
-                number, "record", "contains a NUL character", text[:1000].replace("\x00", "?")
-            )
+            return Rejected(number, "record", "contains a NUL character", text[:1000].replace("\x00", "?"))
         (
             record_id,
             trans_time,
@@ -202,14 +197,10 @@ class CtopParser:
         self.price_total += price
         record_id = record_id.strip()
         if not record_id:
-            return Rejected(
-                number, "record_id", "empty: every record needs AAPT's record id", text[:1000]
-            )
+            return Rejected(number, "record_id", "empty: every record needs AAPT's record id", text[:1000])
         trans_time = trans_time.strip()
         if not self._valid_time(trans_time):
-            return Rejected(
-                number, "trans_time", f"not a YYYYMMDDhhmmss time: {trans_time!r}", text[:1000]
-            )
+            return Rejected(number, "trans_time", f"not a YYYYMMDDhhmmss time: {trans_time!r}", text[:1000])
         units_text = units_text.strip()
         try:
             units: int | Decimal = int(units_text)
@@ -260,18 +251,12 @@ class CtopParser:
         except ValueError:
             return [f"the trailer's record count {count_text!r} is not a number"]
         if count != self.detail_count:
-            problems.append(
-                f"the trailer counts {count} detail record(s) but the file has {self.detail_count}"
-            )
+            problems.append(f"the trailer counts {count} detail record(s) but the file has {self.detail_count}")
         total = _decimal(self.trailer.get("total_cents", ""))
         if total is None:
-            problems.append(
-                f"the trailer's total {self.trailer.get('total_cents')!r} is not a number"
-            )
+            problems.append(f"the trailer's total {self.trailer.get('total_cents')!r} is not a number")
         elif not self.unreadable_prices and total != self.price_total:
-            problems.append(
-                f"the trailer's total is {total} cents but the records add up to {self.price_total}"
-            )
+            problems.append(f"the trailer's total is {total} cents but the records add up to {self.price_total}")
         return problems
 
 

@@ -17,15 +17,13 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection
 
-from ..choices import UsageRecordReasonChoices as Reason
 from ..choices import UsageRecordStatusChoices as Status
-from .identify import ProviderIndex, duration_seconds
+from .identify import ProviderIndex
 from .parser import CtopParser, Rejected
 
 CTOP_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
 NULL = "\\N"
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
-UNSUPPORTED, NO_PRICE = Reason.UNSUPPORTED_UNIT.value, Reason.NO_PRICE.value
 
 # The columns every sink writes, in this order.
 COLUMNS = (
@@ -83,9 +81,7 @@ class DuplicateRecord(Exception):
 
 
 def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-    )
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
 
 
 class CopySink:
@@ -227,9 +223,7 @@ def run(
     file_id = str(carrier_file_id)
     rated_at_text = rated_at.isoformat()
     time_of = _TimeOf(index.provider.tz)
-    resolve = index.resolve
-    category_of = index.categories
-    price = index.price
+    evaluate = index.evaluate
     costs: dict[Decimal, str] = {}
     for event in parser.parse(raw_lines):
         if event.__class__ is Rejected:
@@ -249,27 +243,20 @@ def run(
             esc,
         ) = event
         prefix, offset, day, day_text = time_of(stamp)
-        identifier, service_id, plan_id, reason, rates = resolve(special1, special2, day)
+        (
+            identifier,
+            service_id,
+            plan_id,
+            reason,
+            category,
+            seconds,
+            billed,
+            charge_cents,
+            charge,
+        ) = evaluate(special1, special2, day, units, unittype, target)
         cost = costs.get(cents)
         if cost is None:
             cost = costs[cents] = str(cents.scaleb(-2))
-        seconds = duration_seconds(units, unittype)
-        category = ""
-        billed = charge = NULL
-        charge_cents = 0
-        if reason is None:
-            if seconds is None:
-                reason = UNSUPPORTED
-            else:
-                category = category_of(target)
-                rate = rates.get(category)
-                if rate is None:
-                    reason = NO_PRICE
-                else:
-                    billed_seconds, charge_cents, charge = price(plan_id, category, rate, seconds)
-                    billed = str(billed_seconds)
-        elif seconds is not None:
-            category = category_of(target)
         status = QUARANTINED if reason else RATED
         row = (
             provider_id,
@@ -291,8 +278,8 @@ def run(
             str(units),
             unittype,
             NULL if seconds is None else str(seconds),
-            billed,
-            charge,
+            NULL if billed is None else str(billed),
+            NULL if charge is None else charge,
             cost,
             rated_at_text if status == RATED else NULL,
             "",

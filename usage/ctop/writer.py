@@ -73,9 +73,7 @@ class CtopWriter:
         )
 
     def detail_line(self, fields: Mapping[str, object], *, length: int | None = None) -> str:
-        return _place(
-            self.spans["detail"], {"record_type": "PWTDET", **fields}, length or self.record_length
-        )
+        return _place(self.spans["detail"], {"record_type": "PWTDET", **fields}, length or self.record_length)
 
     def add(self, *, length: int | None = None, **fields: object) -> CtopWriter:
         self.details.append(self.detail_line(fields, length=length))

@@ -58,9 +58,7 @@ class CarrierFile(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
     reason = models.TextField(blank=True, help_text="Why the file was rejected, or notes.")
-    duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     lines = models.PositiveIntegerField(default=0, help_text="Detail lines read.")
     rated = models.PositiveIntegerField(default=0)
@@ -69,9 +67,7 @@ class CarrierFile(models.Model):
     duplicates = models.PositiveIntegerField("duplicate records", default=0)
     written_off = models.PositiveIntegerField(default=0)
     charge_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    aapt_cost_total = models.DecimalField(
-        "AAPT cost total", max_digits=16, decimal_places=6, default=Decimal("0")
-    )
+    aapt_cost_total = models.DecimalField("AAPT cost total", max_digits=16, decimal_places=6, default=Decimal("0"))
 
     class Meta:
         ordering = ["-received_at"]
@@ -100,10 +96,7 @@ class CarrierFile(models.Model):
 
     @property
     def counts_add_up(self) -> bool:
-        return (
-            self.lines
-            == self.rated + self.quarantined + self.written_off + self.rejected + self.duplicates
-        )
+        return self.lines == self.rated + self.quarantined + self.written_off + self.rejected + self.duplicates
 
     def summary(self) -> dict:
         """What ``ingest_ctop`` prints for the file."""
@@ -131,15 +124,11 @@ class RejectedLine(models.Model):
 
     provider_lookup = "carrier_file__provider"
 
-    carrier_file = models.ForeignKey(
-        CarrierFile, on_delete=models.CASCADE, related_name="rejected_lines"
-    )
+    carrier_file = models.ForeignKey(CarrierFile, on_delete=models.CASCADE, related_name="rejected_lines")
     line_number = models.PositiveIntegerField()
     field = models.CharField(max_length=50)
     reason = models.CharField(max_length=500)
-    content = models.TextField(
-        blank=True, help_text="The line as received (first 1000 characters)."
-    )
+    content = models.TextField(blank=True, help_text="The line as received (first 1000 characters).")
 
     class Meta:
         ordering = ["carrier_file", "line_number"]

@@ -70,11 +70,7 @@ class Layout(models.Model):
 
     @classmethod
     def for_provider(cls, provider: Provider, kind: str) -> Layout:
-        assigned = (
-            ProviderLayout.objects.filter(provider=provider, kind=kind)
-            .select_related("layout")
-            .first()
-        )
+        assigned = ProviderLayout.objects.filter(provider=provider, kind=kind).select_related("layout").first()
         if assigned:
             return assigned.layout
         return cls.objects.get(kind=kind, is_default=True)
@@ -90,11 +86,7 @@ class Layout(models.Model):
 
     def spans(self, record: str) -> dict[str, tuple[int, int]]:
         """Python slice bounds (0-based, end exclusive) of the fields of ``record``."""
-        return {
-            f.name: (f.start - 1, f.start - 1 + f.width)
-            for f in self.fields.all()
-            if f.record == record
-        }
+        return {f.name: (f.start - 1, f.start - 1 + f.width) for f in self.fields.all() if f.record == record}
 
 
 class LayoutField(models.Model):
@@ -113,12 +105,8 @@ class LayoutField(models.Model):
     class Meta:
         ordering = ["layout", "record", "start"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["layout", "record", "name"], name="layoutfield_unique_name"
-            ),
-            models.CheckConstraint(
-                name="layoutfield_positive", condition=Q(start__gte=1) & Q(width__gte=1)
-            ),
+            models.UniqueConstraint(fields=["layout", "record", "name"], name="layoutfield_unique_name"),
+            models.CheckConstraint(name="layoutfield_positive", condition=Q(start__gte=1) & Q(width__gte=1)),
         ]
 
     def __str__(self) -> str:
@@ -140,9 +128,7 @@ class ProviderLayout(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "kind"], name="providerlayout_one_per_kind"
-            ),
+            models.UniqueConstraint(fields=["provider", "kind"], name="providerlayout_one_per_kind"),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +137,4 @@ class ProviderLayout(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.layout_id and self.layout.kind != self.kind:
-            raise ValidationError(
-                {"layout": f"{self.layout} is a {self.layout.get_kind_display()} layout."}
-            )
+            raise ValidationError({"layout": f"{self.layout} is a {self.layout.get_kind_display()} layout."})

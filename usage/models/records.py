@@ -27,21 +27,15 @@ class UsageRecord(models.Model):
 
     provider_lookup = "provider"
 
-    provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+", db_index=False)
     carrier_file = models.ForeignKey(
-        CarrierFile, on_delete=models.PROTECT, related_name="usage_records"
+        CarrierFile, on_delete=models.PROTECT, related_name="usage_records", db_index=False
     )
     line_number = models.PositiveIntegerField()
     record_id = models.CharField("CTOP record id", max_length=22)
     status = models.CharField(max_length=12, choices=UsageRecordStatusChoices.choices)
-    reason = models.CharField(
-        "quarantine reason", max_length=24, choices=UsageRecordReasonChoices.choices, blank=True
-    )
-    identifier = models.CharField(
-        max_length=255, blank=True, help_text="As the provider's method read it."
-    )
+    reason = models.CharField("quarantine reason", max_length=24, choices=UsageRecordReasonChoices.choices, blank=True)
+    identifier = models.CharField(max_length=255, blank=True, help_text="As the provider's method read it.")
     username = models.CharField("BroadWorks user", max_length=255, blank=True)
     group_id = models.CharField("Group ID", max_length=96, blank=True)
     service = models.ForeignKey(
@@ -87,8 +81,13 @@ class UsageRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "record_id"], name="usage_record_once"),
         ]
+        # Every admin filter and ordering has an index (newest first by id), so the
+        # lists stay fast however large the table grows.
         indexes = [
-            models.Index(fields=["service", "started_at"], name="usage_service_started"),
+            models.Index(fields=["provider", "id"], name="usage_provider"),
+            models.Index(fields=["carrier_file", "id"], name="usage_file"),
+            models.Index(fields=["service", "id"], name="usage_service"),
+            models.Index(fields=["status", "id"], name="usage_status"),
             models.Index(fields=["provider", "identifier"], name="usage_identifier"),
             models.Index(fields=["target"], name="usage_target"),
             models.Index(fields=["origin"], name="usage_origin"),
@@ -142,7 +141,4 @@ class QuarantineAction(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} {self.considered} record(s) of {self.provider} "
-            f"on {self.at:%d/%m/%Y %H:%M}"
-        )
+        return f"{self.get_kind_display()} {self.considered} record(s) of {self.provider} on {self.at:%d/%m/%Y %H:%M}"

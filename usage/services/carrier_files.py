@@ -139,9 +139,7 @@ def carrier_file_receive(
     carrier_file.size = hashing.bytes
     head = carrier_file.stored.open("rb").read(2)
     carrier_file.stored.close()
-    carrier_file.sha256 = (
-        _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
-    )
+    carrier_file.sha256 = _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
     twin = processed_twin(carrier_file)
     if twin:
         carrier_file.status = Status.DUPLICATE
@@ -166,18 +164,16 @@ def carrier_file_receive(
 
 def _mark_processing(carrier_file_id: int) -> None:
     """Shown while the file's transaction runs; a crash leaves it here, to be re-run."""
-    CarrierFile.objects.filter(
-        pk=carrier_file_id, status__in=[Status.RECEIVED, Status.REJECTED]
-    ).update(status=Status.PROCESSING)
+    CarrierFile.objects.filter(pk=carrier_file_id, status__in=[Status.RECEIVED, Status.REJECTED]).update(
+        status=Status.PROCESSING
+    )
 
 
 def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFile:
     """Process a received file: all its records and its status in one transaction."""
     _mark_processing(carrier_file_id)
     with transaction.atomic():
-        provider_id = CarrierFile.objects.values_list("provider_id", flat=True).get(
-            pk=carrier_file_id
-        )
+        provider_id = CarrierFile.objects.values_list("provider_id", flat=True).get(pk=carrier_file_id)
         # One provider's files are processed one at a time: record ids are unique per provider.
         provider = Provider.objects.select_for_update().get(pk=provider_id)
         carrier_file = CarrierFile.objects.select_for_update().get(pk=carrier_file_id)
@@ -223,8 +219,7 @@ def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
     if info.account and info.account.lstrip("0") != provider.aapt_account.lstrip("0"):
         _reject(
             carrier_file,
-            f"the file name is for AAPT account {info.account}, not {provider}'s account "
-            f"{provider.aapt_account}",
+            f"the file name is for AAPT account {info.account}, not {provider}'s account {provider.aapt_account}",
         )
         return
     layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
@@ -246,9 +241,7 @@ def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
     carrier_file.lines = parser.lines_read
     accounted = stats.rated + stats.quarantined + stats.duplicates + len(rejected)
     if accounted != parser.lines_read:  # pragma: no cover - a defect, never a data problem
-        raise AssertionError(
-            f"{carrier_file.name}: {parser.lines_read} lines read, {accounted} accounted for"
-        )
+        raise AssertionError(f"{carrier_file.name}: {parser.lines_read} lines read, {accounted} accounted for")
     carrier_file.rated = stats.rated
     carrier_file.quarantined = stats.quarantined
     carrier_file.duplicates = stats.duplicates
@@ -344,9 +337,7 @@ def _copy_rows(items: list[tuple]) -> None:
 def _bulk_create_rows(items: list[tuple]) -> None:
     UsageRecord.objects.bulk_create(
         [
-            UsageRecord(
-                **{c: (None if v == NULL else v) for c, v in zip(COLUMNS, row, strict=True)}
-            )
+            UsageRecord(**{c: (None if v == NULL else v) for c, v in zip(COLUMNS, row, strict=True)})
             for _, row, *_ in items
         ],
         batch_size=500,

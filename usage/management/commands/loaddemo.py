@@ -11,11 +11,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         providers = demo.load_setup()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."
-            )
-        )
-        self.stdout.write(
-            "Log in as demo/demo (superuser), provisioning/provisioning or billing/billing."
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."))
+        self.stdout.write("Log in as demo/demo (superuser), provisioning/provisioning or billing/billing.")

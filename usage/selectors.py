@@ -1,0 +1,199 @@
+"""Read queries shared by the admin, commands and tasks."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+
+from providers.choices import ProviderIdentificationMethodChoices as Method
+from providers.models import AAPT_DEFAULT_REALM, Provider
+from providers.scoping import scope_queryset, visible_provider_ids
+from provisioning.choices import ServiceIdentifierKindChoices as Kind
+from provisioning.identifiers import normalise_group_id, normalise_number
+from provisioning.models import ServiceIdentifier
+
+from .choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from .models import CarrierFile, QuarantinedRecord
+
+# ---------------------------------------------------------------------------
+# Quarantine
+# ---------------------------------------------------------------------------
+
+
+def quarantine_groups(user, *, provider_id: int | None = None, reason: str | None = None):
+    """Quarantined records grouped by provider, reason and identifier, largest first."""
+    queryset = scope_queryset(QuarantinedRecord.objects.all(), user)
+    if provider_id:
+        queryset = queryset.filter(provider_id=provider_id)
+    if reason:
+        queryset = queryset.filter(reason=reason)
+    return (
+        queryset.values("provider_id", "provider__name", "reason", "identifier")
+        .annotate(
+            records=Count("id"),
+            first_day=Min("call_date"),
+            last_day=Max("call_date"),
+            aapt_cost=Sum("aapt_cost"),
+            username=Min("username"),
+            group_id=Min("group_id"),
+        )
+        .order_by("-records", "provider__name", "identifier")
+    )
+
+
+def quarantine_counts(user) -> list[dict]:
+    """Per provider: how many records wait in quarantine."""
+    return list(
+        scope_queryset(QuarantinedRecord.objects.all(), user)
+        .values("provider_id", "provider__name")
+        .annotate(records=Count("id"))
+        .order_by("-records")
+    )
+
+
+def _describe(identifier: ServiceIdentifier) -> str:
+    service = identifier.service
+    return f"{service.reference} ({service.customer.name})"
+
+
+def _period(identifier: ServiceIdentifier) -> str:
+    start = f"{identifier.active_from:%d/%m/%Y}"
+    return f"{start}–{identifier.active_to:%d/%m/%Y}" if identifier.active_to else f"from {start}"
+
+
+def likely_service(user, *, provider: Provider, identifier: str, username: str, group_id: str, near: int = 100) -> str:
+    """A hint at the service a quarantined identifier probably belongs to, or ''.
+
+    Looks, in order, for: the identifier on one of the provider's services on
+    other dates; the same number or user under another identification method;
+    a hosted range of the provider next door; the identifier at another
+    provider the user can see."""
+    own = ServiceIdentifier.objects.filter(service__provider=provider).select_related("service__customer")
+    exact = own.filter(value=identifier).exclude(kind=Kind.NUMBER_RANGE).first()
+    if exact:
+        return f"{exact.value} is on {_describe(exact)} {_period(exact)}: check the dates"
+    number = normalise_number(identifier) if identifier[:1].isdigit() or identifier[:1] == "+" else None
+    if number:
+        held = own.filter(kind=Kind.NUMBER_RANGE, number_first__lte=number, number_last__gte=number).first()
+        if held and len(held.number_first) == len(number):
+            return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
+
+    for label, kind, value in _other_methods(provider, username, group_id):
+        found = own.filter(kind=kind, value=value).first()
+        if found:
+            return f"matches {_describe(found)} by {label} {value}"
+
+    if number:
+        for candidate in own.filter(kind=Kind.NUMBER_RANGE):
+            if len(candidate.number_first) != len(number):
+                continue
+            gap = min(
+                abs(int(number) - int(candidate.number_first)),
+                abs(int(number) - int(candidate.number_last)),
+            )
+            if gap <= near:
+                return f"next to range {candidate.value} of {_describe(candidate)}"
+
+    visible = visible_provider_ids(user)
+    elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
+        service__provider=provider
+    )
+    if visible is not None:
+        elsewhere = elsewhere.filter(service__provider_id__in=visible)
+    other = elsewhere.select_related("service__customer", "service__provider").first()
+    if other:
+        return f"{other.value} belongs to {other.service.provider}: {_describe(other)}"
+    return ""
+
+
+def _other_methods(provider: Provider, username: str, group_id: str):
+    """The identifiers other identification methods would read from the record."""
+    user, _, realm = username.partition("@")
+    if provider.identification_method != Method.GROUP_ID and group_id:
+        yield "Group ID", Kind.GROUP_ID, normalise_group_id(group_id)
+    if provider.identification_method != Method.DISTINCT_USERNAME and realm == AAPT_DEFAULT_REALM:
+        number = normalise_number(user) if user[:1].isdigit() or user[:1] == "+" else None
+        if number:
+            yield "FNN", Kind.FNN, number
+        yield "username", Kind.USERNAME, user
+    if provider.identification_method != Method.CUSTOM_REALM and realm:
+        yield "username@realm", Kind.USERNAME_REALM, username
+
+
+# ---------------------------------------------------------------------------
+# Files: gaps, rejections, silence
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SequenceGap:
+    provider_id: int
+    provider_name: str
+    kind: str
+    missing: tuple[int, ...]
+
+    def describe(self) -> str:
+        shown = ", ".join(str(n) for n in self.missing[:10])
+        more = f" and {len(self.missing) - 10} more" if len(self.missing) > 10 else ""
+        return f"{self.provider_name}: {self.kind.upper()} file(s) {shown}{more} missing"
+
+
+def sequence_gaps(user, *, provider_id: int | None = None) -> list[SequenceGap]:
+    """Sequence numbers missing between a provider's first and latest file of a kind."""
+    queryset = scope_queryset(CarrierFile.objects.all(), user).exclude(sequence=None)
+    queryset = queryset.filter(kind__in=[CarrierFileKindChoices.CTOP, CarrierFileKindChoices.COCE])
+    if provider_id:
+        queryset = queryset.filter(provider_id=provider_id)
+    seen: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    for pid, name, kind, sequence in queryset.values_list(
+        "provider_id", "provider__name", "kind", "sequence"
+    ).distinct():
+        seen[(pid, name, kind)].add(sequence)
+    gaps = []
+    for (pid, name, kind), numbers in sorted(seen.items(), key=lambda item: item[0][1]):
+        missing = tuple(n for n in range(min(numbers), max(numbers)) if n not in numbers)
+        if missing:
+            gaps.append(SequenceGap(pid, name, kind, missing))
+    return gaps
+
+
+def rejected_files(user):
+    return (
+        scope_queryset(CarrierFile.objects.all(), user)
+        .filter(status=CarrierFileStatusChoices.REJECTED)
+        .select_related("provider")
+        .order_by("-received_at")
+    )
+
+
+def silent_providers(user, *, hours: int = 24, now: datetime.datetime | None = None) -> list[dict]:
+    """Active providers with no CTOP file received in the last ``hours``."""
+    now = now or timezone.now()
+    providers = scope_queryset(Provider.objects.filter(is_active=True), user)
+    latest = dict(
+        CarrierFile.objects.filter(kind=CarrierFileKindChoices.CTOP, provider__in=providers)
+        .values("provider_id")
+        .annotate(latest=Max("received_at"))
+        .values_list("provider_id", "latest")
+    )
+    silent = []
+    for provider in providers.order_by("name"):
+        last = latest.get(provider.pk)
+        if last is None or now - last > datetime.timedelta(hours=hours):
+            silent.append({"provider": provider, "last": last})
+    return silent
+
+
+def attention(user) -> dict:
+    """Everything the admin index shows under "Needs attention"."""
+    return {
+        "quarantine": quarantine_counts(user),
+        "rejected_files": list(rejected_files(user)[:10]),
+        "rejected_total": rejected_files(user).count(),
+        "gaps": sequence_gaps(user),
+        "silent": silent_providers(user),
+    }
