@@ -284,3 +284,29 @@ def _load_users(providers: dict[str, Provider]) -> None:
             user.groups.set([Group.objects.get(name=group_name)])
         if provider_slug:
             StaffMembership.objects.get_or_create(user=user, provider=providers[provider_slug])
+
+
+# The sample CTOP files, one per identification method.
+SAMPLE_CTOP = {
+    "harbour-voice": "CTOP_1234567_000001_20261102013000.txt",
+    "southern-wholesale": "CTOP_2345678_000001_20261102020000.txt.gz",
+    "coastal-comms": "CTOP_3456789_000001_20261103013000.txt",
+}
+
+
+def load_usage(providers: dict[str, Provider]) -> list:
+    """Ingest the sample CTOP files (once: a file already received is left alone)."""
+    from django.conf import settings
+
+    from usage.models import CarrierFile
+    from usage.services.carrier_files import carrier_file_process, carrier_file_receive
+
+    results = []
+    for slug, name in SAMPLE_CTOP.items():
+        provider = providers[slug]
+        existing = CarrierFile.objects.filter(provider=provider, name=name).exclude(status="duplicate").first()
+        if existing is None:
+            with open(settings.SAMPLES_DIR / name, "rb") as content:
+                existing = carrier_file_receive(provider=provider, name=name, content=content)
+        results.append(carrier_file_process(carrier_file_id=existing.pk))
+    return results

@@ -84,6 +84,10 @@ def likely_service(user, *, provider: Provider, identifier: str, username: str, 
 
     for label, kind, value in _other_methods(provider, username, group_id):
         found = own.filter(kind=kind, value=value).first()
+        if found is None and kind == Kind.FNN:
+            found = own.filter(kind=Kind.NUMBER_RANGE, number_first__lte=value, number_last__gte=value).first()
+            if found and len(found.number_first) != len(value):
+                found = None
         if found:
             return f"matches {_describe(found)} by {label} {value}"
 

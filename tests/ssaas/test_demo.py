@@ -14,7 +14,7 @@ SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
 
 @pytest.mark.django_db
 def test_loaddemo_is_idempotent():
-    call_command("loaddemo", verbosity=0)
+    call_command("loaddemo", "--no-usage", verbosity=0)
     counts = [m.objects.count() for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)]
     call_command("loaddemo", verbosity=0)
     assert [
@@ -36,3 +36,14 @@ def test_fixture_samples_match_shared_samples():
     names = sorted(p.name for p in SHARED.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(SHARED, settings.SAMPLES_DIR, names, shallow=False)
     assert not mismatch and not errors
+
+
+@pytest.mark.django_db
+def test_loaddemo_ingests_the_samples_once():
+    from usage.models import CarrierFile, UsageRecord
+
+    call_command("loaddemo", verbosity=0)
+    call_command("loaddemo", verbosity=0)
+    assert CarrierFile.objects.count() == 3
+    assert UsageRecord.objects.count() == 8 + 6 + 3
+    assert UsageRecord.objects.filter(status="quarantined").count() == 4

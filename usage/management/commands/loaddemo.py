@@ -1,3 +1,5 @@
+import json
+
 from django.core.management.base import BaseCommand
 
 from ssaas import demo
@@ -5,11 +7,17 @@ from ssaas import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo providers, customers, services, plans and users of the sample "
-        "files. Safe to run again: nothing is duplicated."
+        "Load the demo providers, customers, services, plans and users of the sample files, "
+        "and ingest the sample CTOP files. Safe to run again: nothing is duplicated."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--no-usage", action="store_true", help="load the set-up only, not the sample usage files")
+
+    def handle(self, *args, no_usage=False, **options):
         providers = demo.load_setup()
         self.stdout.write(self.style.SUCCESS(f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."))
+        if not no_usage:
+            for carrier_file in demo.load_usage(providers):
+                self.stdout.write(json.dumps(carrier_file.summary()))
         self.stdout.write("Log in as demo/demo (superuser), provisioning/provisioning or billing/billing.")
