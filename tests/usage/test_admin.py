@@ -44,8 +44,14 @@ def test_usage_list_for_a_service_and_search_by_number(admin_client, loaded):
     url = reverse("admin:usage_usagerecord_changelist")
     body = admin_client.get(url, {"service__id__exact": acme.pk}).content.decode()
     assert "4 usage records" in body  # three calls and the credit
-    body = admin_client.get(url, {"q": "1800123456"}).content.decode()
+    bluegum = Service.objects.get(reference="HV-1002")
+    body = admin_client.get(url, {"q": "1800123456", "service__id__exact": bluegum.pk}).content.decode()
     assert "1 usage record" in body
+    body = admin_client.get(url, {"q": "UNKNOWNGROUP"}).content.decode()
+    assert "1 usage record" in body
+    # A number called is searched within a service or a file only (no index over all calls).
+    body = admin_client.get(url, {"q": "1800123456"}).content.decode()
+    assert "0 usage records" in body
 
 
 def test_usage_list_never_counts_past_the_cap(admin_client, loaded, monkeypatch, django_assert_max_num_queries):

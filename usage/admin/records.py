@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,6 +54,24 @@ class _LargeTableAdmin(ProviderScopedAdmin):
     # Reachable through links (a service's or a file's records), not listed as filters.
     url_lookups = {"service__id__exact", "carrier_file__id__exact"}
 
+    search_fields = ["=identifier", "=record_id"]
+    search_help_text = (
+        "An exact identifier or AAPT record id; within one service's or one file's records, "
+        "also a number called or calling."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and self.url_lookups & request.GET.keys():
+            # Bounded by the service's or file's index: the numbers may be searched too.
+            base = super().get_queryset(request).filter(**self._url_filters(request))
+            queryset = queryset | base.filter(Q(target=term) | Q(origin=term))
+        return queryset, may_have_duplicates
+
+    def _url_filters(self, request) -> dict:
+        return {lookup: request.GET[lookup] for lookup in self.url_lookups if lookup in request.GET}
+
     def lookup_allowed(self, lookup, value, request=None):
         return lookup in self.url_lookups or super().lookup_allowed(lookup, value, request)
 
@@ -90,8 +109,6 @@ class UsageRecordAdmin(_LargeTableAdmin):
     ]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service", "provider"]
-    search_fields = ["=identifier", "=target", "=origin", "=record_id"]
-    search_help_text = "An exact identifier, number (as in the file) or AAPT record id."
     readonly_fields = [f.name for f in UsageRecord._meta.fields]
 
 
@@ -118,8 +135,6 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
     ]
     list_filter = ["reason", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["provider", "carrier_file"]
-    search_fields = ["=identifier", "=target", "=origin", "=record_id"]
-    search_help_text = "An exact identifier, number (as in the file) or AAPT record id."
     url_lookups = _LargeTableAdmin.url_lookups | {"identifier__exact"}
     actions = ["reprocess_selected", "write_off_selected"]
     readonly_fields = [f.name for f in UsageRecord._meta.fields]

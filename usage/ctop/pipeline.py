@@ -80,8 +80,11 @@ class DuplicateRecord(Exception):
     """The fast path met a record already taken: run the file through the batched sink."""
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+def copy_escape(value: str) -> str:
+    """``value`` as a field of COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    return value
 
 
 class CopySink:
@@ -99,7 +102,7 @@ class CopySink:
 
     def add(self, record_id, row, status, charge_cents, aapt_cents, needs_escape) -> None:
         if needs_escape:
-            row = [_escape(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)]
+            row = [copy_escape(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)]
         self._buffer.append("\t".join(row))
         self.stats.accept(status, charge_cents, aapt_cents)
         if len(self._buffer) >= self.CHUNK:

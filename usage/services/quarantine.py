@@ -2,19 +2,28 @@
 
 Cleansing re-runs identify, bucket and rate on quarantined records with the
 provider's set-up as it is now. What passes is billed, once: a record moves
-from quarantined to rated in a single guarded UPDATE, so running a cleanse
-twice (or two at once) cannot bill it twice. What does not pass stays, with
-its new reason.
+from quarantined to rated in a guarded UPDATE (``… AND status =
+'quarantined'``), so a second cleanse, or two at once, cannot bill it twice.
+What does not pass stays, with its new reason.
+
+Each batch of records commits with its files' counters, so on PostgreSQL the
+batches of a large quarantine are written by two database sessions at once:
+a record's update costs the database as much as its insert did at ingest,
+and only in parallel does cleansing keep pace with ingesting. Inside an
+outer transaction (or on SQLite) the batches run one after another.
 """
 
 from __future__ import annotations
 
+import datetime
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,9 +32,12 @@ from providers.models import Provider
 from ..choices import QuarantineActionKindChoices
 from ..choices import UsageRecordStatusChoices as Status
 from ..ctop.identify import ProviderIndex
+from ..ctop.pipeline import copy_escape
 from ..models import CarrierFile, QuarantineAction, UsageRecord
 
 BATCH = 5000
+PARALLEL_SESSIONS = 2
+RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
 _FIELDS = (
     "id",
     "carrier_file_id",
@@ -51,13 +63,28 @@ _UPDATED = (
     "charge",
     "rated_at",
 )
+_SQL_TYPES = {
+    "service_id": "bigint",
+    "plan_id": "bigint",
+    "duration_seconds": "integer",
+    "billed_seconds": "integer",
+    "charge": "numeric",
+    "rated_at": "timestamptz",
+}
+_TEMP_COLUMNS = ", ".join(f"{c} {_SQL_TYPES.get(c, 'text')}" for c in _UPDATED)
+_LOCK_CLASS = 7301  # pg_advisory_lock(class, provider id): one cleanse of a provider at a time
 
 
 @dataclass
-class _FileDelta:
+class _Totals:
+    considered: int = 0
     rated: int = 0
-    written_off: int = 0
-    charge: Decimal = field(default_factory=Decimal)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, considered: int, rated: int) -> None:
+        with self.lock:
+            self.considered += considered
+            self.rated += rated
 
 
 def _units(text: str) -> int | Decimal:
@@ -65,6 +92,10 @@ def _units(text: str) -> int | Decimal:
         return int(text)
     except ValueError:
         return Decimal(text)
+
+
+def _date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
 def quarantine_cleanse(
@@ -75,27 +106,125 @@ def quarantine_cleanse(
     note: str = "",
 ) -> QuarantineAction:
     """Re-process the provider's quarantined records (or those of ``record_ids``)."""
-    with transaction.atomic():
-        provider = Provider.objects.select_for_update().get(pk=provider.pk)
-        index = ProviderIndex(provider)
-        rated_at = timezone.now()
-        action = QuarantineAction(
-            provider=provider,
-            kind=QuarantineActionKindChoices.CLEANSE,
-            acting_user=acting_user,
-            note=note,
+    provider = Provider.objects.get(pk=provider.pk)
+    ids = None if record_ids is None else sorted(set(record_ids))
+    totals = _Totals()
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None
+    if parallel:
+        with _provider_lock(provider.pk):
+            _cleanse_in_parallel(provider, totals)
+    else:
+        with transaction.atomic():
+            Provider.objects.select_for_update().get(pk=provider.pk)
+            _Batches(ProviderIndex(provider), timezone.now(), totals).run(connection, [(0, None)], provider.pk, ids)
+    return QuarantineAction.objects.create(
+        provider=provider,
+        kind=QuarantineActionKindChoices.CLEANSE,
+        acting_user=acting_user,
+        considered=totals.considered,
+        rated=totals.rated,
+        still_quarantined=totals.considered - totals.rated,
+        note=note,
+    )
+
+
+class _provider_lock:
+    """A PostgreSQL advisory lock on the provider for the length of a cleanse."""
+
+    def __init__(self, provider_id: int) -> None:
+        self.provider_id = provider_id
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_CLASS, self.provider_id])
+
+    def __exit__(self, *exc):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, self.provider_id])
+
+
+def _id_ranges(provider_id: int) -> list[tuple[int, int | None]]:
+    """[low, high) id ranges of about BATCH quarantined records each."""
+    table = UsageRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table} "
+            "WHERE provider_id = %s AND status = 'quarantined') AS q WHERE n %% %s = 1 ORDER BY id",
+            [provider_id, BATCH],
         )
-        files: dict[int, _FileDelta] = defaultdict(_FileDelta)
-        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED)
-        if record_ids is not None:
-            queryset = queryset.filter(id__in=list(record_ids))
-        last_id = 0
-        while True:
-            batch = list(queryset.filter(id__gt=last_id).order_by("id").values_list(*_FIELDS)[:BATCH])
-            if not batch:
-                break
-            last_id = batch[-1][0]
-            changes = []
+        starts = [row[0] for row in cursor.fetchall()]
+    return [(low, high) for low, high in zip(starts, [*starts[1:], None], strict=True)]
+
+
+def _cleanse_in_parallel(provider: Provider, totals: _Totals) -> None:
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for item in _id_ranges(provider.pk):
+        work.put(item)
+    batches = _Batches(ProviderIndex(provider), timezone.now(), totals)
+    failures: list[BaseException] = []
+
+    def session() -> None:
+        try:
+            while True:
+                try:
+                    low, high = work.get_nowait()
+                except queue.Empty:
+                    return
+                with transaction.atomic():
+                    batches.run(connection, [(low, high)], provider.pk, None)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failures.append(exc)
+        finally:
+            close_old_connections()
+            connections.close_all()
+
+    threads = [threading.Thread(target=session, name=f"cleanse-{i}") for i in range(PARALLEL_SESSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+class _Batches:
+    """Rates fetched rows and writes the outcomes, with the files' counters."""
+
+    def __init__(self, index: ProviderIndex, rated_at: datetime.datetime, totals: _Totals) -> None:
+        self.index = index
+        self.rated_at = rated_at
+        self.totals = totals
+        self._index_lock = threading.Lock()
+
+    def run(self, conn, ranges, provider_id: int, ids: list[int] | None) -> None:
+        table = UsageRecord._meta.db_table
+        only = ""
+        extra: list = []
+        if ids is not None:
+            only = " AND id = ANY(%s)" if conn.vendor == "postgresql" else f" AND id IN ({', '.join(map(str, ids))})"
+            extra = [ids] if conn.vendor == "postgresql" else []
+        with conn.cursor() as cursor:
+            for low, high in ranges:
+                after = low - 1
+                while True:
+                    bound = "" if high is None else f" AND id < {int(high)}"
+                    cursor.execute(
+                        f"SELECT {', '.join(_FIELDS)} FROM {table} WHERE provider_id = %s AND status = 'quarantined' "
+                        f"AND id > %s{bound}{only} ORDER BY id LIMIT {BATCH}",
+                        [provider_id, after, *extra],
+                    )
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    after = rows[-1][0]
+                    self._write(conn, cursor, self._outcomes(rows))
+
+    def _outcomes(self, rows: list[tuple]) -> tuple[list[tuple], dict]:
+        files: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+        changes = []
+        rated = 0
+        with self._index_lock:  # the index's caches are not shared between threads
+            evaluate = self.index.evaluate
             for (
                 rid,
                 file_id,
@@ -108,27 +237,18 @@ def quarantine_cleanse(
                 old_reason,
                 old_ident,
                 old_service,
-            ) in batch:
-                action.considered += 1
-                (
-                    identifier,
-                    service_id,
-                    plan_id,
-                    reason,
-                    category,
-                    seconds,
-                    billed,
-                    cents,
-                    charge,
-                ) = index.evaluate(username, group_id, day, _units(units), unittype, target)
+            ) in rows:
+                (identifier, service_id, plan_id, reason, category, seconds, billed, cents, charge) = evaluate(
+                    username, group_id, _date(day), _units(units), unittype, target
+                )
                 if reason is None:
-                    action.rated += 1
-                    files[file_id].rated += 1
-                    files[file_id].charge += Decimal(cents).scaleb(-2)
+                    rated += 1
+                    files[file_id][0] += 1
+                    files[file_id][1] += cents
                     changes.append(
                         (
                             rid,
-                            Status.RATED,
+                            RATED,
                             "",
                             identifier,
                             service_id,
@@ -137,78 +257,50 @@ def quarantine_cleanse(
                             seconds,
                             billed,
                             charge,
-                            rated_at,
+                            self.rated_at,
                         )
                     )
-                else:
-                    action.still_quarantined += 1
-                    if (reason, identifier, service_id) != (old_reason, old_ident, old_service):
-                        changes.append(
-                            (
-                                rid,
-                                Status.QUARANTINED,
-                                reason,
-                                identifier,
-                                service_id,
-                                plan_id,
-                                category,
-                                seconds,
-                                None,
-                                None,
-                                None,
-                            )
-                        )
-            _apply(changes)
-        for file_id, delta in files.items():
-            CarrierFile.objects.filter(pk=file_id).update(
-                rated=F("rated") + delta.rated,
-                quarantined=F("quarantined") - delta.rated,
-                charge_total=F("charge_total") + delta.charge,
-            )
-        action.save()
-    return action
+                elif (reason, identifier, service_id) != (old_reason, old_ident, old_service):
+                    changes.append(
+                        (rid, QUARANTINED, reason, identifier, service_id, plan_id, category, seconds, None, None, None)
+                    )
+        self.totals.add(len(rows), rated)
+        return changes, files
 
-
-def _apply(changes: list[tuple]) -> None:
-    """Write the new outcomes, only onto records still quarantined."""
-    if not changes:
-        return
-    table = UsageRecord._meta.db_table
-    if connection.vendor == "postgresql":
-        assignments = ", ".join(f"{c} = u.{c}" for c in _UPDATED)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS cleanse_updates "
-                f"(id bigint, {', '.join(_temp_column(c) for c in _UPDATED)}) ON COMMIT DROP"
-            )
-            cursor.execute("TRUNCATE cleanse_updates")
+    def _write(self, conn, cursor, outcome) -> None:
+        changes, files = outcome
+        table = UsageRecord._meta.db_table
+        if changes and conn.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS cleanse_updates (id bigint, {_TEMP_COLUMNS})")
+            cursor.execute("DELETE FROM cleanse_updates")
+            text = "".join("\t".join(_copy_value(v) for v in change) + "\n" for change in changes)
             with cursor.copy(f"COPY cleanse_updates (id, {', '.join(_UPDATED)}) FROM STDIN") as copy:
-                for row in changes:
-                    copy.write_row(row)
+                copy.write(text)
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM cleanse_updates u "
-                f"WHERE {table}.id = u.id AND {table}.status = %s",
-                [Status.QUARANTINED],
+                f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
+                "FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'"
             )
-        return
-    with connection.cursor() as cursor:
-        placeholders = ", ".join(f"{c} = %s" for c in _UPDATED)
-        cursor.executemany(
-            f"UPDATE {table} SET {placeholders} WHERE id = %s AND status = %s",
-            [(*row[1:], row[0], Status.QUARANTINED) for row in changes],
-        )
+        elif changes:
+            adapt = conn.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
+                "WHERE id = %s AND status = 'quarantined'",
+                [(*change[1:-1], adapt(change[-1]), change[0]) for change in changes],
+            )
+        for file_id, (rated, cents) in files.items():
+            CarrierFile.objects.filter(pk=file_id).update(
+                rated=F("rated") + rated,
+                quarantined=F("quarantined") - rated,
+                charge_total=F("charge_total") + Decimal(cents).scaleb(-2),
+            )
 
 
-def _temp_column(name: str) -> str:
-    types = {
-        "service_id": "bigint",
-        "plan_id": "bigint",
-        "duration_seconds": "integer",
-        "billed_seconds": "integer",
-        "charge": "numeric(12, 2)",
-        "rated_at": "timestamptz",
-    }
-    return f"{name} {types.get(name, 'text')}"
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return copy_escape(str(value))
 
 
 def quarantine_write_off(
