@@ -45,14 +45,22 @@ def quarantine_groups(user, *, provider_id: int | None = None, reason: str | Non
     )
 
 
-def quarantine_counts(user) -> list[dict]:
-    """Per provider: how many records wait in quarantine."""
-    return list(
-        scope_queryset(QuarantinedRecord.objects.all(), user)
-        .values("provider_id", "provider__name")
-        .annotate(records=Count("id"))
-        .order_by("-records")
-    )
+def quarantine_counts(user, *, cap: int = 10_000) -> list[dict]:
+    """Per provider with records in quarantine: how many (counted up to ``cap`` + 1,
+    so that a large quarantine costs no more to show than a small one)."""
+    counts = []
+    for provider in scope_queryset(Provider.objects.order_by("name"), user):
+        records = QuarantinedRecord.objects.filter(provider=provider)[: cap + 1].count()
+        if records:
+            counts.append(
+                {
+                    "provider_id": provider.pk,
+                    "provider__name": provider.name,
+                    "records": records,
+                    "capped": records > cap,
+                }
+            )
+    return sorted(counts, key=lambda c: -c["records"])
 
 
 def _describe(identifier: ServiceIdentifier) -> str:
@@ -65,53 +73,65 @@ def _period(identifier: ServiceIdentifier) -> str:
     return f"{start}–{identifier.active_to:%d/%m/%Y}" if identifier.active_to else f"from {start}"
 
 
-def likely_service(user, *, provider: Provider, identifier: str, username: str, group_id: str, near: int = 100) -> str:
-    """A hint at the service a quarantined identifier probably belongs to, or ''.
+def _as_number(text: str) -> str | None:
+    return normalise_number(text) if text[:1].isdigit() or text[:1] == "+" else None
 
-    Looks, in order, for: the identifier on one of the provider's services on
-    other dates; the same number or user under another identification method;
-    a hosted range of the provider next door; the identifier at another
-    provider the user can see."""
-    own = ServiceIdentifier.objects.filter(service__provider=provider).select_related("service__customer")
-    exact = own.filter(value=identifier).exclude(kind=Kind.NUMBER_RANGE).first()
-    if exact:
-        return f"{exact.value} is on {_describe(exact)} {_period(exact)}: check the dates"
-    number = normalise_number(identifier) if identifier[:1].isdigit() or identifier[:1] == "+" else None
-    if number:
-        held = own.filter(kind=Kind.NUMBER_RANGE, number_first__lte=number, number_last__gte=number).first()
-        if held and len(held.number_first) == len(number):
-            return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
 
-    for label, kind, value in _other_methods(provider, username, group_id):
-        found = own.filter(kind=kind, value=value).first()
-        if found is None and kind == Kind.FNN:
-            found = own.filter(kind=Kind.NUMBER_RANGE, number_first__lte=value, number_last__gte=value).first()
-            if found and len(found.number_first) != len(value):
-                found = None
-        if found:
-            return f"matches {_describe(found)} by {label} {value}"
+class QuarantineHints:
+    """Hints at the service a quarantined identifier probably belongs to.
 
-    if number:
-        for candidate in own.filter(kind=Kind.NUMBER_RANGE):
-            if len(candidate.number_first) != len(number):
-                continue
-            gap = min(
-                abs(int(number) - int(candidate.number_first)),
-                abs(int(number) - int(candidate.number_last)),
+    Loads each provider's identifiers once, so a page of groups costs one query
+    per provider on it (and one for other providers), not several per group."""
+
+    NEAR = 100  # how many numbers away a range is "next door"
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self._own: dict[int, list[ServiceIdentifier]] = {}
+
+    def _identifiers(self, provider: Provider) -> list[ServiceIdentifier]:
+        if provider.pk not in self._own:
+            self._own[provider.pk] = list(
+                ServiceIdentifier.objects.filter(service__provider=provider).select_related("service__customer")
             )
-            if gap <= near:
-                return f"next to range {candidate.value} of {_describe(candidate)}"
+        return self._own[provider.pk]
 
-    visible = visible_provider_ids(user)
-    elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
-        service__provider=provider
-    )
-    if visible is not None:
-        elsewhere = elsewhere.filter(service__provider_id__in=visible)
-    other = elsewhere.select_related("service__customer", "service__provider").first()
-    if other:
-        return f"{other.value} belongs to {other.service.provider}: {_describe(other)}"
-    return ""
+    def hint(self, *, provider: Provider, identifier: str, username: str, group_id: str) -> str:
+        """In order: the identifier on one of the provider's services on other dates;
+        the same number or user under another identification method; a hosted range
+        of the provider next door; the identifier at another provider the user sees."""
+        own = self._identifiers(provider)
+        ranges = [i for i in own if i.kind == Kind.NUMBER_RANGE]
+        for held in own:
+            if held.kind != Kind.NUMBER_RANGE and held.value == identifier:
+                return f"{held.value} is on {_describe(held)} {_period(held)}: check the dates"
+        number = _as_number(identifier)
+        if number:
+            for held in ranges:
+                if held.contains_number(number):
+                    return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
+        for label, kind, value in _other_methods(provider, username, group_id):
+            for held in own:
+                if (held.kind == kind and held.value == value) or (
+                    kind == Kind.FNN and held.kind == Kind.NUMBER_RANGE and held.contains_number(value)
+                ):
+                    return f"matches {_describe(held)} by {label} {value}"
+        if number:
+            for held in ranges:
+                if len(held.number_first) == len(number) and self.NEAR >= min(
+                    abs(int(number) - int(held.number_first)), abs(int(number) - int(held.number_last))
+                ):
+                    return f"next to range {held.value} of {_describe(held)}"
+        elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
+            service__provider=provider
+        )
+        visible = visible_provider_ids(self.user)
+        if visible is not None:
+            elsewhere = elsewhere.filter(service__provider_id__in=visible)
+        other = elsewhere.select_related("service__customer", "service__provider").first()
+        if other:
+            return f"{other.value} belongs to {other.service.provider}: {_describe(other)}"
+        return ""
 
 
 def _other_methods(provider: Provider, username: str, group_id: str):
@@ -120,7 +140,7 @@ def _other_methods(provider: Provider, username: str, group_id: str):
     if provider.identification_method != Method.GROUP_ID and group_id:
         yield "Group ID", Kind.GROUP_ID, normalise_group_id(group_id)
     if provider.identification_method != Method.DISTINCT_USERNAME and realm == AAPT_DEFAULT_REALM:
-        number = normalise_number(user) if user[:1].isdigit() or user[:1] == "+" else None
+        number = _as_number(user)
         if number:
             yield "FNN", Kind.FNN, number
         yield "username", Kind.USERNAME, user

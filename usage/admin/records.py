@@ -26,8 +26,9 @@ from providers.scoping import (
 )
 
 from ..choices import UsageRecordReasonChoices
+from ..ctop.identify import identifier_forms
 from ..models import QuarantineAction, QuarantinedRecord, UsageRecord
-from ..selectors import likely_service, quarantine_groups
+from ..selectors import QuarantineHints, quarantine_groups
 from ..services.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
 
 COUNT_CAP = 10_000
@@ -54,20 +55,27 @@ class _LargeTableAdmin(ProviderScopedAdmin):
     # Reachable through links (a service's or a file's records), not listed as filters.
     url_lookups = {"service__id__exact", "carrier_file__id__exact"}
 
-    search_fields = ["=identifier", "=record_id"]
+    search_fields = ["identifier", "record_id"]  # matched exactly, below: each has an index
     search_help_text = (
-        "An exact identifier or AAPT record id; within one service's or one file's records, "
-        "also a number called or calling."
+        "An exact identifier (number, username, Group ID) or AAPT record id; within one service's or "
+        "one file's records, also a number called or calling."
     )
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term and self.url_lookups & request.GET.keys():
+        if not term:
+            return queryset, False
+        # One indexed equality, so the newest matches come straight off the index.
+        if UsageRecord.objects.filter(record_id=term).exists():
+            matches = Q(record_id=term)
+        else:
+            forms = identifier_forms(term)
+            found = next((f for f in forms if UsageRecord.objects.filter(identifier=f).exists()), forms[0])
+            matches = Q(identifier=found)
+        if self.url_lookups & request.GET.keys():
             # Bounded by the service's or file's index: the numbers may be searched too.
-            base = super().get_queryset(request).filter(**self._url_filters(request))
-            queryset = queryset | base.filter(Q(target=term) | Q(origin=term))
-        return queryset, may_have_duplicates
+            matches |= Q(target=term) | Q(origin=term)
+        return queryset.filter(matches), False
 
     def _url_filters(self, request) -> dict:
         return {lookup: request.GET[lookup] for lookup in self.url_lookups if lookup in request.GET}
@@ -108,7 +116,7 @@ class UsageRecordAdmin(_LargeTableAdmin):
         "reason",
     ]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
-    list_select_related = ["service", "provider"]
+    list_select_related = ["service__customer", "provider"]
     readonly_fields = [f.name for f in UsageRecord._meta.fields]
 
 
@@ -202,6 +210,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         paginator = Paginator(quarantine_groups(request.user, provider_id=provider_id, reason=reason), 50)
         page = paginator.get_page(request.GET.get("page"))
         providers = {p.pk: p for p in Provider.objects.filter(pk__in={g["provider_id"] for g in page})}
+        hints = QuarantineHints(request.user)
         groups = []
         for group in page:
             provider = providers[group["provider_id"]]
@@ -210,8 +219,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
                     **group,
                     "key": f"{group['provider_id']}|{group['reason']}|{group['identifier']}",
                     "reason_label": UsageRecordReasonChoices(group["reason"]).label,
-                    "hint": likely_service(
-                        request.user,
+                    "hint": hints.hint(
                         provider=provider,
                         identifier=group["identifier"],
                         username=group["username"],

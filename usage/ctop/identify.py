@@ -56,6 +56,18 @@ def duration_seconds(units: int | Decimal, unittype: str) -> int | None:
     return -magnitude if scaled < 0 else magnitude
 
 
+def identifier_forms(text: str) -> list[str]:
+    """The forms ``text`` takes as a stored identifier, whatever way a person typed
+    it: as given, lower-case (usernames, realms), upper-case (Group IDs), national
+    number."""
+    text = text.strip()
+    forms = {text, text.lower(), text.upper(), text.lower().removesuffix("@" + AAPT_DEFAULT_REALM)}
+    number = normalise_number(text) if text[:1] in _NUMBER_START else None
+    if number:
+        forms.add(number)
+    return sorted(forms)
+
+
 class ProviderIndex:
     """A provider's identifiers, service periods and rates, for fast resolution."""
 

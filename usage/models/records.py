@@ -91,7 +91,7 @@ class UsageRecord(models.Model):
             models.Index(fields=["provider", "id"], name="usage_provider"),
             models.Index(fields=["carrier_file", "id"], name="usage_file"),
             models.Index(fields=["service", "id"], name="usage_service"),
-            models.Index(fields=["identifier"], name="usage_identifier"),
+            models.Index(fields=["identifier", "id"], name="usage_identifier"),
             models.Index(fields=["id"], condition=~Q(status="rated"), name="usage_unbilled"),
             models.Index(
                 fields=["provider", "reason", "identifier"],
