@@ -1,5 +1,6 @@
 """Service plans and rate cards, Voice SSaaS services, their identifiers and
-hosted number ranges, the feature catalogue and service features."""
+hosted number ranges, the feature catalogue and service features: what a
+provider sells and what each customer has."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from django.utils import timezone
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
 
-from . import identifiers as ids
-from .choices import (
+from .. import identifiers as ids
+from ..choices import (
     FeatureProductKindChoices,
     PlanRateCategoryChoices,
     ServiceFeatureStatusChoices,
     ServiceIdentifierKindChoices,
     ServiceStatusChoices,
 )
-from .rating import price_call
+from ..rating import price_call
 
 NUMBER_KINDS = (ServiceIdentifierKindChoices.FNN, ServiceIdentifierKindChoices.NUMBER_RANGE)
 
