@@ -13,9 +13,23 @@ from .inventory import (
     ServicePlan,
     overlapping_dates,
 )
+from .orders import (
+    OPEN_STATES,
+    Order,
+    OrderEvent,
+    OrderFeature,
+    OrderIdentifier,
+    OrderQuerySet,
+)
 
 __all__ = [
     "NUMBER_KINDS",
+    "OPEN_STATES",
+    "Order",
+    "OrderEvent",
+    "OrderFeature",
+    "OrderIdentifier",
+    "OrderQuerySet",
     "FeatureProduct",
     "HostedNumberRange",
     "HostedNumberRangeManager",

@@ -181,16 +181,31 @@ class Service(models.Model):
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        editable=False,
+        help_text="The service this one continues after a change of owner, plan or provider "
+        "(that one ends the day before this one starts).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["reference"]
         constraints = [
+            # A change of owner or plan ends the service and continues it as a new one
+            # under the same reference, so the reference is unique among services that
+            # have not ended; ended ones keep theirs as history.
             models.UniqueConstraint(
                 fields=["provider", "reference"],
+                condition=Q(end_date__isnull=True),
                 name="service_unique_reference",
-                violation_error_message="This provider already has a service with this reference.",
+                violation_error_message="This provider already has a service with this "
+                "reference that has not ended.",
             ),
             models.CheckConstraint(
                 name="service_end_after_start",
