@@ -70,7 +70,7 @@ def _listing(items) -> str:
 
 def completion_summary(order: Order) -> list[str]:
     """Sentences saying what completing ``order`` will do, for its confirmation page."""
-    when = f"the {COMPLETION_DATE_LABELS[order.kind]} you give below"
+    when = f"the {COMPLETION_DATE_LABELS[order.kind]} (below)"
     identifiers = list(order.identifier_lines.all())
     features = list(order.feature_lines.select_related("product"))
     if order.kind == Kind.NEW:
@@ -94,7 +94,7 @@ def completion_summary(order: Order) -> list[str]:
     lines = [
         f"End service {service.reference} ({service.customer.name}, plan {service.plan}) on the "
         f"day before {when}, with its identifiers and features.",
-        f"Continue it from that date as service "
+        "Continue it from that date as service "
         f"{order.service_reference or service.reference} of {customer.name} at {provider} "
         f"on plan {plan}, carrying its identifiers, ranges and active features forward.",
     ]

@@ -177,7 +177,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.pk or 'new'}: {self.get_kind_display()}"
+        return f"Order #{self.pk or 'new'}: {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
         if self.customer_id and not self.provider_id:
@@ -397,4 +397,4 @@ class OrderEvent(models.Model):
         verbose_name_plural = "order history"
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
+        return f"{self.get_action_display()} ({timezone.localtime(self.at):%d/%m/%Y %H:%M})"

@@ -16,6 +16,8 @@ class Command(BaseCommand):
                 f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."
             )
         )
+        orders = demo.load_orders()
+        self.stdout.write(f"Manual provisioning queue: {len(orders)} open orders.")
         self.stdout.write(
             "Log in as demo/demo (superuser), provisioning/provisioning or billing/billing."
         )
