@@ -24,10 +24,8 @@ from .models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from .order_admin import OrderAdmin
+from .order_admin import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
 from .selectors import orders_shaping, provisioning_status, with_provisioning_status
-
-__all__ = ["OrderAdmin"]  # registered there: the manual provisioning queue
 
 # ---------------------------------------------------------------------------
 # Plans

@@ -242,17 +242,7 @@ def action_summary(action: OrderAction, order: Order, user) -> list[str]:
 # The order admin
 # ---------------------------------------------------------------------------
 
-REQUEST_FIELDS = [
-    "kind",
-    "customer",
-    "service",
-    "requested_plan",
-    "requested_date",
-    "service_reference",
-    "target_customer",
-    "target_provider",
-    "notes",
-]
+REQUEST_FIELDS = ["kind", *DETAIL_FIELDS]
 WORK_FIELDS = [
     "state",
     "assignee",

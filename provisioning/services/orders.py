@@ -103,6 +103,13 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _reason(reason: str, what: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise OrderRefused(f"Give the reason the order is {what}.")
+    return reason
+
+
 def _user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -116,6 +123,23 @@ def _validated(line: models.Model, what: str) -> models.Model:
     return line
 
 
+def _sync_lines(existing: dict, wanted: dict, *, update=None) -> list[str]:
+    """Delete the ``existing`` lines not ``wanted``, save the new ones, and let
+    ``update(old, new)`` change a kept one (returning what changed, if anything)."""
+    changes = []
+    for key, line in existing.items():
+        if key not in wanted:
+            line.delete()
+            changes.append(f"− {line}")
+        elif update is not None and (change := update(line, wanted[key])):
+            changes.append(change)
+    for key, line in wanted.items():
+        if key not in existing:
+            line.save()
+            changes.append(f"+ {line}")
+    return changes
+
+
 def _sync_identifier_lines(order: Order, lines: Sequence[IdentifierLine]) -> list[str]:
     """Make the order ask for exactly ``lines``; returns what changed."""
     wanted: dict[tuple[str, str], OrderIdentifier] = {}
@@ -125,16 +149,15 @@ def _sync_identifier_lines(order: Order, lines: Sequence[IdentifierLine]) -> lis
         )
         wanted.setdefault((line.kind, line.value), line)
     existing = {(line.kind, line.value): line for line in order.identifier_lines.all()}
-    changes = []
-    for key, line in existing.items():
-        if key not in wanted:
-            line.delete()
-            changes.append(f"− {line}")
-    for key, line in wanted.items():
-        if key not in existing:
-            line.save()
-            changes.append(f"+ {line}")
-    return changes
+    return _sync_lines(existing, wanted)
+
+
+def _new_quantity(line: OrderFeature, wanted: OrderFeature) -> str | None:
+    if wanted.quantity == line.quantity:
+        return None
+    before, line.quantity = line.quantity, wanted.quantity
+    line.save(update_fields=["quantity"])
+    return f"{line.product.name} ×{before} → ×{line.quantity}"
 
 
 def _sync_feature_lines(order: Order, lines: Sequence[FeatureLine]) -> list[str]:
@@ -144,21 +167,7 @@ def _sync_feature_lines(order: Order, lines: Sequence[FeatureLine]) -> list[str]
         line = OrderFeature(order=order, product=product, quantity=quantity)
         wanted[product.pk] = _validated(line, f"Feature {product.name}")
     existing = {line.product_id: line for line in order.feature_lines.select_related("product")}
-    changes = []
-    for product_id, line in existing.items():
-        if product_id not in wanted:
-            line.delete()
-            changes.append(f"− {line}")
-        elif wanted[product_id].quantity != line.quantity:
-            before = line.quantity
-            line.quantity = wanted[product_id].quantity
-            line.save(update_fields=["quantity"])
-            changes.append(f"{line.product.name} ×{before} → ×{line.quantity}")
-    for product_id, line in wanted.items():
-        if product_id not in existing:
-            line.save()
-            changes.append(f"+ {line}")
-    return changes
+    return _sync_lines(existing, wanted, update=_new_quantity)
 
 
 # ---------------------------------------------------------------------------
@@ -328,9 +337,7 @@ def order_start(*, order: Order, acting_user) -> Order:
 @transaction.atomic
 def order_halt(*, order: Order, acting_user, reason: str) -> Order:
     """Halt an order in progress; the reason is required and shown until it resumes."""
-    reason = reason.strip()
-    if not reason:
-        raise OrderRefused("Give the reason the order is halted.")
+    reason = _reason(reason, "halted")
     locked = _locked(order)
     _check(locked, "halt", acting_user)
     return _move(locked, acting_user, "halt", note=reason, halt_reason=reason)
@@ -347,9 +354,7 @@ def order_resume(*, order: Order, acting_user) -> Order:
 @transaction.atomic
 def order_cancel(*, order: Order, acting_user, reason: str) -> Order:
     """Cancel an open order; nothing is done to any service."""
-    reason = reason.strip()
-    if not reason:
-        raise OrderRefused("Give the reason the order is cancelled.")
+    reason = _reason(reason, "cancelled")
     locked = _locked(order)
     _check(locked, "cancel", acting_user)
     return _move(

@@ -230,19 +230,28 @@ class TestActivateChange:
 
 @pytest.mark.django_db
 class TestFinaliseMigration:
+    @pytest.fixture
+    def migration(self, submit, drive, superuser):
+        """An operator's migration of ``service`` to ``customer`` on ``plan``, in progress."""
+
+        def make(service: Service, customer: Customer, plan: ServicePlan) -> Order:
+            order = submit(
+                Kind.MIGRATE,
+                user=superuser,
+                service=service,
+                target_provider=customer.provider,
+                target_customer=customer,
+                requested_plan=plan,
+            )
+            return drive(order, State.IN_PROGRESS, user=superuser)
+
+        return make
+
     def test_to_another_provider_with_a_customer_there(
-        self, submit, drive, superuser, southern, harbour, wattle, business_voice
+        self, migration, superuser, southern, harbour, wattle, business_voice
     ):
         motors = Service.objects.get(provider=southern, reference="SW-2002")
-        order = submit(
-            Kind.MIGRATE,
-            user=superuser,
-            service=motors,
-            target_provider=harbour,
-            target_customer=wattle,
-            requested_plan=business_voice,
-        )
-        order = complete(drive(order, State.IN_PROGRESS, user=superuser), superuser, NOV_15)
+        order = complete(migration(motors, wattle, business_voice), superuser, NOV_15)
         new = order.resulting_service
         assert (new.provider, new.customer, new.reference, new.replaces) == (
             harbour,
@@ -254,19 +263,14 @@ class TestFinaliseMigration:
         assert plan_rating_call("0370002000-0370002099", NOV_15) == ("WATTLE", "Business Voice")
 
     def test_features_follow_the_aapt_element_into_the_new_catalogue(
-        self, submit, drive, superuser, southern, harbour, wattle
+        self, submit, drive, migration, superuser, southern
     ):
         activated = complete(drive(submit(Kind.NEW), State.IN_PROGRESS), superuser, NOV_1)
-        dental = Customer.objects.get(provider=southern, reference="HDENTAL")
-        order = submit(
-            Kind.MIGRATE,
-            user=superuser,
-            service=activated.resulting_service,
-            target_provider=southern,
-            target_customer=dental,
-            requested_plan=ServicePlan.objects.get(provider=southern),
+        order = migration(
+            activated.resulting_service,
+            Customer.objects.get(provider=southern, reference="HDENTAL"),
+            ServicePlan.objects.get(provider=southern),
         )
-        drive(order, State.IN_PROGRESS, user=superuser)
         FeatureProduct.objects.filter(provider=southern, element_id="502001").update(
             element_id="999999"
         )
@@ -286,18 +290,13 @@ class TestFinaliseMigration:
         )
 
     def test_group_id_into_a_provider_that_does_not_use_them_is_refused(
-        self, submit, drive, superuser, southern, harbour
+        self, migration, superuser, southern, harbour
     ):
-        bluegum = Service.objects.get(provider=harbour, reference="HV-1002")
-        order = submit(
-            Kind.MIGRATE,
-            user=superuser,
-            service=bluegum,
-            target_provider=southern,
-            target_customer=Customer.objects.get(provider=southern, reference="HDENTAL"),
-            requested_plan=ServicePlan.objects.get(provider=southern),
+        order = migration(
+            Service.objects.get(provider=harbour, reference="HV-1002"),
+            Customer.objects.get(provider=southern, reference="HDENTAL"),
+            ServicePlan.objects.get(provider=southern),
         )
-        drive(order, State.IN_PROGRESS, user=superuser)
         message = refused(order, superuser, NOV_15)
         assert (
             "Southern Wholesale identifies usage by FNN / hosted number / distinct username, "
@@ -305,20 +304,13 @@ class TestFinaliseMigration:
         )
 
     def test_closed_period_of_the_new_provider_counts_too(
-        self, submit, drive, superuser, southern, harbour, wattle, business_voice
+        self, migration, superuser, southern, harbour, wattle, business_voice
     ):
         BillPeriod.objects.filter(provider=harbour, start_date=D(2026, 10, 1)).update(
             status="closed"
         )
-        order = submit(
-            Kind.MIGRATE,
-            user=superuser,
-            service=Service.objects.get(provider=southern, reference="SW-2002"),
-            target_provider=harbour,
-            target_customer=wattle,
-            requested_plan=business_voice,
-        )
-        drive(order, State.IN_PROGRESS, user=superuser)
+        motors = Service.objects.get(provider=southern, reference="SW-2002")
+        order = migration(motors, wattle, business_voice)
         assert "inside Harbour Voice's closed bill period October 2026" in refused(
             order, superuser, D(2026, 10, 20)
         )
