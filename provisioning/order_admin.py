@@ -285,12 +285,11 @@ class OrderAdmin(ProviderScopedAdmin):
         "number",
         "age",
         "kind",
-        "customer",
+        "state",
+        "customer_name",
         "provider",
         "assignee",
-        "state",
         "service_column",
-        "aapt_reference",
     ]
     list_display_links = ["number"]
     list_filter = [
@@ -328,6 +327,10 @@ class OrderAdmin(ProviderScopedAdmin):
     @admin.display(description="age", ordering="created_at")
     def age(self, obj: Order) -> str:
         return timesince(obj.created_at, depth=1)
+
+    @admin.display(description="customer", ordering="customer__name")
+    def customer_name(self, obj: Order) -> str:
+        return obj.customer.name
 
     @admin.display(description="service", ordering="service__reference")
     def service_column(self, obj: Order) -> str:
