@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from providers.admin import CustomerAdmin
+from providers.models import Customer
 from providers.scoping import (
     ProviderScopedAdmin,
     ProviderScopedInline,
@@ -20,6 +24,8 @@ from .models import (
     ServiceIdentifier,
     ServicePlan,
 )
+from .order_admin import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
+from .selectors import orders_shaping, provisioning_status, with_provisioning_status
 
 # ---------------------------------------------------------------------------
 # Plans
@@ -199,7 +205,14 @@ class ServiceAdmin(ProviderScopedAdmin):
         "identifiers__value",
     ]
     autocomplete_fields = ["customer", "plan"]
-    readonly_fields = ["provider", "created_at", "updated_at"]
+    readonly_fields = [
+        "provider",
+        "replaces",
+        "replaced_by_link",
+        "provisioning_orders",
+        "created_at",
+        "updated_at",
+    ]
     fields = [
         "customer",
         "provider",
@@ -209,10 +222,45 @@ class ServiceAdmin(ProviderScopedAdmin):
         "status",
         "start_date",
         "end_date",
+        "replaces",
+        "replaced_by_link",
+        "provisioning_orders",
         "created_at",
         "updated_at",
     ]
     inlines = [ServiceIdentifierInline, HostedNumberRangeInline, ServiceFeatureInline]
+
+    @admin.display(description="replaced by")
+    def replaced_by_link(self, obj: Service) -> str:
+        successor = Service.objects.filter(replaces=obj).first() if obj.pk else None
+        if successor is None:
+            return "—"
+        url = reverse("admin:provisioning_service_change", args=[successor.pk])
+        return format_html('<a href="{}">{}</a> from {}', url, successor, f"{successor.start_date:%d/%m/%Y}")
+
+    @admin.display(description="orders that shaped it")
+    def provisioning_orders(self, obj: Service) -> str:
+        orders = list(orders_shaping(obj)) if obj.pk else []
+        if not orders:
+            return "—"
+        return format_html(
+            '<ul class="service-orders">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">Order #{}</a>: {} for {}, {}{}</li>',
+                (
+                    (
+                        reverse("admin:provisioning_order_change", args=[o.pk]),
+                        o.pk,
+                        o.get_kind_display(),
+                        o.customer.name,
+                        o.get_state_display().lower(),
+                        f" {o.effective_date:%d/%m/%Y}" if o.effective_date else "",
+                    )
+                    for o in orders
+                ),
+            ),
+        )
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -274,3 +322,28 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
     def save_model(self, request, obj, form, change):
         _stamp_activation(obj, request.user)
         super().save_model(request, obj, form, change)
+
+
+# ---------------------------------------------------------------------------
+# Customers: their status follows their orders
+# ---------------------------------------------------------------------------
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerWithOrdersAdmin(CustomerAdmin):
+    """The providers app's customer admin, with the provisioning status customers
+    see ("provisioning halted" while an order of theirs is halted). It lives here
+    because provisioning reads providers, never the reverse."""
+
+    list_display = [*CustomerAdmin.list_display, "provisioning_status"]
+    readonly_fields = ["provisioning_status"]
+    fields = [*CustomerAdmin.fields, "provisioning_status"]
+
+    def get_queryset(self, request):
+        return with_provisioning_status(super().get_queryset(request))
+
+    @admin.display(description="provisioning")
+    def provisioning_status(self, obj: Customer) -> str:
+        return provisioning_status(obj) or "—"

@@ -40,3 +40,33 @@ class ServiceFeatureStatusChoices(models.TextChoices):
     REQUESTED = "requested", "Requested"
     ACTIVE = "active", "Active"
     CEASED = "ceased", "Ceased"
+
+
+class OrderKindChoices(models.TextChoices):
+    NEW = "new", "New service"
+    CANCEL = "cancel", "Cancellation"
+    CHOWN = "chown", "Change of owner"
+    UPGRADE = "upgrade", "Plan change"
+    MIGRATE = "migrate", "Migration"
+
+
+class OrderStateChoices(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_PROGRESS = "in_progress", "In progress"
+    HALTED = "halted", "Halted"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OrderEventActionChoices(models.TextChoices):
+    """What an order's history row records: a transition or an edit."""
+
+    SUBMITTED = "submitted", "Submitted"
+    EDITED = "edited", "Details corrected"
+    ASSIGNED = "assigned", "Assigned"
+    AAPT_REFERENCE = "aapt_reference", "AAPT reference recorded"
+    STARTED = "started", "Work started"
+    HALTED = "halted", "Halted"
+    RESUMED = "resumed", "Resumed"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"

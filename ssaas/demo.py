@@ -22,6 +22,8 @@ from providers.choices import (
 from providers.models import BillPeriod, Customer, Provider, StaffMembership
 from provisioning.choices import (
     FeatureProductKindChoices,
+    OrderKindChoices,
+    OrderStateChoices,
     PlanRateCategoryChoices,
     ServiceFeatureStatusChoices,
     ServiceIdentifierKindChoices,
@@ -29,11 +31,21 @@ from provisioning.choices import (
 )
 from provisioning.models import (
     FeatureProduct,
+    Order,
     PlanRate,
     Service,
     ServiceFeature,
     ServiceIdentifier,
     ServicePlan,
+)
+from provisioning.services.orders import (
+    FeatureLine,
+    IdentifierLine,
+    order_assign,
+    order_create,
+    order_halt,
+    order_record_aapt_reference,
+    order_start,
 )
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
 
@@ -55,6 +67,14 @@ RATE_CARDS = {
         (Cat.FIXED, "0.10", "0.00", None),
         (Cat.MOBILE, "0.00", "0.10", (1, 1)),
         (Cat.LOCAL_RATE, "0.22", "0.00", None),
+    ],
+    "Business Voice Plus": [
+        (Cat.FIXED, "0.10", "0.00", None),
+        (Cat.MOBILE, "0.00", "0.09", (60, 30)),
+        (Cat.LOCAL_RATE, "0.20", "0.00", None),
+        (Cat.FREECALL, "0.00", "0.00", None),
+        (Cat.INTERNATIONAL, "0.00", "0.40", (60, 60)),
+        (Cat.EMERGENCY, "0.00", "0.00", None),
     ],
     "Coastal Voice": [
         (Cat.MOBILE, "0.00", "0.15", (60, 60)),
@@ -208,19 +228,7 @@ def load_setup() -> dict[str, Provider]:
                 {"provider": provider, "start_date": start},
                 {"end_date": end, "status": status},
             )
-        plan = _upsert(ServicePlan, {"provider": provider, "name": spec["plan"]}, {})
-        for category, flagfall, per_minute, increments in RATE_CARDS[spec["plan"]]:
-            _upsert(
-                PlanRate,
-                {"plan": plan, "category": category},
-                {
-                    "flagfall": Decimal(flagfall),
-                    "rate_per_minute": Decimal(per_minute),
-                    "untimed": increments is None,
-                    "initial_increment": increments[0] if increments else None,
-                    "subsequent_increment": increments[1] if increments else None,
-                },
-            )
+        plan = _load_plan(provider, spec["plan"])
         products = {}
         for element_id, name, kind, cost in CATALOGUE:
             products[element_id] = _upsert(
@@ -284,6 +292,126 @@ def _load_users(providers: dict[str, Provider]) -> None:
             user.groups.set([Group.objects.get(name=group_name)])
         if provider_slug:
             StaffMembership.objects.get_or_create(user=user, provider=providers[provider_slug])
+
+
+# ---------------------------------------------------------------------------
+# Orders in the manual provisioning queue
+# ---------------------------------------------------------------------------
+
+# A second Harbour Voice plan, for the plan change in the queue.
+PLUS_PLAN = ("harbour-voice", "Business Voice Plus")
+
+# Each open order: provider slug, kind, customer reference, the service it changes
+# (or the reference of the new one), plan, identifiers, features (element id, quantity),
+# requested date, notes (which also find the order again), and how far it has got.
+DEMO_ORDERS = [
+    {
+        "provider": "harbour-voice",
+        "kind": OrderKindChoices.NEW,
+        "customer": "BLUEGUM",
+        "new_service": "HV-1003",
+        "plan": "Business Voice",
+        "identifiers": [(Kind.FNN, "0290004100"), (Kind.NUMBER_RANGE, "0290004000-0290004009")],
+        "features": [("502001", 2)],
+        "requested_date": datetime.date(2026, 12, 1),
+        "notes": "Bluegum Cafe's new site in Manly: two SIP sessions and ten numbers.",
+        "state": OrderStateChoices.SUBMITTED,
+    },
+    {
+        "provider": "harbour-voice",
+        "kind": OrderKindChoices.UPGRADE,
+        "service": "HV-1001",
+        "plan": "Business Voice Plus",
+        "requested_date": datetime.date(2026, 12, 1),
+        "notes": "Acme moves to Business Voice Plus from December.",
+        "state": OrderStateChoices.IN_PROGRESS,
+        "aapt_reference": "AAPT-ORD-100234",
+    },
+    {
+        "provider": "harbour-voice",
+        "kind": OrderKindChoices.CANCEL,
+        "service": "HV-1002",
+        "requested_date": datetime.date(2026, 12, 31),
+        "notes": "Bluegum Cafe closes its Bondi site once Manly is open.",
+        "state": OrderStateChoices.HALTED,
+        "halt_reason": "AAPT needs the port-out date confirmed by the customer.",
+    },
+    {
+        "provider": "southern-wholesale",
+        "kind": OrderKindChoices.NEW,
+        "customer": "HDENTAL",
+        "new_service": "SW-2003",
+        "plan": "Wholesale Voice",
+        "identifiers": [(Kind.USERNAME, "reception.hdental"), (Kind.FNN, "0290002100")],
+        "features": [],
+        "requested_date": datetime.date(2026, 12, 7),
+        "notes": "Harbourside Dental's reception line.",
+        "state": OrderStateChoices.SUBMITTED,
+    },
+]
+
+
+def _load_plan(provider: Provider, name: str) -> ServicePlan:
+    plan = _upsert(ServicePlan, {"provider": provider, "name": name}, {})
+    for category, flagfall, per_minute, increments in RATE_CARDS[name]:
+        _upsert(
+            PlanRate,
+            {"plan": plan, "category": category},
+            {
+                "flagfall": Decimal(flagfall),
+                "rate_per_minute": Decimal(per_minute),
+                "untimed": increments is None,
+                "initial_increment": increments[0] if increments else None,
+                "subsequent_increment": increments[1] if increments else None,
+            },
+        )
+    return plan
+
+
+@transaction.atomic
+def load_orders() -> list[Order]:
+    """A few open orders in different states (after ``load_setup``), made through
+    the order services as staff would make them."""
+    slug, plan_name = PLUS_PLAN
+    _load_plan(Provider.objects.get(slug=slug), plan_name)
+    user_model = get_user_model()
+    operator = user_model.objects.get(username="demo")
+    worker = user_model.objects.get(username="provisioning")
+    orders = []
+    for spec in DEMO_ORDERS:
+        provider = Provider.objects.get(slug=spec["provider"])
+        service = (
+            Service.objects.get(provider=provider, reference=spec["service"], end_date=None)
+            if "service" in spec
+            else None
+        )
+        customer = service.customer if service else Customer.objects.get(provider=provider, reference=spec["customer"])
+        found = Order.objects.filter(customer=customer, kind=spec["kind"], notes=spec["notes"])
+        if found.exists():
+            orders.append(found.get())
+            continue
+        products = {p.element_id: p for p in FeatureProduct.objects.filter(provider=provider)}
+        order = order_create(
+            acting_user=operator,
+            kind=spec["kind"],
+            customer=customer,
+            service=service,
+            requested_plan=(ServicePlan.objects.get(provider=provider, name=spec["plan"]) if "plan" in spec else None),
+            requested_date=spec["requested_date"],
+            service_reference=spec.get("new_service", ""),
+            notes=spec["notes"],
+            identifiers=[IdentifierLine(k, v) for k, v in spec.get("identifiers", [])],
+            features=[FeatureLine(products[e], q) for e, q in spec.get("features", [])],
+        )
+        if spec["state"] != OrderStateChoices.SUBMITTED:
+            order = order_assign(order=order, acting_user=worker, assignee=worker)
+            order = order_start(order=order, acting_user=worker)
+        if spec.get("aapt_reference"):
+            order = order_record_aapt_reference(order=order, acting_user=worker, reference=spec["aapt_reference"])
+        if spec["state"] == OrderStateChoices.HALTED:
+            order = order_halt(order=order, acting_user=worker, reason=spec["halt_reason"])
+        orders.append(order)
+    return orders
 
 
 # The sample CTOP files, one per identification method.

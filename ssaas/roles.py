@@ -19,7 +19,8 @@ def _perms(app: str, model: str, actions: list[str]) -> list[str]:
 
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    # Works orders: customers, services, identifiers and ranges; reads plans and features.
+    # Works orders (the manual provisioning queue): customers, services, identifiers
+    # and ranges; reads plans and features.
     PROVISIONING_STAFF: [
         *_perms("providers", "provider", _VIEW),
         *_perms("providers", "billperiod", _VIEW),
@@ -32,6 +33,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "featureproduct", _VIEW),
         *_perms("provisioning", "servicefeature", ["view", "add"]),
         "provisioning.import_onboarding",
+        # Orders: correct and work them (the actions need change_order); never delete
+        # one, cancel it. Their lines go with them; their history is read-only.
+        *_perms("provisioning", "order", _WRITE),
+        *_perms("provisioning", "orderidentifier", _ALL),
+        *_perms("provisioning", "orderfeature", _ALL),
+        *_perms("provisioning", "orderevent", _VIEW),
     ],
     # Activates features, keeps rate cards and the catalogue, clears quarantine
     # (which may mean adding an identifier), reconciles AAPT's charges.
@@ -46,6 +53,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "hostednumberrange", _WRITE),
         *_perms("provisioning", "featureproduct", _WRITE),
         *_perms("provisioning", "servicefeature", _WRITE),
+        # Reads orders, to see what is on its way.
+        *_perms("provisioning", "order", _VIEW),
+        *_perms("provisioning", "orderidentifier", _VIEW),
+        *_perms("provisioning", "orderfeature", _VIEW),
+        *_perms("provisioning", "orderevent", _VIEW),
         *_perms("usage", "carrierfile", _VIEW),
         "usage.process_carrierfile",
         *_perms("usage", "rejectedline", _VIEW),

@@ -47,3 +47,23 @@ def test_loaddemo_ingests_the_samples_once():
     assert CarrierFile.objects.count() == 3
     assert UsageRecord.objects.count() == 8 + 6 + 3
     assert UsageRecord.objects.filter(status="quarantined").count() == 4
+
+
+@pytest.mark.django_db
+def test_loaddemo_fills_the_manual_provisioning_queue_once():
+    from provisioning.models import Order
+
+    call_command("loaddemo", verbosity=0)
+    call_command("loaddemo", verbosity=0)
+    orders = Order.objects.select_related("provider").order_by("pk")
+    assert [(o.provider.slug, o.kind, o.state) for o in orders] == [
+        ("harbour-voice", "new", "submitted"),
+        ("harbour-voice", "upgrade", "in_progress"),
+        ("harbour-voice", "cancel", "halted"),
+        ("southern-wholesale", "new", "submitted"),
+    ]
+    upgrade = orders[1]
+    assert (upgrade.assignee.username, upgrade.aapt_reference) == (
+        "provisioning",
+        "AAPT-ORD-100234",
+    )

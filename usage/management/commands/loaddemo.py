@@ -7,8 +7,8 @@ from ssaas import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo providers, customers, services, plans and users of the sample files, "
-        "and ingest the sample CTOP files. Safe to run again: nothing is duplicated."
+        "Load the demo providers, customers, services, plans, users and open orders of the sample "
+        "files, and ingest the sample CTOP files. Safe to run again: nothing is duplicated."
     )
 
     def add_arguments(self, parser):
@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, no_usage=False, **options):
         providers = demo.load_setup()
         self.stdout.write(self.style.SUCCESS(f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."))
+        orders = demo.load_orders()
+        self.stdout.write(f"Manual provisioning queue: {len(orders)} open orders.")
         if not no_usage:
             for carrier_file in demo.load_usage(providers):
                 self.stdout.write(json.dumps(carrier_file.summary()))

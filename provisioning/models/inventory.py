@@ -1,5 +1,6 @@
 """Service plans and rate cards, Voice SSaaS services, their identifiers and
-hosted number ranges, the feature catalogue and service features."""
+hosted number ranges, the feature catalogue and service features: what a
+provider sells and what each customer has."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from django.utils import timezone
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
 
-from . import identifiers as ids
-from .choices import (
+from .. import identifiers as ids
+from ..choices import (
     FeatureProductKindChoices,
     PlanRateCategoryChoices,
     ServiceFeatureStatusChoices,
     ServiceIdentifierKindChoices,
     ServiceStatusChoices,
 )
-from .rating import price_call
+from ..rating import price_call
 
 NUMBER_KINDS = (ServiceIdentifierKindChoices.FNN, ServiceIdentifierKindChoices.NUMBER_RANGE)
 
@@ -173,16 +174,30 @@ class Service(models.Model):
     status = models.CharField(max_length=10, choices=ServiceStatusChoices.choices, default=ServiceStatusChoices.PENDING)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        editable=False,
+        help_text="The service this one continues after a change of owner, plan or provider "
+        "(that one ends the day before this one starts).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["reference"]
         constraints = [
+            # A change of owner or plan ends the service and continues it as a new one
+            # under the same reference, so the reference is unique among services that
+            # have not ended; ended ones keep theirs as history.
             models.UniqueConstraint(
                 fields=["provider", "reference"],
+                condition=Q(end_date__isnull=True),
                 name="service_unique_reference",
-                violation_error_message="This provider already has a service with this reference.",
+                violation_error_message="This provider already has a service with this reference that has not ended.",
             ),
             models.CheckConstraint(
                 name="service_end_after_start",

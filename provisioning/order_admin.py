@@ -1,0 +1,480 @@
+"""The manual provisioning queue in the admin.
+
+- The queue: open orders, oldest first, with their age, filterable by state,
+  kind, provider and "assigned to me".
+- The order page: the request (correctable while the order is open), its
+  lines, its history, and a button for exactly each action the workflow table
+  allows now (``provisioning.transitions``).
+- A confirmation page per action, saying what it will do and asking for the
+  reason, reference or date it needs.
+
+Views parse input, call one service and report with messages.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.timesince import timesince
+
+from providers.scoping import (
+    ProviderScopedAdmin,
+    ProviderScopedInline,
+    ScopedRelatedFieldListFilter,
+)
+
+from .choices import OrderStateChoices as State
+from .models import OPEN_STATES, Order, OrderEvent, OrderFeature, OrderIdentifier
+from .selectors import completion_summary, work_refusal
+from .services.orders import (
+    DETAIL_FIELDS,
+    FeatureLine,
+    IdentifierLine,
+    order_assign,
+    order_cancel,
+    order_complete,
+    order_create,
+    order_halt,
+    order_record_aapt_reference,
+    order_resume,
+    order_start,
+    order_update_details,
+)
+from .transitions import (
+    COMPLETION_DATE_LABELS,
+    ORDER_ACTIONS,
+    OrderAction,
+    legal_actions,
+    refusal,
+)
+
+# ---------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------
+
+
+class OrderStateFilter(admin.SimpleListFilter):
+    """State, open orders by default (the queue)."""
+
+    title = "state"
+    parameter_name = "state"
+    OPEN, ALL = "open", "all"
+
+    def lookups(self, request, model_admin):
+        return [(self.OPEN, "Open (the queue)"), *State.choices, (self.ALL, "All")]
+
+    def chosen(self) -> str:
+        return self.value() or self.OPEN
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.chosen() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        chosen = self.chosen()
+        if chosen == self.OPEN:
+            return queryset.filter(state__in=OPEN_STATES)
+        if chosen == self.ALL:
+            return queryset
+        return queryset.filter(state=chosen)
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "to me"), ("nobody", "to nobody")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+# ---------------------------------------------------------------------------
+# Inlines: the requested lines (editable while the order may be worked) and the history
+# ---------------------------------------------------------------------------
+
+
+def order_editable_by(request, order: Order | None) -> bool:
+    """Whether ``request.user`` may correct ``order`` now (``None``: a new order)."""
+    return order is None or (order.is_open and work_refusal(request.user, order) is None)
+
+
+class _OrderLineInline(ProviderScopedInline, admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and order_editable_by(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and order_editable_by(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and order_editable_by(request, obj)
+
+
+class OrderIdentifierInline(_OrderLineInline):
+    model = OrderIdentifier
+    fields = ["kind", "value"]
+    verbose_name_plural = "requested identifiers (Group ID, FNN, usernames, hosted number ranges)"
+
+
+class OrderFeatureInline(_OrderLineInline):
+    model = OrderFeature
+    fields = ["product", "quantity"]
+    autocomplete_fields = ["product"]
+    verbose_name_plural = "requested features (Service Packs, SIP Sessions)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+
+class OrderEventInline(ProviderScopedInline, admin.TabularInline):
+    model = OrderEvent
+    fields = ["at", "actor", "action", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------------------
+# The confirmation form of an action
+# ---------------------------------------------------------------------------
+
+
+class OrderActionForm(forms.Form):
+    """Asks for what the action needs: a reason, AAPT's reference or a date."""
+
+    def __init__(self, *args, action: OrderAction, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        if action.needs == "reason":
+            self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+        elif action.needs == "reference":
+            self.fields["reference"] = forms.CharField(
+                label="AAPT order reference",
+                max_length=Order._meta.get_field("aapt_reference").max_length,
+                initial=order.aapt_reference,
+            )
+        elif action.needs == "date":
+            self.fields["effective_date"] = forms.DateField(
+                label=capfirst(COMPLETION_DATE_LABELS[order.kind]),
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                initial=order.requested_date or order.provider.local_date(timezone.now()),
+                help_text="It may be in the past, but not inside a closed bill period.",
+            )
+
+
+# Each action: the one service it calls, given the order, the user and the form's data.
+RUNNERS = {
+    "assign": lambda o, u, d: order_assign(order=o, acting_user=u, assignee=u),
+    "record_reference": lambda o, u, d: order_record_aapt_reference(order=o, acting_user=u, reference=d["reference"]),
+    "start": lambda o, u, d: order_start(order=o, acting_user=u),
+    "halt": lambda o, u, d: order_halt(order=o, acting_user=u, reason=d["reason"]),
+    "resume": lambda o, u, d: order_resume(order=o, acting_user=u),
+    "complete": lambda o, u, d: order_complete(order=o, acting_user=u, effective_date=d["effective_date"]),
+    "cancel": lambda o, u, d: order_cancel(order=o, acting_user=u, reason=d["reason"]),
+}
+
+
+def action_summary(action: OrderAction, order: Order, user) -> list[str]:
+    """What the confirmation page says the action will do."""
+    if action.name == "complete":
+        return completion_summary(order)
+    if action.name == "assign":
+        now = order.assignee or "nobody"
+        return [f"Assign the order to you (it is now assigned to {now})."]
+    if action.name == "record_reference":
+        return [
+            f"Record the reference AAPT gave this order when you placed it (now: {order.aapt_reference or 'none'})."
+        ]
+    if action.name == "start":
+        lines = ["Mark the order in progress: you are placing it with AAPT."]
+        if order.assignee_id is None:
+            lines.append("It will be assigned to you.")
+        return lines
+    if action.name == "halt":
+        return [
+            "Halt the order. Until it is resumed or cancelled the customer's status shows "
+            "“provisioning halted”. Give the reason."
+        ]
+    if action.name == "resume":
+        return ["Return the order to in progress; the customer no longer shows it halted."]
+    return ["Cancel the order: no service is changed and it leaves the queue. Give the reason."]
+
+
+# ---------------------------------------------------------------------------
+# The order admin
+# ---------------------------------------------------------------------------
+
+REQUEST_FIELDS = ["kind", *DETAIL_FIELDS]
+WORK_FIELDS = [
+    "state",
+    "assignee",
+    "aapt_reference",
+    "halt_reason",
+    "cancel_reason",
+    "created_by",
+    "created_at",
+]
+OUTCOME_FIELDS = ["effective_date", "closed_at", "resulting_service"]
+
+
+def _value(instance: Order, field: str):
+    """A field's value on the form's instance (``None`` for an empty foreign key)."""
+    model_field = Order._meta.get_field(field)
+    if model_field.is_relation and getattr(instance, model_field.attname) is None:
+        return None
+    return getattr(instance, field)
+
+
+def _lines(formsets) -> tuple[list[IdentifierLine] | None, list[FeatureLine] | None]:
+    """The requested lines as the person left them in the inlines."""
+    identifiers = features = None
+    for formset in formsets:
+        rows = [
+            form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if formset.model is OrderIdentifier:
+            identifiers = [IdentifierLine(row["kind"], row["value"]) for row in rows]
+        elif formset.model is OrderFeature:
+            features = [FeatureLine(row["product"], row["quantity"]) for row in rows]
+    return identifiers, features
+
+
+@admin.register(Order)
+class OrderAdmin(ProviderScopedAdmin):
+    list_display = [
+        "number",
+        "age",
+        "kind",
+        "state",
+        "customer_name",
+        "provider",
+        "assignee",
+        "service_column",
+    ]
+    list_display_links = ["number"]
+    list_filter = [
+        OrderStateFilter,
+        "kind",
+        ("provider", ScopedRelatedFieldListFilter),
+        AssignedFilter,
+    ]
+    list_select_related = ["customer", "provider", "assignee", "service"]
+    search_fields = [
+        "aapt_reference",
+        "customer__name",
+        "customer__reference",
+        "service__reference",
+        "service_reference",
+    ]
+    ordering = ["created_at", "id"]
+    show_full_result_count = False
+    autocomplete_fields = [
+        "customer",
+        "service",
+        "requested_plan",
+        "target_customer",
+        "target_provider",
+    ]
+    inlines = [OrderIdentifierInline, OrderFeatureInline, OrderEventInline]
+    change_form_template = "admin/provisioning/order/change_form.html"
+
+    # -- the queue --------------------------------------------------------------
+
+    @admin.display(description="order", ordering="id")
+    def number(self, obj: Order) -> str:
+        return f"#{obj.pk}"
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, obj: Order) -> str:
+        return timesince(obj.created_at, depth=1)
+
+    @admin.display(description="customer", ordering="customer__name")
+    def customer_name(self, obj: Order) -> str:
+        return obj.customer.name
+
+    @admin.display(description="service", ordering="service__reference")
+    def service_column(self, obj: Order) -> str:
+        if obj.service_id:
+            return obj.service.reference
+        return f"{obj.service_reference} (new)"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Manual provisioning", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    # -- the order page ---------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": REQUEST_FIELDS})]
+        return [
+            ("Request", {"fields": REQUEST_FIELDS}),
+            ("Work", {"fields": WORK_FIELDS}),
+            ("Outcome", {"fields": OUTCOME_FIELDS}),
+        ]
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return [OrderIdentifierInline, OrderFeatureInline]  # no history yet
+        return self.inlines
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["kind", *WORK_FIELDS, *OUTCOME_FIELDS]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or order_editable_by(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order is cancelled, never deleted: it is history
+
+    def buttons(self, request, order: Order) -> list[dict]:
+        if not order_editable_by(request, order):
+            return []
+        return [
+            {
+                "name": action.name,
+                "label": action.label_for(order.kind),
+                "url": reverse("admin:provisioning_order_act", args=[order.pk, action.name]),
+            }
+            for action in legal_actions(order.state)
+            if action.button and not (action.name == "assign" and order.assignee == request.user)
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["order_buttons"] = self.buttons(request, obj)
+            context["order_notice"] = work_refusal(request.user, obj) if obj.is_open else None
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The services re-check what the form checked; should the order have moved
+        # meanwhile, their refusal comes back as a message, not an error page.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are saved by the service, not as formsets; the order's own
+        # history says what changed in them.
+        return super().construct_change_message(request, form, [], add)
+
+    def save_model(self, request, obj, form, change):
+        """Saved in ``save_related``, together with its lines, by one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        identifiers, features = _lines(formsets)
+        if change:
+            order_update_details(
+                order=form.instance,
+                acting_user=request.user,
+                changes={f: _value(form.instance, f) for f in form.changed_data if f in DETAIL_FIELDS},
+                identifiers=identifiers,
+                features=features,
+            )
+            return
+        order = order_create(
+            acting_user=request.user,
+            kind=form.instance.kind,
+            **{f: _value(form.instance, f) for f in DETAIL_FIELDS},
+            identifiers=identifiers or (),
+            features=features or (),
+        )
+        # The admin's redirect and log entry read the form's instance.
+        form.instance.pk = order.pk
+
+    # -- actions ----------------------------------------------------------------
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="provisioning_order_act",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def action_view(self, request, object_id, action):
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, order):
+            raise PermissionDenied
+        spec = ORDER_ACTIONS.get(action)
+        if spec is None or not spec.button:
+            raise Http404("No such action.")
+        change_url = reverse("admin:provisioning_order_change", args=[order.pk])
+        if spec.name not in [b["name"] for b in self.buttons(request, order)]:
+            messages.error(
+                request,
+                refusal(order.state, order.kind, spec.name)
+                or work_refusal(request.user, order)
+                or "The order is already assigned to you.",
+            )
+            return redirect(change_url)
+        form = OrderActionForm(request.POST or None, action=spec, order=order)
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = RUNNERS[spec.name](order, request.user, form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                note = done.events.order_by("-at", "-pk").values_list("note", flat=True).first()
+                messages.success(
+                    request,
+                    f"Order #{done.pk}: {spec.label_for(order.kind)} done; it is now "
+                    f"{done.get_state_display().lower()}." + (f" {capfirst(note)}." if note else ""),
+                )
+                return redirect(change_url)
+        label = spec.label_for(order.kind)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: order #{order.pk}?",
+            "subtitle": None,
+            "opts": self.opts,
+            "order": order,
+            "label": label,
+            "summary": action_summary(spec, order, request.user),
+            "form": form,
+            "change_url": change_url,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/provisioning/order/action.html", context)

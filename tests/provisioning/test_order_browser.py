@@ -1,0 +1,164 @@
+"""End to end in a real browser: a provisioning user works a NEW order from
+the queue to an active service; a user of another provider cannot open it.
+
+Playwright drives Debian's Chromium (``/usr/bin/chromium``; ``make browser``
+installs it) against pytest-django's live server."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+from playwright.sync_api import Page, expect, sync_playwright
+
+from providers.models import Customer
+from provisioning.choices import OrderKindChoices as Kind
+from provisioning.choices import ServiceIdentifierKindChoices as IdKind
+from provisioning.models import FeatureProduct, Order, ServicePlan
+from provisioning.services.orders import FeatureLine, IdentifierLine, order_create
+from ssaas import demo
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database work beside it is synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            # Database work beside the event loop has its own connections (Django
+            # keys them by context): close them, or PostgreSQL cannot drop the
+            # test database at the end.
+            connections.close_all()
+
+
+def log_in(browser, base_url: str, username: str, password: str) -> Page:
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+    return page
+
+
+def confirm(page: Page, action: str, **fields: str) -> None:
+    """Press the order's ``action`` button, fill the confirmation page, confirm."""
+    page.click(f"a.order-action[data-action={action}]")
+    expect(page.locator("#action-summary")).to_be_visible()
+    for name, value in fields.items():
+        page.fill(f"#id_{name}", value)
+    page.click("form input[type=submit]")
+    expect(page.locator("ul.messagelist li.success")).to_be_visible()
+
+
+@pytest.fixture
+def new_order(make_staff):
+    providers = demo.load_setup()  # the demo users: provisioning/provisioning at Harbour Voice
+    harbour = providers["harbour-voice"]
+    operator = get_user_model().objects.get(username="demo")
+    order = order_create(
+        acting_user=operator,
+        kind=Kind.NEW,
+        customer=Customer.objects.get(provider=harbour, reference="BLUEGUM"),
+        requested_plan=ServicePlan.objects.get(provider=harbour, name="Business Voice"),
+        service_reference="HV-1003",
+        requested_date=datetime.date(2026, 11, 20),
+        identifiers=[
+            IdentifierLine(IdKind.FNN, "02 9000 4100"),
+            IdentifierLine(IdKind.NUMBER_RANGE, "0290004000-0290004009"),
+        ],
+        features=[FeatureLine(FeatureProduct.objects.get(provider=harbour, element_id="502001"), 2)],
+    )
+    make_staff("sw-prov", providers["southern-wholesale"])  # password "pw"
+    return order
+
+
+def test_a_new_order_from_queue_to_active_service(live_server, browser, new_order):
+    page = log_in(browser, live_server.url, "provisioning", "provisioning")
+
+    # The queue, from the admin index.
+    page.click("text=Manual provisioning orders")
+    expect(page.locator("h1")).to_have_text("Manual provisioning")
+    row = page.locator("#result_list tbody tr", has_text="Bluegum Cafe")
+    expect(row).to_contain_text("New service")
+    expect(row).to_contain_text("Submitted")
+    row.locator(f"a:text-is('#{new_order.pk}')").click()
+
+    # Take it, record AAPT's reference, start, halt, resume, activate.
+    expect(page.locator("#order-state")).to_contain_text("New service — Submitted")
+    confirm(page, "assign")
+    confirm(page, "record_reference", reference="AAPT-ORD-555001")
+    expect(page.locator(".field-aapt_reference")).to_contain_text("AAPT-ORD-555001")
+    confirm(page, "start")
+    confirm(page, "halt", reason="AAPT needs the site contact")
+    expect(page.locator("#order-state")).to_contain_text("provisioning halted — AAPT needs the site contact")
+    actions = page.locator("a.order-action")
+    expect(actions).to_have_text(["Record AAPT reference", "Resume", "Cancel order"])
+    confirm(page, "resume")
+    page.click("a.order-action[data-action=complete]")
+    expect(page.locator("#action-summary")).to_contain_text("Create service HV-1003")
+    page.fill("#id_effective_date", "2026-11-20")
+    page.click("form input[type=submit]")
+    expect(page.locator("ul.messagelist li.success")).to_contain_text("Activate done")
+    expect(page.locator("#order-state")).to_contain_text("Completed on 20/11/2026")
+    expect(page.locator("a.order-action")).to_have_count(0)
+    history = page.locator("#events-group tbody td.field-action")
+    expect(history).to_have_text(
+        [
+            "Submitted",
+            "Assigned",
+            "AAPT reference recorded",
+            "Work started",
+            "Halted",
+            "Resumed",
+            "Completed",
+        ]
+    )
+
+    # The service it made: active from the start date, with its identifiers.
+    page.locator(".field-resulting_service a").click()
+    expect(page.locator("#id_reference")).to_have_value("HV-1003")
+    expect(page.locator("#id_status")).to_have_value("active")
+    expect(page.locator("#id_start_date")).to_have_value("20/11/2026")
+    values = page.locator("#identifiers-group input[name$='-value']:not([name*=__prefix__])")
+    expect(values).to_have_count(1)
+    expect(values.first).to_have_value("0290004100")
+    expect(page.locator("#identifiers-group input[name$='-active_from']").first).to_have_value("20/11/2026")
+    expect(page.locator("input[name$='-first']").first).to_have_value("0290004000")
+    expect(page.locator("input[name$='-last']").first).to_have_value("0290004009")
+    expect(page.locator(".field-provisioning_orders")).to_contain_text(
+        f"Order #{new_order.pk}: New service for Bluegum Cafe, completed 20/11/2026"
+    )
+    assert Order.objects.get(pk=new_order.pk).resulting_service.is_active_on(datetime.date(2026, 11, 20))
+
+
+def test_another_providers_user_cannot_open_the_order(live_server, browser, new_order):
+    page = log_in(browser, live_server.url, "sw-prov", "pw")
+    page.goto(f"{live_server.url}/admin/provisioning/order/{new_order.pk}/change/")
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    expect(page.locator("ul.messagelist")).to_contain_text("doesn’t exist")
+    page.goto(f"{live_server.url}/admin/provisioning/order/{new_order.pk}/act/start/")
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/provisioning/order/")
+    expect(page.locator("#content")).not_to_contain_text("Bluegum Cafe")
