@@ -1,6 +1,9 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django.utils import timezone
 
 from providers.scoping import (
@@ -20,6 +23,8 @@ from .models import (
     ServiceIdentifier,
     ServicePlan,
 )
+from .onboarding import admin_views as onboarding_admin
+from .onboarding import may_import_onboarding
 
 # ---------------------------------------------------------------------------
 # Plans
@@ -220,6 +225,27 @@ class ServiceAdmin(ProviderScopedAdmin):
         "updated_at",
     ]
     inlines = [ServiceIdentifierInline, HostedNumberRangeInline, ServiceFeatureInline]
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(partial(view, self))
+
+        return [
+            path("import/", wrap(onboarding_admin.import_view), name="provisioning_service_import"),
+            path(
+                "import/template.xlsx",
+                wrap(onboarding_admin.template_view),
+                name="provisioning_service_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_onboarding": may_import_onboarding(request.user),
+        }
+        return super().changelist_view(request, extra_context)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -108,6 +108,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 # that any of them can be processed again.
 CARRIER_FILES_ROOT = env.path("CARRIER_FILES_ROOT", default=BASE_DIR / "var" / "carrier-files")
 
+# Onboarding files uploaded in the admin wait here between the dry run and the import.
+ONBOARDING_UPLOADS_ROOT = env.path(
+    "ONBOARDING_UPLOADS_ROOT", default=BASE_DIR / "var" / "onboarding-uploads"
+)
+
 # The sample carrier files (a copy of ../shared/samples/) that demo data and tests use.
 SAMPLES_DIR = env.path("SAMPLES_DIR", default=BASE_DIR / "tests" / "fixtures" / "samples")
 
