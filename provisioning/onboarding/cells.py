@@ -100,9 +100,13 @@ def whole_number(raw) -> int | None:
     raise CellError(f"{value!r} is not a whole number.")
 
 
-def increments(raw) -> tuple[int, int] | None:
-    """Billing increments ``initial/subsequent`` in seconds (``60/30``), or ``None`` for
-    ``untimed``."""
+UNTIMED = "untimed"
+
+
+def increments(raw) -> tuple[int, int] | str | None:
+    """Billing increments ``initial/subsequent`` in seconds (``60/30``), or ``UNTIMED``."""
+    if is_blank(raw):
+        return None
     if isinstance(raw, datetime.date):
         # Excel reads 1/1 or 30/6 as a date when the cell is not formatted as text.
         raise CellError(
@@ -110,8 +114,8 @@ def increments(raw) -> tuple[int, int] | None:
             "and write them as initial/subsequent seconds, e.g. 60/30."
         )
     value = text(raw).lower()
-    if value == "untimed":
-        return None
+    if value == UNTIMED:
+        return UNTIMED
     match = re.fullmatch(r"(\d+)\s*/\s*(\d+)", value)
     if not match or not int(match[1]) or not int(match[2]):
         raise CellError(

@@ -329,18 +329,18 @@ class _Importer:
         for amount in ("flagfall", "rate_per_minute"):
             if getattr(rate, amount) is None:
                 setattr(rate, amount, 0)  # a blank amount is nothing: 0.00
-        if "increments" not in check.bad_columns:
-            if cells.is_blank(check.raw("increments")):
-                if before is None or check.has("increments"):
-                    check.error(
-                        "increments",
-                        "A rate needs its billing increments: initial/subsequent seconds "
-                        "(e.g. 60/30) or untimed.",
-                    )
-            else:
-                increments = check.get("increments")
-                rate.untimed = increments is None
-                rate.initial_increment, rate.subsequent_increment = increments or (None, None)
+        increments = check.get("increments")
+        if increments == cells.UNTIMED:
+            rate.untimed, rate.initial_increment, rate.subsequent_increment = True, None, None
+        elif increments is not None:
+            rate.untimed = False
+            rate.initial_increment, rate.subsequent_increment = increments
+        elif "increments" not in check.bad_columns and (before is None or check.has("increments")):
+            check.error(
+                "increments",
+                "A rate needs its billing increments: initial/subsequent seconds "
+                "(e.g. 60/30) or untimed.",
+            )
         increment_fields = dict.fromkeys(
             ("untimed", "initial_increment", "subsequent_increment"), "increments"
         )
@@ -493,15 +493,17 @@ class _Importer:
 
     def ranges_row(self, check: _RowCheck) -> None:
         first, last = check.get("first", ""), check.get("last", "")
+        value = f"{first}-{last}"
+        # The model reports on the range as a whole: under "first", unless "last" is the
+        # cell already found wrong.
+        value_column = "last" if "last" in check.bad_columns else "first"
         self.import_identifier(
             check,
-            HostedNumberRange(
-                kind=ServiceIdentifierKindChoices.NUMBER_RANGE, value=f"{first}-{last}"
-            ),
+            HostedNumberRange(kind=ServiceIdentifierKindChoices.NUMBER_RANGE, value=value),
             entity="ranges",
             value_columns={
-                "kind": "first",
-                "value": "first",
+                "kind": value_column,
+                "value": value_column,
                 "number_first": "first",
                 "number_last": "last",
             },

@@ -160,12 +160,14 @@ def _with_header(
     errors: list[RowError] = []
     sheet = Sheet(title, kind)
     positions: dict[int, str] = {}
+    unknown: set[int] = set()
     for position, raw in enumerate(header_cells):
         written = cells.text(raw)
         if not written:
             continue
         column = header_key(written)
         if column not in layout.column_names:
+            unknown.add(position)
             errors.append(
                 RowError(
                     title,
@@ -189,7 +191,7 @@ def _with_header(
         for position, raw in enumerate(row_cells):
             if position in positions:
                 row.cells[positions[position]] = raw
-            elif not cells.is_blank(raw):
+            elif position not in unknown and not cells.is_blank(raw):
                 errors.append(
                     RowError(
                         title,

@@ -47,7 +47,7 @@ CLEAN_HARBOUR = {
     "services": [
         ["Reference", "Customer reference", "Plan", "Status", "Start date", "End date", "Label"],
         ["HV-1101", "NORTHSHORE", "Onboarded Voice", "active", "2026-10-01", None, "Front desk"],
-        ["HV-1102", "NORTHSHORE", "Business Voice", "", datetime.datetime(2026, 10, 15), None, ""],
+        ["HV-1102", "NORTHSHORE", "Business Voice", "", datetime.date(2026, 10, 15), None, ""],
         [],  # a blank row is skipped
         ["HV-1103", "NORTHSHORE", "Business Voice", "Ceased", "01/09/2026", "30/09/2026", None],
     ],
