@@ -19,6 +19,13 @@ def manage(*args: str) -> int:
     return 0
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    # run_from_argv() closes every connection when done: that would close the
+    # connection holding this test's transaction (on PostgreSQL).
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+
+
 @pytest.fixture
 def write(tmp_path):
     def write(name: str, data: bytes) -> str:
