@@ -158,6 +158,15 @@ def _is_text(obj: models.Model, field_name: str) -> bool:
     return isinstance(obj._meta.get_field(field_name), models.CharField | models.TextField)
 
 
+def _link(obj: models.Model, **related: models.Model | None) -> set[str]:
+    """Point ``obj`` at the related objects the row named and found; returns the names
+    of those not found, to leave out of its validation (their cells are reported)."""
+    for name, value in related.items():
+        if value is not None:
+            setattr(obj, name, value)
+    return {name for name, value in related.items() if value is None}
+
+
 def _snapshot(obj: models.Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
@@ -283,28 +292,47 @@ class _Importer:
         elif key is not None:
             self.failed[kind].setdefault(key, row)
 
-    # -- catalogue ------------------------------------------------------------
+    def keyed(self, check: _RowCheck, model: type[models.Model], key: str):
+        """The provider's object whose field ``key`` the row's column ``key`` names, a new
+        one if there is none, or ``None`` (with an error) when an earlier row named it.
 
-    def catalogue_row(self, check: _RowCheck) -> None:
-        element_id = check.get("element_id")
-        if element_id and not self.once_in_file(check, element_id, "element_id", "element id"):
+        Returns ``(object, its saved state or None, the key's value)``."""
+        value = check.get(key)
+        if value and not self.once_in_file(check, value, key, key.replace("_", " ")):
+            return None
+        found = (
+            model.objects.filter(provider=self.provider, **{key: value}).first() if value else None
+        )
+        if found is not None:
+            return found, _snapshot(found), value
+        return model(provider=self.provider, **{key: value or ""}), None, value
+
+    def plain_row(
+        self, check: _RowCheck, model: type[models.Model], *, kind: str, entity: str, key: str
+    ) -> None:
+        """A row of a kind that refers to nothing: its key column, then plain fields."""
+        found = self.keyed(check, model, key)
+        if found is None:
             return
-        product = (
-            FeatureProduct.objects.filter(provider=self.provider, element_id=element_id).first()
-            if element_id
-            else None
-        ) or FeatureProduct(provider=self.provider, element_id=element_id or "")
-        before = _snapshot(product) if product.pk else None
-        columns = {"name": "name", "kind": "kind", "unit_cost": "unit_cost"}
-        check.set_fields(product, columns)
+        obj, before, value = found
+        columns = {c: c for c in check.sheet.layout.column_names if c != key}
+        check.set_fields(obj, columns)
         saved = self.save(
             check,
-            product,
-            entity="catalogue products",
-            fields={"element_id": "element_id", "provider": "element_id", **columns},
+            obj,
+            entity=entity,
+            fields={key: key, "provider": key, **columns},
             before=before,
         )
-        self.remember(CATALOGUE, element_id, product, saved, check.row.number)
+        self.remember(kind, value, obj, saved, check.row.number)
+
+    def catalogue_row(self, check: _RowCheck) -> None:
+        self.plain_row(
+            check, FeatureProduct, kind=CATALOGUE, entity="catalogue products", key="element_id"
+        )
+
+    def customers_row(self, check: _RowCheck) -> None:
+        self.plain_row(check, Customer, kind=CUSTOMERS, entity="customers", key="reference")
 
     # -- plans and their rates ------------------------------------------------
 
@@ -378,35 +406,13 @@ class _Importer:
         self.remember(PLANS, name, plan, saved, check.row.number)
         return plan
 
-    # -- customers ------------------------------------------------------------
-
-    def customers_row(self, check: _RowCheck) -> None:
-        reference = check.get("reference")
-        if reference and not self.once_in_file(check, reference, "reference", "reference"):
-            return
-        customer = (
-            Customer.objects.filter(provider=self.provider, reference=reference).first()
-            if reference
-            else None
-        ) or Customer(provider=self.provider, reference=reference or "")
-        before = _snapshot(customer) if customer.pk else None
-        columns = {c: c for c in ("name", "contact_name", "contact_email", "contact_phone")}
-        check.set_fields(customer, columns)
-        saved = self.save(
-            check,
-            customer,
-            entity="customers",
-            fields={"reference": "reference", "provider": "reference", **columns},
-            before=before,
-        )
-        self.remember(CUSTOMERS, reference, customer, saved, check.row.number)
-
     # -- services -------------------------------------------------------------
 
     def services_row(self, check: _RowCheck) -> None:
-        reference = check.get("reference")
-        if reference and not self.once_in_file(check, reference, "reference", "reference"):
+        found = self.keyed(check, Service, "reference")
+        if found is None:
             return
+        service, before, reference = found
         customer = self.find(
             check,
             "customer_reference",
@@ -421,17 +427,8 @@ class _Importer:
             "plan",
             lambda name: ServicePlan.objects.filter(provider=self.provider, name=name).first(),
         )
-        service = (
-            Service.objects.filter(provider=self.provider, reference=reference).first()
-            if reference
-            else None
-        ) or Service(provider=self.provider, reference=reference or "")
-        before = _snapshot(service) if service.pk else None
         service.provider = self.provider
-        if customer is not None:
-            service.customer = customer
-        if plan is not None:
-            service.plan = plan
+        missing = _link(service, customer=customer, plan=plan)
         check.set_fields(
             service,
             {"start_date": "start_date", "end_date": "end_date", "label": "label"},
@@ -441,11 +438,6 @@ class _Importer:
             service.status = status or (
                 ServiceStatusChoices.ACTIVE if service.start_date else ServiceStatusChoices.PENDING
             )
-        exclude = set()
-        if customer is None:
-            exclude.add("customer")
-        if plan is None:
-            exclude.add("plan")
         saved = self.save(
             check,
             service,
@@ -461,7 +453,7 @@ class _Importer:
                 "label": "label",
             },
             before=before,
-            exclude=exclude,
+            exclude=missing,
         )
         self.remember(SERVICES, reference, service, saved, check.row.number)
 
@@ -537,8 +529,7 @@ class _Importer:
         if existing is not None:
             identifier = existing
         before = _snapshot(identifier) if identifier.pk else None
-        if service is not None:
-            identifier.service = service
+        missing = _link(identifier, service=service)
         identifier.active_from = active_from
         check.set_fields(identifier, {"active_to": "active_to"})
         self.save(
@@ -552,7 +543,7 @@ class _Importer:
                 **value_columns,
             },
             before=before,
-            exclude=set() if service else {"service"},
+            exclude=missing,
         )
 
     # -- features -------------------------------------------------------------
@@ -579,10 +570,7 @@ class _Importer:
             ).first()
         feature = feature or ServiceFeature(requested_on=active_from or self.today)
         before = _snapshot(feature) if feature.pk else None
-        if service is not None:
-            feature.service = service
-        if product is not None:
-            feature.product = product
+        missing = _link(feature, service=service, product=product)
         check.set_fields(
             feature,
             {"quantity": "quantity", "active_from": "active_from", "active_to": "active_to"},
@@ -600,11 +588,6 @@ class _Importer:
             # The person importing records the activation, as in the admin.
             feature.activated_by = self.acting_user
             feature.activated_at = timezone.now()
-        exclude = set()
-        if service is None:
-            exclude.add("service")
-        if product is None:
-            exclude.add("product")
         self.save(
             check,
             feature,
@@ -619,5 +602,5 @@ class _Importer:
                 "active_to": "active_to",
             },
             before=before,
-            exclude=exclude,
+            exclude=missing,
         )

@@ -83,7 +83,7 @@ _RawSheet = tuple[str, str, list[tuple[int, tuple]]]
 def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowError]]:
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         return [], [RowError(name, None, "", "This is not an XLSX workbook Excel can open.")]
     raw_sheets: list[_RawSheet] = []
     errors: list[RowError] = []
@@ -143,7 +143,10 @@ def _read_csv(
     except UnicodeDecodeError:
         # Excel's plain "CSV (Comma delimited)" is Windows-1252, not UTF-8.
         content = data.decode("cp1252", errors="replace")
-    rows = list(enumerate(csv.reader(io.StringIO(content, newline="")), start=1))
+    try:
+        rows = list(enumerate(csv.reader(io.StringIO(content, newline="")), start=1))
+    except csv.Error as exc:
+        return [], [RowError(name, None, "", f"This is not a CSV file Excel can open ({exc}).")]
     return [(name, kind, rows)], []
 
 

@@ -22,7 +22,7 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from provisioning.onboarding import onboarding_import
+from provisioning.onboarding import cells, onboarding_import
 
 from .onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
 
@@ -403,6 +403,10 @@ class TestCsv:
         assert "overlaps already on this service" in message(result, "ranges.csv", 2, "first")
         assert not ServiceIdentifier.objects.filter(value__startswith="0290001050").exists()
 
+    def test_not_a_csv_file(self, harbour):
+        result = run(harbour, csv_file("reference,name\n" + "x" * 200_000, "customers.csv"))
+        assert "This is not a CSV file Excel can open" in result.errors[0].message
+
     def test_kind_unknown(self, harbour):
         result = run(harbour, csv_file("reference,name\n", "export.csv"))
         assert "Say which kind of rows this CSV file holds" in result.errors[0].message
@@ -434,3 +438,37 @@ class TestWhoMayImport:
         harbour.save()
         southern_staff = make_staff("sw-prov", southern)
         assert run(harbour, workbook(CLEAN_HARBOUR), user=southern_staff, dry_run=True).errors == []
+
+
+class TestCells:
+    @pytest.mark.parametrize(
+        "raw, amount",
+        [
+            (0.1 + 0.2, Decimal("0.3")),  # a formula's binary noise is not a price
+            (0.1234, Decimal("0.1234")),
+            (12, Decimal("12")),
+            ("$1,200.50", Decimal("1200.50")),
+            (" 0.15 ", Decimal("0.15")),
+            ("", None),
+        ],
+    )
+    def test_amounts_are_decimals(self, raw, amount):
+        value = cells.decimal(raw)
+        assert value == amount and (value is None or isinstance(value, Decimal))
+
+    # openpyxl reads an Excel date cell as a naive datetime.
+    EXCEL_DATE = datetime.datetime(2026, 10, 1)  # noqa: DTZ001
+
+    @pytest.mark.parametrize("raw", ["2026-10-01", "01/10/2026", "1/10/2026", EXCEL_DATE])
+    def test_dates(self, raw):
+        assert cells.date(raw) == OCT_1
+
+    @pytest.mark.parametrize("raw", ["2026-13-01", "10/01/26", "1 Oct 2026", "NaN"])
+    def test_not_dates(self, raw):
+        with pytest.raises(cells.CellError, match="write it as 2026-10-01 or 01/10/2026"):
+            cells.date(raw)
+
+    def test_phone_number_cells(self):
+        assert cells.phone_text(290001000) == "0290001000"
+        assert cells.phone_text(61290001000) == "61290001000"
+        assert cells.phone_text("290001000") == "290001000"  # typed as text: as typed
