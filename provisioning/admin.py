@@ -1,7 +1,9 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -24,6 +26,8 @@ from .models import (
     ServiceIdentifier,
     ServicePlan,
 )
+from .onboarding import admin_views as onboarding_admin
+from .onboarding import may_import_onboarding
 from .order_admin import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
 from .selectors import orders_shaping, provisioning_status, with_provisioning_status
 
@@ -261,6 +265,27 @@ class ServiceAdmin(ProviderScopedAdmin):
                 ),
             ),
         )
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(partial(view, self))
+
+        return [
+            path("import/", wrap(onboarding_admin.import_view), name="provisioning_service_import"),
+            path(
+                "import/template.xlsx",
+                wrap(onboarding_admin.template_view),
+                name="provisioning_service_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_onboarding": may_import_onboarding(request.user),
+        }
+        return super().changelist_view(request, extra_context)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -102,6 +102,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static
 # that any of them can be processed again.
 CARRIER_FILES_ROOT = Path(env.str("CARRIER_FILES_ROOT", default=str(BASE_DIR / "var" / "carrier-files")))
 
+# Onboarding files uploaded in the admin wait here between the dry run and the import.
+ONBOARDING_UPLOADS_ROOT = env.path("ONBOARDING_UPLOADS_ROOT", default=BASE_DIR / "var" / "onboarding-uploads")
+
 # The sample carrier files (a copy of ../shared/samples/) that demo data and tests use.
 SAMPLES_DIR = Path(env.str("SAMPLES_DIR", default=str(BASE_DIR / "tests" / "fixtures" / "samples")))
 

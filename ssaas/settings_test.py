@@ -9,6 +9,7 @@ os.environ.setdefault(
     "dGVzdC1vbmx5LWZpZWxkLWtleS1zc2Fhcy0wMDAwMDA=",
 )
 os.environ.setdefault("CARRIER_FILES_ROOT", tempfile.mkdtemp(prefix="ssaas-test-carrier-files-"))
+os.environ.setdefault("ONBOARDING_UPLOADS_ROOT", tempfile.mkdtemp(prefix="ssaas-test-onboarding-uploads-"))
 
 from .settings import *  # noqa: E402,F403
 

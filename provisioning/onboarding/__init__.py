@@ -1,0 +1,22 @@
+"""Bulk onboarding: customers, services, identifiers, ranges, features, plans with
+their rates and the feature catalogue, from an XLSX workbook or CSV files.
+
+The column layout is in ``layout`` (and, for people, docs/onboarding.md); the
+service is ``onboarding_import``.
+"""
+
+from .importer import IMPORT_PERMISSION, may_import_onboarding, onboarding_import
+from .layout import KINDS, LAYOUTS, template_workbook, write_workbook
+from .result import OnboardingResult, RowError
+
+__all__ = [
+    "IMPORT_PERMISSION",
+    "KINDS",
+    "LAYOUTS",
+    "OnboardingResult",
+    "RowError",
+    "may_import_onboarding",
+    "onboarding_import",
+    "template_workbook",
+    "write_workbook",
+]

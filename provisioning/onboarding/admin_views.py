@@ -1,0 +1,126 @@
+"""The admin's "Import onboarding data" pages (wired in ``ServiceAdmin.get_urls``).
+
+Upload → the dry run runs at once and shows every error, or what the import
+would do → "Import" commits the same file, kept on the server in between.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from providers.models import Provider
+from providers.scoping import scope_queryset
+
+from .importer import may_import_onboarding, onboarding_import
+from .layout import KINDS, template_workbook
+from .reader import CSV_SUFFIXES, XLSX_SUFFIXES
+from .result import OnboardingResult
+from .uploads import KeptUpload, forget_upload, keep_upload, kept_upload
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class OnboardingUploadForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(), help_text="Everything in the file goes to this provider."
+    )
+    file = forms.FileField(help_text="An XLSX workbook with a sheet per kind of row, or a CSV file of one kind.")
+    kind = forms.ChoiceField(
+        label="CSV rows",
+        required=False,
+        choices=[("", "as the file name says (e.g. services.csv)"), *((k, k) for k in KINDS)],
+        help_text="For a CSV file only: which kind of rows it holds.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        providers = scope_queryset(Provider.objects.order_by("name"), user)
+        self.fields["provider"].queryset = providers
+        if not self.is_bound and len(providers) == 1:
+            self.initial.setdefault("provider", providers[0].pk)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() not in XLSX_SUFFIXES + CSV_SUFFIXES:
+            raise forms.ValidationError("Upload an XLSX workbook (.xlsx) or a CSV file (.csv).")
+        return upload
+
+
+def import_view(model_admin, request):
+    if not may_import_onboarding(request.user):
+        raise PermissionDenied
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm(model_admin, request, request.POST["token"])
+    form = OnboardingUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if not form.is_bound or not form.is_valid():
+        return _page(model_admin, request, form)
+    provider, kind = form.cleaned_data["provider"], form.cleaned_data["kind"] or None
+    kept = keep_upload(request.session, form.cleaned_data["file"], provider_id=provider.pk, kind=kind)
+    result = _run(request, kept, provider, dry_run=True)
+    if result.errors:
+        forget_upload(request.session, kept.token)
+        kept = None
+    fresh = OnboardingUploadForm(initial={"provider": provider.pk, "kind": kind}, user=request.user)
+    return _page(model_admin, request, fresh, result=result, kept=kept, provider=provider)
+
+
+def _confirm(model_admin, request, token: str):
+    kept = kept_upload(request.session, token)
+    if kept is None:
+        messages.error(request, "That upload is no longer here: upload the file again.")
+        return HttpResponseRedirect(reverse("admin:provisioning_service_import"))
+    provider = scope_queryset(Provider.objects.all(), request.user).filter(pk=kept.provider_id)
+    provider = provider.first()
+    if provider is None:
+        forget_upload(request.session, token)
+        raise PermissionDenied
+    result = _run(request, kept, provider, dry_run=False)
+    forget_upload(request.session, token)
+    if result.errors:
+        # The data changed since the dry run (someone else's edit): nothing was written.
+        form = OnboardingUploadForm(initial={"provider": provider.pk}, user=request.user)
+        return _page(model_admin, request, form, result=result, provider=provider)
+    messages.success(request, f"Imported {kept.name} into {provider}: {result.summary()}.")
+    return HttpResponseRedirect(reverse("admin:provisioning_service_changelist"))
+
+
+def _run(request, kept: KeptUpload, provider: Provider, *, dry_run: bool) -> OnboardingResult:
+    with kept.path.open("rb") as file:
+        return onboarding_import(
+            acting_user=request.user,
+            provider=provider,
+            file=file,
+            file_name=kept.name,
+            kind=kept.kind,
+            dry_run=dry_run,
+        )
+
+
+def _page(model_admin, request, form, *, result=None, kept=None, provider=None):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": "Import onboarding data",
+        "form": form,
+        "result": result,
+        "kept": kept,
+        "provider": provider,
+        "kinds": KINDS,
+    }
+    return TemplateResponse(request, "admin/provisioning/service/import_onboarding.html", context)
+
+
+def template_view(model_admin, request):
+    """An empty onboarding workbook: a sheet per kind with its header row."""
+    if not may_import_onboarding(request.user):
+        raise PermissionDenied
+    response = HttpResponse(template_workbook(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="onboarding-template.xlsx"'
+    return response

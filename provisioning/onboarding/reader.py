@@ -1,0 +1,199 @@
+"""Reading onboarding files: an XLSX workbook (a sheet per kind) or a CSV file (one kind).
+
+The reader knows the layout (which columns a kind has) but nothing of the
+models: it returns each sheet's rows as ``{column name: raw cell}`` with the
+row numbers the person sees, and the problems with files, sheets and headers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, BinaryIO
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from . import cells
+from .layout import KINDS, LAYOUTS, SheetLayout, header_key, kind_from_name
+from .result import RowError
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv",)
+_KIND_LIST = ", ".join(KINDS)
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict[str, Any]
+
+
+@dataclass
+class Sheet:
+    """One kind of rows: a sheet of a workbook, or a CSV file."""
+
+    title: str
+    kind: str
+    # column name (as in the layout) → the header as written in the file
+    headers: dict[str, str] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def layout(self) -> SheetLayout:
+        return LAYOUTS[self.kind]
+
+    def header(self, column: str) -> str:
+        return self.headers.get(column, column)
+
+
+def read_onboarding_file(file: BinaryIO, *, name: str, kind: str | None = None) -> tuple[list[Sheet], list[RowError]]:
+    """The sheets of ``file`` in import order, and what is wrong with its structure.
+
+    A sheet whose header lacks a required column is left out (its errors say why)."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        raw_sheets, errors = _read_xlsx(file, name)
+    elif suffix in CSV_SUFFIXES:
+        raw_sheets, errors = _read_csv(file, name, kind)
+    else:
+        return [], [RowError(name, None, "", "Upload an XLSX workbook (.xlsx) or a CSV file.")]
+
+    sheets = []
+    for title, sheet_kind, numbered_rows in raw_sheets:
+        sheet, sheet_errors = _with_header(title, sheet_kind, numbered_rows)
+        errors += sheet_errors
+        if sheet is not None:
+            sheets.append(sheet)
+    if not sheets and not errors:
+        errors.append(RowError(name, None, "", f"No sheet is named after a kind: {_KIND_LIST}."))
+    sheets.sort(key=lambda s: KINDS.index(s.kind))
+    return sheets, errors
+
+
+_RawSheet = tuple[str, str, list[tuple[int, tuple]]]
+
+
+def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowError]]:
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        return [], [RowError(name, None, "", "This is not an XLSX workbook Excel can open.")]
+    raw_sheets: list[_RawSheet] = []
+    errors: list[RowError] = []
+    seen: dict[str, str] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            title = worksheet.title
+            kind = header_key(title)
+            if kind not in LAYOUTS:
+                errors.append(
+                    RowError(
+                        title,
+                        None,
+                        "",
+                        f"Not a kind of onboarding rows: name the sheet one of {_KIND_LIST}.",
+                    )
+                )
+                continue
+            if kind in seen:
+                errors.append(
+                    RowError(
+                        title,
+                        None,
+                        "",
+                        f"A second {kind} sheet (after {seen[kind]}): put all its rows on one sheet.",
+                    )
+                )
+                continue
+            seen[kind] = title
+            # Some writers record wrong sheet dimensions: read up to the last real row.
+            worksheet.reset_dimensions()
+            rows = list(enumerate(worksheet.iter_rows(values_only=True), start=1))
+            raw_sheets.append((title, kind, rows))
+    finally:
+        workbook.close()
+    return raw_sheets, errors
+
+
+def _read_csv(file: BinaryIO, name: str, kind: str | None) -> tuple[list[_RawSheet], list[RowError]]:
+    kind = kind or kind_from_name(name)
+    if kind not in LAYOUTS:
+        return [], [
+            RowError(
+                name,
+                None,
+                "",
+                f"Say which kind of rows this CSV file holds ({_KIND_LIST}), "
+                "or name the file after it, e.g. services.csv.",
+            )
+        ]
+    data = file.read()
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV (Comma delimited)" is Windows-1252, not UTF-8.
+        content = data.decode("cp1252", errors="replace")
+    try:
+        rows = list(enumerate(csv.reader(io.StringIO(content, newline="")), start=1))
+    except csv.Error as exc:
+        return [], [RowError(name, None, "", f"This is not a CSV file Excel can open ({exc}).")]
+    return [(name, kind, rows)], []
+
+
+def _with_header(title: str, kind: str, numbered_rows: list[tuple[int, tuple]]) -> tuple[Sheet | None, list[RowError]]:
+    """The sheet whose first non-blank row is its header, or ``None`` if that header lacks
+    a required column."""
+    layout = LAYOUTS[kind]
+    content = [(n, cells_) for n, cells_ in numbered_rows if not all(map(cells.is_blank, cells_))]
+    if not content:
+        return Sheet(title, kind), []
+    (header_number, header_cells), data_rows = content[0], content[1:]
+    errors: list[RowError] = []
+    sheet = Sheet(title, kind)
+    positions: dict[int, str] = {}
+    unknown: set[int] = set()
+    for position, raw in enumerate(header_cells):
+        written = cells.text(raw)
+        if not written:
+            continue
+        column = header_key(written)
+        if column not in layout.column_names:
+            unknown.add(position)
+            errors.append(
+                RowError(
+                    title,
+                    header_number,
+                    written,
+                    f"Not a column of {kind}: the columns are {', '.join(layout.column_names)}.",
+                )
+            )
+        elif column in sheet.headers:
+            errors.append(RowError(title, header_number, written, "This column appears twice."))
+        else:
+            sheet.headers[column] = written
+            positions[position] = column
+    missing = [c.name for c in layout.columns if c.required and c.name not in sheet.headers]
+    for column in missing:
+        errors.append(RowError(title, header_number, column, "This column is missing: it is required."))
+    for number, row_cells in data_rows:
+        row = Row(number, {})
+        for position, raw in enumerate(row_cells):
+            if position in positions:
+                row.cells[positions[position]] = raw
+            elif position not in unknown and not cells.is_blank(raw):
+                errors.append(
+                    RowError(
+                        title,
+                        number,
+                        f"column {get_column_letter(position + 1)}",
+                        "A value in a column without a header.",
+                    )
+                )
+        sheet.rows.append(row)
+    # Without a required column no row can be checked; with an unknown one, the rest can.
+    return (None if missing else sheet), errors

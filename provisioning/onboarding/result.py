@@ -1,0 +1,78 @@
+"""What an onboarding import reports: every error by sheet, row and column, and counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# What the counts are of, in the order a summary lists them.
+ENTITIES = [
+    "catalogue products",
+    "plans",
+    "plan rates",
+    "customers",
+    "services",
+    "identifiers",
+    "ranges",
+    "features",
+]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, where the person finds it in their spreadsheet.
+
+    ``row`` is the row number the spreadsheet shows (the header is usually row
+    1), ``None`` for a problem with the whole file or sheet; ``column`` is the
+    header as written in the file, empty when no one column is at fault."""
+
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}:{self.row or ''}:{self.column}: {self.message}"
+
+
+@dataclass
+class OnboardingResult:
+    dry_run: bool
+    file_name: str = ""
+    errors: list[RowError] = field(default_factory=list)
+    # entity → {"created": n, "updated": n, "unchanged": n}
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    rows: int = 0
+
+    @property
+    def committed(self) -> bool:
+        return not self.dry_run and not self.errors
+
+    def add(self, entity: str, outcome: str) -> None:
+        bucket = self.counts.setdefault(entity, {CREATED: 0, UPDATED: 0, UNCHANGED: 0})
+        bucket[outcome] += 1
+
+    def count(self, entity: str, outcome: str) -> int:
+        return self.counts.get(entity, {}).get(outcome, 0)
+
+    def summary_rows(self) -> list[tuple[str, int, int, int]]:
+        """(entity, created, updated, unchanged) for every entity the file touched."""
+        return [
+            (
+                name,
+                self.count(name, CREATED),
+                self.count(name, UPDATED),
+                self.count(name, UNCHANGED),
+            )
+            for name in ENTITIES
+            if name in self.counts
+        ]
+
+    def summary(self) -> str:
+        """One line: ``customers: 3 created, 1 unchanged; services: 2 created``."""
+        parts = []
+        for name, *numbers in self.summary_rows():
+            outcomes = zip((CREATED, UPDATED, UNCHANGED), numbers, strict=True)
+            parts.append(f"{name}: " + ", ".join(f"{n} {outcome}" for outcome, n in outcomes if n))
+        return "; ".join(parts) or "no rows"
