@@ -214,6 +214,7 @@ class ServiceAdmin(ProviderScopedAdmin):
         "replaces",
         "replaced_by_link",
         "provisioning_orders",
+        "usage_link",
         "created_at",
         "updated_at",
     ]
@@ -229,10 +230,27 @@ class ServiceAdmin(ProviderScopedAdmin):
         "replaces",
         "replaced_by_link",
         "provisioning_orders",
+        "usage_link",
         "created_at",
         "updated_at",
     ]
     inlines = [ServiceIdentifierInline, HostedNumberRangeInline, ServiceFeatureInline]
+
+    @admin.display(description="usage")
+    def usage_link(self, obj: Service) -> str:
+        if not obj.pk:
+            return "—"
+        # By URL: provisioning does not import usage (usage reads provisioning).
+        records = reverse("admin:usage_usagerecord_changelist")
+        quarantine = reverse("admin:usage_quarantinedrecord_changelist")
+        return format_html(
+            '<a href="{}?service__id__exact={}">usage records</a> · <a href="{}?service__id__exact={}">'
+            "quarantined for this service</a>",
+            records,
+            obj.pk,
+            quarantine,
+            obj.pk,
+        )
 
     @admin.display(description="replaced by")
     def replaced_by_link(self, obj: Service) -> str:

@@ -164,3 +164,62 @@ def test_service_plan_must_belong_to_customers_provider(harbour, southern):
     with pytest.raises(ValidationError) as exc:
         service.full_clean()
     assert "Wholesale Voice is a plan of Southern Wholesale, not of Harbour Voice" in error_text(exc)
+
+
+@pytest.mark.django_db
+class TestServiceAndFeatureRules:
+    def test_active_service_needs_a_start_date(self, acme):
+        acme.start_date = None
+        with pytest.raises(ValidationError) as exc:
+            acme.full_clean()
+        assert exc.value.message_dict["start_date"] == ["An active service needs a start date."]
+
+    def test_ceased_service_needs_an_end_date(self, acme):
+        acme.status = "ceased"
+        with pytest.raises(ValidationError) as exc:
+            acme.full_clean()
+        assert exc.value.message_dict["end_date"] == ["A ceased service needs an end date."]
+
+    def test_service_cannot_end_before_it_starts(self, acme):
+        acme.end_date = datetime.date(2026, 9, 1)
+        with pytest.raises(ValidationError) as exc:
+            acme.full_clean()
+        assert "A service cannot end before it starts." in exc.value.message_dict["end_date"]
+
+    def test_feature_from_another_providers_catalogue(self, acme, southern):
+        from provisioning.models import FeatureProduct, ServiceFeature
+
+        foreign = FeatureProduct.objects.get(provider=southern, element_id="501001")
+        feature = ServiceFeature(service=acme, product=foreign, quantity=1)
+        with pytest.raises(ValidationError) as exc:
+            feature.full_clean()
+        assert exc.value.message_dict["product"] == [
+            "Standard User Service Pack (501001) is in Southern Wholesale's catalogue, not Harbour Voice's."
+        ]
+
+    def test_active_feature_needs_its_date_and_ceased_its_last_day(self, acme):
+        from provisioning.models import ServiceFeature
+
+        feature = ServiceFeature.objects.filter(service=acme).first()
+        feature.active_from = None
+        with pytest.raises(ValidationError) as exc:
+            feature.full_clean()
+        assert "An active feature needs the date it became active." in exc.value.message_dict["active_from"]
+        feature.active_from = datetime.date(2026, 10, 1)
+        feature.status = "ceased"
+        with pytest.raises(ValidationError) as exc:
+            feature.full_clean()
+        assert exc.value.message_dict["active_to"] == ["A ceased feature needs the last day it was active."]
+        feature.active_to = datetime.date(2026, 9, 30)
+        with pytest.raises(ValidationError) as exc:
+            feature.full_clean()
+        assert "A feature cannot cease before it starts." in str(exc.value)
+
+    def test_quantity_at_least_one(self, acme):
+        from provisioning.models import ServiceFeature
+
+        feature = ServiceFeature.objects.filter(service=acme).first()
+        feature.quantity = 0
+        with pytest.raises(ValidationError) as exc:
+            feature.full_clean()
+        assert "quantity" in exc.value.message_dict
