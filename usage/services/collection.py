@@ -129,7 +129,7 @@ def collection_run_now(
 ) -> CollectionRun:
     """Start a run and collect its providers here, one after the other (no worker)."""
     run = collection_start(trigger=trigger, providers=providers, acting_user=acting_user)
-    for collection_id in run.collections.values_list("pk", flat=True):
+    for collection_id in run.collections.order_by("provider__name").values_list("pk", flat=True):
         provider_collect(provider_collection_id=collection_id, sleep=sleep, connect=connect)
     run.refresh_from_db()
     return run
