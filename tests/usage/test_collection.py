@@ -29,34 +29,14 @@ from .ftp_servers import (
     stored_files,
 )
 
+pytestmark = pytest.mark.usefixtures("queued")
+
 
 class Sleeps(list):
     """Records back-off waits instead of sleeping."""
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture(autouse=True)
-def queued(monkeypatch) -> list[tuple[str, tuple]]:
-    """Tasks queued (function, arguments); the cluster runs them at once in tests.
-
-    COCE processing comes with another branch: until then it raises, which the
-    synchronous test cluster would pass on to the collection that queued it."""
-    from usage import tasks
-
-    calls: list[tuple[str, tuple]] = []
-    real = tasks.async_task
-
-    def record(func, *args, **kwargs):
-        calls.append((func, args))
-        try:
-            return real(func, *args, **kwargs)
-        except NotImplementedError:
-            return None
-
-    monkeypatch.setattr(tasks, "async_task", record)
-    return calls
 
 
 def processing_queued(queued, carrier_file: CarrierFile) -> bool:
