@@ -211,18 +211,21 @@ def provider_collect(
         _finish(collection)
         logger.info("collection of %s skipped: another one is running", provider.slug)
         return collection
-    password = ""
+    collection.status = Status.RUNNING
+    collector = None
     try:
-        collection.status = Status.RUNNING
-        config = ftp_settings_for(provider)
-        password = config.password
-        _Collector(collection, config, sleep=sleep, connect=connect).run()
+        collector = _Collector(collection, ftp_settings_for(provider), sleep=sleep, connect=connect)
+        collector.run()
     except Exception:
-        # A defect or the database, not the server: recorded, never stopping the others.
+        # A defect, the database or the key ring, not the server: recorded with what was
+        # done so far, never stopping the other providers.
+        password = collector.config.password if collector else ""
         text = scrub_secret(traceback.format_exc(), password)
         logger.error("collection of %s failed unexpectedly:\n%s", provider.slug, text)
+        if collector:
+            collector.record(None)
         collection.status = Status.FAILED
-        collection.error = scrub_secret(text.strip().splitlines()[-1], password)[:1000]
+        collection.error = text.strip().splitlines()[-1][:1000]
     finally:
         collection_lock_release(provider_id=provider.pk, holder_id=collection.pk)
     _finish(collection)
@@ -324,7 +327,7 @@ class _Collector:
                 delay,
             )
             self.sleep(delay)
-        self._record(error)
+        self.record(error)
 
     def _attempt(self) -> None:
         with self.connect(self.config) as session:
@@ -436,7 +439,8 @@ class _Collector:
     def _failures(self) -> list[_Outcome]:
         return [o for o in self.outcomes.values() if o.outcome in ("failed", "refused")]
 
-    def _record(self, error: FtpError | LocalWriteError | None) -> None:
+    def record(self, error: FtpError | LocalWriteError | None) -> None:
+        """Put the outcome so far on the collection (saved by the caller)."""
         collection = self.collection
         outcomes = self.outcomes.values()
         collection.found = self.listing.found
