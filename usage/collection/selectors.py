@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, Max, Window
+from django.db.models import F, Max, QuerySet, Window
 from django.db.models.functions import Lag
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -60,9 +60,9 @@ def _url(name: str, *args) -> str:
         return ""
 
 
-def _collected_providers(provider_ids: Iterable[int] | None = None):
-    queryset = Provider.objects.filter(is_active=True).exclude(ftp_host="").exclude(ftp_username="")
-    return queryset if provider_ids is None else queryset.filter(pk__in=provider_ids)
+def collectable_providers() -> QuerySet[Provider]:
+    """Active providers with an FTP host and username: those collected every day."""
+    return Provider.objects.filter(is_active=True).exclude(ftp_host="").exclude(ftp_username="")
 
 
 # ---------------------------------------------------------------------------
@@ -166,7 +166,10 @@ def collection_attention(
     permission to view collections."""
     if not user.has_perm(VIEW_PERMISSION):
         return []
-    providers = list(scope_queryset(_collected_providers(provider_ids), user).order_by("name"))
+    providers = collectable_providers()
+    if provider_ids is not None:
+        providers = providers.filter(pk__in=provider_ids)
+    providers = list(scope_queryset(providers, user).order_by("name"))
     by_id = {p.pk: p for p in providers}
     items: list[AttentionItem] = []
     for provider_id, collection in latest_collections(by_id).items():

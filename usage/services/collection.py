@@ -30,7 +30,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Provider
@@ -40,6 +40,7 @@ from ..choices import CollectionRunTriggerChoices as Trigger
 from ..choices import ProviderCollectionStatusChoices as Status
 from ..collection.client import FtpError, FtpSession, FtpSettings, LocalWriteError, RemoteFile
 from ..collection.client import scrub as scrub_secret
+from ..collection.selectors import collectable_providers
 from ..models import (
     CARRIER_FILE_NAME,
     CarrierFile,
@@ -76,11 +77,6 @@ class CollectionPending(Exception):
 # ---------------------------------------------------------------------------
 
 
-def collectable_providers() -> QuerySet[Provider]:
-    """Active providers with an FTP host and username."""
-    return Provider.objects.filter(is_active=True).exclude(ftp_host="").exclude(ftp_username="")
-
-
 @transaction.atomic
 def collection_start(
     *, trigger: str, providers: Iterable[Provider] | None = None, acting_user=None
@@ -100,7 +96,7 @@ def collection_start(
 
 def collection_request(*, provider: Provider, acting_user) -> ProviderCollection:
     """Queue a collection of ``provider`` now (the admin's "Collect now")."""
-    if not provider.is_active or not provider.has_ftp_settings:
+    if not collectable_providers().filter(pk=provider.pk).exists():
         raise CollectionUnavailable(
             f"{provider} cannot be collected: it is inactive or has no FTP host and username."
         )
