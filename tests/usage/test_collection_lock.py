@@ -1,5 +1,7 @@
 """Two collections of one provider never run at once, on SQLite and PostgreSQL alike:
-real threads, real connections, committed transactions."""
+real threads, real connections, committed transactions.
+
+Transactional tests only in this module (see test_collection_migrations.py)."""
 
 import threading
 

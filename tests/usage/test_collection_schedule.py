@@ -71,15 +71,3 @@ def test_the_daily_run_stays_at_the_local_time_across_daylight_saving():
     local = sunday.astimezone(SYDNEY)
     assert (local.date(), local.time()) == (datetime.date(2026, 10, 4), datetime.time(6, 30))
     assert sunday - saturday.astimezone(datetime.UTC) == datetime.timedelta(hours=23)
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_migrating_usage_down_and_up_again_leaves_one_schedule():
-    assert collection_schedules().count() == 1
-
-    call_command("migrate", "usage", "zero", verbosity=0)
-    assert collection_schedules().count() == 0
-    call_command("migrate", "usage", verbosity=0)
-    call_command("migrate", verbosity=0)
-
-    assert collection_schedules().count() == 1
