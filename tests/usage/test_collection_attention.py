@@ -148,3 +148,5 @@ def test_the_include_renders_the_items(collected, superuser):
 
     assert "Harbour Voice" in html and "no new CTOP file today by 10:00 (none yet)" in html
     assert render_to_string("admin/usage/collection_attention.html", {"items": []}).strip() == ""
+    entries = render_to_string("admin/usage/collection_attention_items.html", {"items": items})
+    assert entries.count("<li") == len(items) and "<ul" not in entries
