@@ -65,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "quarantinedrecord", _VIEW),
         "usage.cleanse_usagerecord",
         *_perms("usage", "quarantineaction", _VIEW),
+        *_perms("usage", "providercollection", _VIEW),
+        "usage.collect_providercollection",
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -79,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "layout", _VIEW),
         *_perms("usage", "layoutfield", _VIEW),
         *_perms("usage", "carrierfile", _VIEW),
+        *_perms("usage", "providercollection", _VIEW),
+        "usage.collect_providercollection",
     ],
 }
 

@@ -140,6 +140,27 @@ if env.str("Q_REDIS_URL", default=""):
     del Q_CLUSTER["orm"]
     Q_CLUSTER["redis"] = env.str("Q_REDIS_URL")
 
+# Daily collection of AAPT files over FTP/FTPS (usage/collection/). The schedule runs
+# at COLLECTION_TIME, Australia/Sydney (the project's TIME_ZONE, which django-q2 uses
+# to keep the daily run at the same local time across daylight saving); after changing
+# it run ``manage.py setup_schedules``.
+COLLECTION_TIME = env.str("COLLECTION_TIME", default="06:30")
+COLLECTION_CONNECT_TIMEOUT = env.float("COLLECTION_CONNECT_TIMEOUT", default=30.0)
+COLLECTION_READ_TIMEOUT = env.float("COLLECTION_READ_TIMEOUT", default=120.0)
+# Transient failures (timeouts, dropped connections, 4xx replies) are retried this many
+# times in all, waiting COLLECTION_BACKOFF_SECONDS, then twice that, and so on.
+COLLECTION_ATTEMPTS = env.int("COLLECTION_ATTEMPTS", default=3)
+COLLECTION_BACKOFF_SECONDS = env.float("COLLECTION_BACKOFF_SECONDS", default=60.0)
+# A provider's collection lock older than this is taken to belong to a dead worker.
+COLLECTION_LOCK_SECONDS = env.int("COLLECTION_LOCK_SECONDS", default=Q_TIMEOUT)
+# Downloads land here first, and are moved into CARRIER_FILES_ROOT only when complete:
+# keep it on the same filesystem so that the move is a rename.
+COLLECTION_TEMP_DIR = Path(env.str("COLLECTION_TEMP_DIR", default=str(CARRIER_FILES_ROOT / ".incoming")))
+# Extra certificate authorities (PEM) trusted for FTPS, besides the system's.
+FTP_CA_FILE = env.str("FTP_CA_FILE", default="") or None
+# A provider with no new CTOP file by this hour (its own time zone) is flagged.
+CTOP_LATE_HOUR = env.int("CTOP_LATE_HOUR", default=10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,9 @@ from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STA
 
 SAMPLES = settings.SAMPLES_DIR
 
+# Real FTP and FTPS servers on loopback (collection tests).
+pytest_plugins = ["tests.usage.ftp_servers"]
+
 
 @pytest.fixture
 def demo_providers(db) -> dict[str, Provider]:

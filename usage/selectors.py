@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Sum
@@ -17,6 +16,8 @@ from provisioning.identifiers import normalise_group_id, normalise_number
 from provisioning.models import ServiceIdentifier
 
 from .choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from .collection.selectors import SequenceGap, collection_attention
+from .collection.selectors import sequence_gaps as collection_sequence_gaps
 from .models import CarrierFile, QuarantinedRecord
 
 # ---------------------------------------------------------------------------
@@ -154,35 +155,28 @@ def _other_methods(provider: Provider, username: str, group_id: str):
 
 
 @dataclass(frozen=True)
-class SequenceGap:
+class ProviderGap:
+    """A run of sequence numbers missing at a provider, for people to read."""
+
     provider_id: int
     provider_name: str
-    kind: str
-    missing: tuple[int, ...]
+    gap: SequenceGap
 
     def describe(self) -> str:
-        shown = ", ".join(str(n) for n in self.missing[:10])
-        more = f" and {len(self.missing) - 10} more" if len(self.missing) > 10 else ""
-        return f"{self.provider_name}: {self.kind.upper()} file(s) {shown}{more} missing"
+        return f"{self.provider_name}: {self.gap.describe()}"
 
 
-def sequence_gaps(user, *, provider_id: int | None = None) -> list[SequenceGap]:
-    """Sequence numbers missing between a provider's first and latest file of a kind."""
-    queryset = scope_queryset(CarrierFile.objects.all(), user).exclude(sequence=None)
-    queryset = queryset.filter(kind__in=[CarrierFileKindChoices.CTOP, CarrierFileKindChoices.COCE])
+def sequence_gaps(user, *, provider_id: int | None = None) -> list[ProviderGap]:
+    """CTOP/COCE sequence numbers missing between two files received, at the
+    providers the user sees (collected or uploaded alike)."""
+    providers = scope_queryset(Provider.objects.all(), user)
     if provider_id:
-        queryset = queryset.filter(provider_id=provider_id)
-    seen: dict[tuple[int, str, str], set[int]] = defaultdict(set)
-    for pid, name, kind, sequence in queryset.values_list(
-        "provider_id", "provider__name", "kind", "sequence"
-    ).distinct():
-        seen[(pid, name, kind)].add(sequence)
-    gaps = []
-    for (pid, name, kind), numbers in sorted(seen.items(), key=lambda item: item[0][1]):
-        missing = tuple(n for n in range(min(numbers), max(numbers)) if n not in numbers)
-        if missing:
-            gaps.append(SequenceGap(pid, name, kind, missing))
-    return gaps
+        providers = providers.filter(pk=provider_id)
+    names = dict(providers.values_list("id", "name"))
+    return sorted(
+        (ProviderGap(gap.provider_id, names[gap.provider_id], gap) for gap in collection_sequence_gaps(names)),
+        key=lambda g: (g.provider_name, g.gap.kind, g.gap.after),
+    )
 
 
 def rejected_files(user):
@@ -214,10 +208,14 @@ def silent_providers(user, *, hours: int = 24, now: datetime.datetime | None = N
 
 def attention(user) -> dict:
     """Everything the admin index shows under "Needs attention"."""
+    collection = [item for item in collection_attention(user) if item.kind != "sequence_gap"]
+    late = {item.provider_id for item in collection if item.kind == "ctop_late"}
     return {
         "quarantine": quarantine_counts(user),
         "rejected_files": list(rejected_files(user)[:10]),
         "rejected_total": rejected_files(user).count(),
         "gaps": sequence_gaps(user),
-        "silent": silent_providers(user),
+        "collection": collection,
+        # Already flagged as late today: not said twice.
+        "silent": [s for s in silent_providers(user) if s["provider"].pk not in late],
     }

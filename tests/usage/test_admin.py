@@ -130,7 +130,7 @@ def test_attention_panel(admin_client, loaded, harbour, writer):
     assert "1 quarantined record</a> at Harbour Voice" in body
     assert "2 quarantined records</a> at Southern Wholesale" in body
     assert "1 rejected file</a>" in body
-    assert "Harbour Voice: CTOP file(s) 2 missing" in body
+    assert "Harbour Voice: CTOP file 000002 missing (between 000001 and 000003)" in body
 
 
 def test_attention_panel_names_silent_providers(admin_client, demo_providers):

@@ -1,3 +1,4 @@
+from .collection import CollectionLock, CollectionRun, ProviderCollection
 from .files import CARRIER_FILE_NAME, CarrierFile, RejectedLine, money_text
 from .layouts import Layout, LayoutField, ProviderLayout
 from .records import QuarantineAction, QuarantinedRecord, UsageRecord
@@ -5,8 +6,11 @@ from .records import QuarantineAction, QuarantinedRecord, UsageRecord
 __all__ = [
     "CARRIER_FILE_NAME",
     "CarrierFile",
+    "CollectionLock",
+    "CollectionRun",
     "Layout",
     "LayoutField",
+    "ProviderCollection",
     "ProviderLayout",
     "QuarantineAction",
     "QuarantinedRecord",

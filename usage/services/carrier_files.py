@@ -119,11 +119,19 @@ def carrier_file_receive(
     acting_user=None,
 ) -> CarrierFile:
     """Keep the file's raw bytes and record it. Its content hash decides whether it
-    is new or a duplicate of a file already processed (whatever its name)."""
+    is new or a duplicate of a file already processed (whatever its name).
+
+    ``content`` with a ``temporary_file_path()`` (a complete download or upload on
+    disk) is hashed where it lies and then moved into the storage whole, so a
+    failure half-way never leaves part of a file there."""
     check_file_name(name)
     info = parse_file_name(name)
     kind = kind or info.kind or CarrierFileKindChoices.CTOP
     hashing = _HashingFile(content, name)
+    movable = hasattr(content, "temporary_file_path")
+    if movable:
+        for _chunk in hashing.chunks():
+            pass
     carrier_file = CarrierFile(
         provider=provider,
         kind=kind,
@@ -135,18 +143,22 @@ def carrier_file_receive(
         source=source,
         received_by=acting_user,
     )
-    carrier_file.stored.save(name, hashing, save=False)
-    carrier_file.size = hashing.bytes
-    head = carrier_file.stored.open("rb").read(2)
-    carrier_file.stored.close()
-    carrier_file.sha256 = _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
-    twin = processed_twin(carrier_file)
-    if twin:
-        carrier_file.status = Status.DUPLICATE
-        carrier_file.duplicate_of = twin
-        carrier_file.reason = f"Same content as {twin.name}, already processed: nothing billed."
-        carrier_file.processed_at = timezone.now()
-    carrier_file.save()
+    carrier_file.stored.save(name, content if movable else hashing, save=False)
+    try:
+        carrier_file.size = hashing.bytes
+        head = carrier_file.stored.open("rb").read(2)
+        carrier_file.stored.close()
+        carrier_file.sha256 = _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
+        twin = processed_twin(carrier_file)
+        if twin:
+            carrier_file.status = Status.DUPLICATE
+            carrier_file.duplicate_of = twin
+            carrier_file.reason = f"Same content as {twin.name}, already processed: nothing billed."
+            carrier_file.processed_at = timezone.now()
+        carrier_file.save()
+    except BaseException:
+        carrier_file.stored.delete(save=False)  # no stored bytes without their registry row
+        raise
     logger.info(
         "received %s for %s (%s bytes, %s)",
         name,

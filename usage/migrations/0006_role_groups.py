@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """Roles once every model of provisioning and usage exists (see ssaas/roles.py)."""
 
     dependencies = [
-        ("usage", "0003_role_groups"),
+        ("usage", "0005_collection_schedule"),
         ("provisioning", "0004_role_groups"),
     ]
 
