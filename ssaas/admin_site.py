@@ -8,6 +8,14 @@ class SsaasAdminSite(admin.AdminSite):
     site_title = "SSaaS back office"
     index_title = "Providers, services, usage and reconciliation"
 
+    # The product's own apps first, in the order staff work in them.
+    APP_ORDER = ["providers", "provisioning", "usage", "django_q", "auth"]
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        rank = {label: i for i, label in enumerate(self.APP_ORDER)}
+        return sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
+
     def index(self, request, extra_context=None):
         from usage.selectors import attention
 

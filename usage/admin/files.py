@@ -85,21 +85,7 @@ class UploadForm(forms.Form):
 
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ProviderScopedAdmin):
-    list_display = [
-        "name",
-        "provider",
-        "kind",
-        "status_badge",
-        "sequence",
-        "received_at",
-        "lines",
-        "rated",
-        "quarantined",
-        "rejected",
-        "duplicates",
-        "charge",
-        "aapt_cost",
-    ]
+    list_display = ["name", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
     list_select_related = ["provider"]
     search_fields = ["name", "sha256"]
@@ -177,6 +163,21 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             colours.get(obj.status, "#1565c0"),
             obj.get_status_display(),
         )
+
+    @admin.display(description="lines")
+    def outcome(self, obj: CarrierFile) -> str:
+        if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE):
+            return "—"
+        parts = [f"{obj.rated} rated"]
+        for count, label in (
+            (obj.quarantined, "quarantined"),
+            (obj.written_off, "written off"),
+            (obj.rejected, "rejected"),
+            (obj.duplicates, "duplicate"),
+        ):
+            if count:
+                parts.append(f"{count} {label}")
+        return f"{obj.lines}: {', '.join(parts)}"
 
     @admin.display(description="charge", ordering="charge_total")
     def charge(self, obj: CarrierFile) -> str:

@@ -95,6 +95,18 @@ class _LargeTableAdmin(ProviderScopedAdmin):
     def has_cleanse_permission(self, request) -> bool:
         return request.user.has_perm("usage.cleanse_usagerecord")
 
+    @admin.display(description="service")
+    def service_reference(self, obj: UsageRecord):
+        if obj.service is None:
+            return "—"
+        return format_html('<span title="{}">{}</span>', obj.service.customer.name, obj.service.reference)
+
+    @admin.display(description="outcome")
+    def outcome(self, obj: UsageRecord) -> str:
+        if obj.reason:
+            return f"{obj.get_status_display()}: {obj.get_reason_display().lower()}"
+        return obj.get_status_display()
+
     @admin.display(description="started")
     def started(self, obj: UsageRecord) -> str:
         return f"{obj.started_at.astimezone(obj.provider.tz):%d/%m/%Y %H:%M:%S}"
@@ -104,16 +116,14 @@ class _LargeTableAdmin(ProviderScopedAdmin):
 class UsageRecordAdmin(_LargeTableAdmin):
     list_display = [
         "started",
-        "service",
+        "service_reference",
         "identifier",
-        "origin",
         "target",
         "category",
         "duration_seconds",
         "charge",
         "aapt_cost",
-        "status",
-        "reason",
+        "outcome",
     ]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service__customer", "provider"]
