@@ -7,7 +7,7 @@ from quarantined to rated in a guarded UPDATE (``… AND status =
 What does not pass stays, with its new reason.
 
 Each batch of records commits with its files' counters, so on PostgreSQL the
-batches of a large quarantine are written by two database sessions at once:
+batches of a large quarantine are written by three database sessions at once:
 a record's update costs the database as much as its insert did at ingest,
 and only in parallel does cleansing keep pace with ingesting. Inside an
 outer transaction (or on SQLite) the batches run one after another.
@@ -32,12 +32,25 @@ from providers.models import Provider
 from ..choices import QuarantineActionKindChoices
 from ..choices import UsageRecordStatusChoices as Status
 from ..ctop.identify import ProviderIndex
-from ..ctop.pipeline import COLUMNS, copy_escape
+from ..ctop.pipeline import copy_escape
 from ..models import CarrierFile, QuarantineAction, UsageRecord
 
 BATCH = 5000
-PARALLEL_SESSIONS = 2
+PARALLEL_SESSIONS = 3
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
+_FIELDS = (
+    "id",
+    "carrier_file_id",
+    "username",
+    "group_id",
+    "call_date",
+    "raw_units",
+    "raw_unittype",
+    "target",
+    "reason",
+    "identifier",
+    "service_id",
+)
 _UPDATED = (
     "status",
     "reason",
@@ -50,24 +63,15 @@ _UPDATED = (
     "charge",
     "rated_at",
 )
-# Every column, id first; the pipeline writes the same ones at ingest.
-_ALL = ("id", *COLUMNS)
-(_FILE, _USERNAME, _GROUP_ID, _CALL_DATE, _RAW_UNITS, _RAW_UNITTYPE, _TARGET, _REASON, _IDENTIFIER, _SERVICE) = (
-    _ALL.index(c)
-    for c in (
-        "carrier_file_id",
-        "username",
-        "group_id",
-        "call_date",
-        "raw_units",
-        "raw_unittype",
-        "target",
-        "reason",
-        "identifier",
-        "service_id",
-    )
-)
-_UPDATED_POSITIONS = [_ALL.index(c) for c in _UPDATED]
+_SQL_TYPES = {
+    "service_id": "bigint",
+    "plan_id": "bigint",
+    "duration_seconds": "integer",
+    "billed_seconds": "integer",
+    "charge": "numeric",
+    "rated_at": "timestamptz",
+}
+_TEMP_COLUMNS = ", ".join(f"{c} {_SQL_TYPES.get(c, 'text')}" for c in _UPDATED)
 _LOCK_CLASS = 7301  # pg_advisory_lock(class, provider id): one cleanse of a provider at a time
 
 
@@ -184,11 +188,7 @@ def _cleanse_in_parallel(provider: Provider, totals: _Totals) -> None:
 
 
 class _Batches:
-    """Rates fetched rows and writes the outcomes, with the files' counters.
-
-    On PostgreSQL a changed record is written the way ingest writes it: the old
-    row is deleted (only while still quarantined) and the new one, same id, is
-    loaded with COPY, which costs the database much less than an UPDATE."""
+    """Rates fetched rows and writes the outcomes, with the files' counters."""
 
     def __init__(self, index: ProviderIndex, rated_at: datetime.datetime, totals: _Totals) -> None:
         self.index = index
@@ -198,18 +198,18 @@ class _Batches:
 
     def run(self, conn, ranges, provider_id: int, ids: list[int] | None) -> None:
         table = UsageRecord._meta.db_table
-        only, extra = "", []
-        if ids is not None and conn.vendor == "postgresql":
-            only, extra = " AND id = ANY(%s)", [ids]
-        elif ids is not None:
-            only = f" AND id IN ({', '.join(str(int(i)) for i in ids)})"
+        only = ""
+        extra: list = []
+        if ids is not None:
+            only = " AND id = ANY(%s)" if conn.vendor == "postgresql" else f" AND id IN ({', '.join(map(str, ids))})"
+            extra = [ids] if conn.vendor == "postgresql" else []
         with conn.cursor() as cursor:
             for low, high in ranges:
                 after = low - 1
-                bound = "" if high is None else f" AND id < {int(high)}"
                 while True:
+                    bound = "" if high is None else f" AND id < {int(high)}"
                     cursor.execute(
-                        f"SELECT {', '.join(_ALL)} FROM {table} WHERE provider_id = %s AND status = 'quarantined' "
+                        f"SELECT {', '.join(_FIELDS)} FROM {table} WHERE provider_id = %s AND status = 'quarantined' "
                         f"AND id > %s{bound}{only} ORDER BY id LIMIT {BATCH}",
                         [provider_id, after, *extra],
                     )
@@ -217,60 +217,75 @@ class _Batches:
                     if not rows:
                         break
                     after = rows[-1][0]
-                    self._write(conn, cursor, *self._outcomes(rows))
+                    self._write(conn, cursor, self._outcomes(rows))
 
-    def _outcomes(self, rows: list[tuple]) -> tuple[list[list], dict]:
-        """The changed rows (whole, in ``_ALL`` order) and the rated count and
-        cents per file."""
-        files: dict[int, list] = defaultdict(lambda: [0, 0])
-        changed = []
+    def _outcomes(self, rows: list[tuple]) -> tuple[list[tuple], dict]:
+        files: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+        changes = []
         rated = 0
         with self._index_lock:  # the index's caches are not shared between threads
             evaluate = self.index.evaluate
-            for row in rows:
+            for (
+                rid,
+                file_id,
+                username,
+                group_id,
+                day,
+                units,
+                unittype,
+                target,
+                old_reason,
+                old_ident,
+                old_service,
+            ) in rows:
                 (identifier, service_id, plan_id, reason, category, seconds, billed, cents, charge) = evaluate(
-                    row[_USERNAME],
-                    row[_GROUP_ID],
-                    _date(row[_CALL_DATE]),
-                    _units(row[_RAW_UNITS]),
-                    row[_RAW_UNITTYPE],
-                    row[_TARGET],
+                    username, group_id, _date(day), _units(units), unittype, target
                 )
                 if reason is None:
                     rated += 1
-                    files[row[_FILE]][0] += 1
-                    files[row[_FILE]][1] += cents
-                    new = (RATED, "", identifier, service_id, plan_id, category, seconds, billed, charge, self.rated_at)
-                elif (reason, identifier, service_id) != (row[_REASON], row[_IDENTIFIER], row[_SERVICE]):
-                    new = (QUARANTINED, reason, identifier, service_id, plan_id, category, seconds, None, None, None)
-                else:
-                    continue
-                whole = list(row)
-                for position, value in zip(_UPDATED_POSITIONS, new, strict=True):
-                    whole[position] = value
-                changed.append(whole)
+                    files[file_id][0] += 1
+                    files[file_id][1] += cents
+                    changes.append(
+                        (
+                            rid,
+                            RATED,
+                            "",
+                            identifier,
+                            service_id,
+                            plan_id,
+                            category,
+                            seconds,
+                            billed,
+                            charge,
+                            self.rated_at,
+                        )
+                    )
+                elif (reason, identifier, service_id) != (old_reason, old_ident, old_service):
+                    changes.append(
+                        (rid, QUARANTINED, reason, identifier, service_id, plan_id, category, seconds, None, None, None)
+                    )
         self.totals.add(len(rows), rated)
-        return changed, files
+        return changes, files
 
-    def _write(self, conn, cursor, changed: list[list], files: dict) -> None:
+    def _write(self, conn, cursor, outcome) -> None:
+        changes, files = outcome
         table = UsageRecord._meta.db_table
-        if changed and conn.vendor == "postgresql":
+        if changes and conn.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS cleanse_updates (id bigint, {_TEMP_COLUMNS})")
+            cursor.execute("DELETE FROM cleanse_updates")
+            text = "".join("\t".join(_copy_value(v) for v in change) + "\n" for change in changes)
+            with cursor.copy(f"COPY cleanse_updates (id, {', '.join(_UPDATED)}) FROM STDIN") as copy:
+                copy.write(text)
             cursor.execute(
-                f"DELETE FROM {table} WHERE id = ANY(%s) AND status = 'quarantined' RETURNING id",
-                [[row[0] for row in changed]],
+                f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
+                "FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'"
             )
-            still = {row[0] for row in cursor.fetchall()}
-            text = "".join("\t".join(_copy_value(v) for v in row) + "\n" for row in changed if row[0] in still)
-            if text:
-                with cursor.copy(f"COPY {table} ({', '.join(_ALL)}) FROM STDIN") as copy:
-                    copy.write(text)
-        elif changed:
+        elif changes:
             adapt = conn.ops.adapt_datetimefield_value
-            positions = [_ALL.index(c) for c in _UPDATED]
             cursor.executemany(
                 f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
                 "WHERE id = %s AND status = 'quarantined'",
-                [(*(adapt(row[i]) if _ALL[i] == "rated_at" else row[i] for i in positions), row[0]) for row in changed],
+                [(*change[1:-1], adapt(change[-1]), change[0]) for change in changes],
             )
         for file_id, (rated, cents) in files.items():
             CarrierFile.objects.filter(pk=file_id).update(
