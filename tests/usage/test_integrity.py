@@ -121,3 +121,20 @@ def test_a_rejected_file_can_be_processed_again_once_fixed(harbour, writer):
     assert carrier_file_process(carrier_file_id=carrier_file.pk).status == "processed"
     assert UsageRecord.objects.count() == 1
     assert CarrierFile.objects.get().rated == 1
+
+
+def test_planner_statistics_refreshed_once_stale(harbour):
+    from django.db import connection
+
+    from usage.services.statistics import refresh_statistics_if_stale
+
+    if connection.vendor != "postgresql":
+        assert refresh_statistics_if_stale() is False
+        return
+    ingest_sample(harbour)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE usage_usagerecord")  # a known starting point
+    assert refresh_statistics_if_stale() is False  # nothing changed since
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'usage_usagerecord'")
+        assert cursor.fetchone()[0] >= 0

@@ -93,6 +93,7 @@ class UsageRecord(models.Model):
             models.Index(fields=["service", "id"], name="usage_service"),
             models.Index(fields=["identifier", "id"], name="usage_identifier"),
             models.Index(fields=["id"], condition=~Q(status="rated"), name="usage_unbilled"),
+            models.Index(fields=["provider", "id"], condition=Q(status="quarantined"), name="usage_quarantine_newest"),
             models.Index(
                 fields=["provider", "reason", "identifier"],
                 condition=Q(status="quarantined"),

@@ -32,9 +32,12 @@ from ..ctop.identify import ProviderIndex
 from ..ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
 from ..ctop.pipeline import COLUMNS, NULL, BatchSink, CopySink, DuplicateRecord, Stats, run
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
+from .statistics import refresh_statistics_if_stale
 
 logger = logging.getLogger(__name__)
 
+# Files of fewer lines cannot make the statistics stale (see services/statistics.py).
+STATISTICS_AFTER_LINES = 10_000
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 
@@ -182,7 +185,15 @@ def _mark_processing(carrier_file_id: int) -> None:
 
 
 def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFile:
-    """Process a received file: all its records and its status in one transaction."""
+    """Process a received file: all its records and its status in one transaction;
+    then, if the file changed much of the usage table, fresh planner statistics."""
+    carrier_file = _process(carrier_file_id)
+    if carrier_file.kind == CarrierFileKindChoices.CTOP and carrier_file.lines >= STATISTICS_AFTER_LINES:
+        refresh_statistics_if_stale()
+    return carrier_file
+
+
+def _process(carrier_file_id: int) -> CarrierFile:
     _mark_processing(carrier_file_id)
     with transaction.atomic():
         provider_id = CarrierFile.objects.values_list("provider_id", flat=True).get(pk=carrier_file_id)

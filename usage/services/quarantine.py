@@ -34,6 +34,7 @@ from ..choices import UsageRecordStatusChoices as Status
 from ..ctop.identify import ProviderIndex
 from ..ctop.pipeline import copy_escape
 from ..models import CarrierFile, QuarantineAction, UsageRecord
+from .statistics import refresh_statistics_if_stale
 
 BATCH = 5000
 PARALLEL_SESSIONS = 3
@@ -111,6 +112,7 @@ def quarantine_cleanse(
     totals = _Totals()
     parallel = connection.vendor == "postgresql" and not connection.in_atomic_block and ids is None
     if parallel:
+        refresh_statistics_if_stale()
         with _provider_lock(provider.pk):
             _cleanse_in_parallel(provider, totals)
     else:
