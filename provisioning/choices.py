@@ -40,3 +40,10 @@ class ServiceFeatureStatusChoices(models.TextChoices):
     REQUESTED = "requested", "Requested"
     ACTIVE = "active", "Active"
     CEASED = "ceased", "Ceased"
+
+
+class ServiceFeatureChangeActionChoices(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACTIVATED = "activated", "Activated"
+    QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
+    CEASED = "ceased", "Ceased"

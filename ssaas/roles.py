@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "hostednumberrange", _ALL),
         *_perms("provisioning", "featureproduct", _VIEW),
         *_perms("provisioning", "servicefeature", ["view", "add"]),
+        *_perms("provisioning", "servicefeaturechange", _VIEW),
         "provisioning.import_onboarding",
     ],
     # Activates features, keeps rate cards and the catalogue, clears quarantine
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "hostednumberrange", _WRITE),
         *_perms("provisioning", "featureproduct", _WRITE),
         *_perms("provisioning", "servicefeature", _WRITE),
+        *_perms("provisioning", "servicefeaturechange", _VIEW),
         *_perms("usage", "carrierfile", _VIEW),
         "usage.process_carrierfile",
         *_perms("usage", "rejectedline", _VIEW),
@@ -53,6 +55,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "quarantinedrecord", _VIEW),
         "usage.cleanse_usagerecord",
         *_perms("usage", "quarantineaction", _VIEW),
+        # Other charges (COCE), BroadWorks reports, reconciliation.
+        *_perms("usage", "cocefile", ["view", "add"]),
+        *_perms("usage", "othercharge", _VIEW),
+        *_perms("usage", "otherchargeexception", _VIEW),
+        *_perms("usage", "broadworksreport", ["view", "add"]),
+        *_perms("usage", "broadworksitem", _VIEW),
+        *_perms("usage", "reconciliation", ["view", "change"]),
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -67,6 +76,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "layout", _VIEW),
         *_perms("usage", "layoutfield", _VIEW),
         *_perms("usage", "carrierfile", _VIEW),
+        # Unknown element ids are resolved in the catalogue they keep.
+        *_perms("usage", "cocefile", _VIEW),
+        *_perms("usage", "othercharge", _VIEW),
+        *_perms("usage", "otherchargeexception", _VIEW),
     ],
 }
 

@@ -196,7 +196,9 @@ def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFi
 
 def _processors() -> dict:
     """How each kind of carrier file is processed, inside the file's transaction."""
-    return {CarrierFileKindChoices.CTOP: _process_ctop}
+    from .other_charges import process_coce  # it builds on this module
+
+    return {CarrierFileKindChoices.CTOP: _process_ctop, CarrierFileKindChoices.COCE: process_coce}
 
 
 def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
@@ -218,14 +220,21 @@ def _reject(carrier_file: CarrierFile, reason: str) -> None:
     logger.warning("rejected %s: %s", carrier_file.name, reason)
 
 
-def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
+def account_mismatch(provider: Provider, carrier_file: CarrierFile) -> str | None:
+    """Why the file's name says it is not the provider's, if it does."""
     info = parse_file_name(carrier_file.name)
     if info.account and info.account.lstrip("0") != provider.aapt_account.lstrip("0"):
-        _reject(
-            carrier_file,
+        return (
             f"the file name is for AAPT account {info.account}, not {provider}'s account "
-            f"{provider.aapt_account}",
+            f"{provider.aapt_account}"
         )
+    return None
+
+
+def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
+    mismatch = account_mismatch(provider, carrier_file)
+    if mismatch:
+        _reject(carrier_file, mismatch)
         return
     layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
     carrier_file.layout = layout
@@ -307,6 +316,13 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         sink.abort()
         raise
     sink.close()
+    finish_parse(parser, carrier_file, rejected)
+    return parser, stats, rejected
+
+
+def finish_parse(parser, carrier_file: CarrierFile, rejected: list) -> None:
+    """The trailer's control totals must agree (else the file is rejected whole);
+    then the lines that could not be read are recorded."""
     problems = parser.check_trailer()
     if problems:
         raise FileRejected("; ".join(problems))
@@ -323,7 +339,6 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         ],
         batch_size=1000,
     )
-    return parser, stats, rejected
 
 
 def _existing_record_ids(provider_id: int, record_ids: list[str]) -> set[str]:
