@@ -23,6 +23,10 @@ from .models import ServiceFeature, ServiceFeatureChange
 from .services import features as feature_services
 
 
+class _DateField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class _NoteField(forms.CharField):
     def __init__(self):
         super().__init__(
@@ -31,7 +35,7 @@ class _NoteField(forms.CharField):
 
 
 class ActivateForm(forms.Form):
-    active_from = forms.DateField(label="active from", help_text="The first day it is active.")
+    active_from = _DateField(label="active from", help_text="The first day it is active.")
     note = _NoteField()
 
     def arguments(self) -> dict:
@@ -40,7 +44,7 @@ class ActivateForm(forms.Form):
 
 class ChangeQuantityForm(forms.Form):
     quantity = forms.IntegerField(min_value=1)
-    effective_from = forms.DateField(help_text="The first day of the new quantity.")
+    effective_from = _DateField(help_text="The first day of the new quantity.")
     note = _NoteField()
 
     def arguments(self) -> dict:
@@ -48,7 +52,7 @@ class ChangeQuantityForm(forms.Form):
 
 
 class CeaseForm(forms.Form):
-    active_to = forms.DateField(label="last active day")
+    active_to = _DateField(label="last active day")
     note = _NoteField()
 
     def arguments(self) -> dict:
@@ -159,7 +163,10 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["service", "product", "quantity", "active_from", "note"]
+            # Activation is billing's: staff who may not change features only request them.
+            if self.has_change_permission(request):
+                return ["service", "product", "quantity", "active_from", "note"]
+            return ["service", "product", "quantity", "note"]
         return [
             "service",
             "product",
@@ -175,6 +182,9 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # An existing feature changes only through the recorded operations.
         return self.get_fields(request, obj) if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is not None:
@@ -195,7 +205,7 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
             service=data["service"],
             product=data["product"],
             quantity=data["quantity"],
-            active_from=data.get("active_from"),
+            active_from=data.get("active_from") if self.has_change_permission(request) else None,
             note=data.get("note", ""),
             acting_user=request.user,
         )

@@ -6,29 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('provisioning', '0002_role_groups'),
+        ("provisioning", "0002_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceFeatureChange',
+            name="ServiceFeatureChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('requested', 'Requested'), ('activated', 'Activated'), ('quantity_changed', 'Quantity changed'), ('ceased', 'Ceased')], max_length=20)),
-                ('effective_date', models.DateField()),
-                ('quantity_before', models.PositiveIntegerField(blank=True, null=True)),
-                ('quantity_after', models.PositiveIntegerField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('acting_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('feature', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='provisioning.servicefeature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("activated", "Activated"),
+                            ("quantity_changed", "Quantity changed"),
+                            ("ceased", "Ceased"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("effective_date", models.DateField()),
+                ("quantity_before", models.PositiveIntegerField(blank=True, null=True)),
+                ("quantity_after", models.PositiveIntegerField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "acting_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "feature",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="provisioning.servicefeature",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service feature change',
-                'ordering': ['feature', 'at', 'pk'],
+                "verbose_name": "service feature change",
+                "ordering": ["feature", "at", "pk"],
             },
         ),
     ]

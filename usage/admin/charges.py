@@ -73,7 +73,7 @@ class CoceFileAdmin(ProviderScopedAdmin):
         "received_at",
         "lines",
         "charges",
-        "quarantined",
+        "exceptions",
         "duplicates",
         "rejected",
         "amount",
@@ -100,7 +100,7 @@ class CoceFileAdmin(ProviderScopedAdmin):
         "duplicate_of",
         "lines",
         "charges",
-        "quarantined",
+        "exceptions",
         "duplicates",
         "rejected",
         "amount",
@@ -156,6 +156,10 @@ class CoceFileAdmin(ProviderScopedAdmin):
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
         return obj.rated + obj.quarantined
+
+    @admin.display(description="exceptions")
+    def exceptions(self, obj: CoceFile) -> int:
+        return obj.quarantined
 
     @admin.display(description="amount")
     def amount(self, obj: CoceFile) -> str:

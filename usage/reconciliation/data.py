@@ -402,11 +402,13 @@ class _Context:
             cost, billed = cents(row["cost"]), cents(row["billed"])
             reference = row["service__reference"] or "(no service)"
             findings = []
-            if row["not_billed"]:
-                what = "not billed" if row["service_id"] else "not identified"
-                findings.append(f"{row['not_billed']} call(s) {what}")
-            if billed < cost:
-                findings.append("billed below AAPT's cost")
+            if row["service_id"] is None:
+                findings.append(f"{row['not_billed']} call(s) not identified")
+            else:
+                if row["not_billed"]:
+                    findings.append(f"{row['not_billed']} call(s) not billed")
+                if billed < cost:
+                    findings.append("billed below AAPT's cost")
             yield self.line(
                 [
                     reference,
@@ -416,7 +418,7 @@ class _Context:
                     cost,
                     billed,
                     billed - cost,
-                    "; ".join(findings).capitalize(),
+                    _sentence(findings),
                 ],
                 key=f"usage:{reference}",
                 differs=bool(findings),
@@ -427,6 +429,11 @@ class _Context:
         return _widest(
             Service.objects.filter(provider=self.provider), {0: "reference", 1: "customer__name"}
         )
+
+
+def _sentence(findings: list[str]) -> str:
+    text = "; ".join(findings)
+    return text[:1].upper() + text[1:]
 
 
 def _stream(queryset: QuerySet, limit: int | None) -> Iterator:

@@ -6,11 +6,13 @@ from ssaas import demo
 class Command(BaseCommand):
     help = (
         "Load the demo providers, customers, services, plans and users of the sample "
-        "files. Safe to run again: nothing is duplicated."
+        "files, and Harbour Voice's sample COCE and BroadWorks report. Safe to run again: "
+        "nothing is duplicated."
     )
 
     def handle(self, *args, **options):
         providers = demo.load_setup()
+        demo.load_other_charges(providers)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo set-up loaded: {', '.join(p.name for p in providers.values())}."
