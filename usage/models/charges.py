@@ -153,6 +153,11 @@ class OtherCharge(models.Model):
             models.Index(fields=["provider", "charged_from"], name="other_charge_dates"),
             models.Index(fields=["provider", "statement_date"], name="other_charge_statement"),
             models.Index(
+                fields=["provider", "element_id", "charged_from"],
+                condition=Q(status="counted"),
+                name="other_charge_element",
+            ),
+            models.Index(
                 fields=["provider", "exception"],
                 condition=Q(status="counted") & ~Q(exception=""),
                 name="other_charge_exceptions",

@@ -299,15 +299,21 @@ class _Context:
     # -- credits, adjustments, one-off charges ------------------------------
 
     def adjustment_charges(self) -> QuerySet:
-        reversed_charge = OtherCharge.objects.filter(
-            provider=self.provider,
-            status=ChargeStatus.COUNTED,
-            type_code=ChargeType.RECURRING,
-            element_id=OuterRef("element_id"),
-            charged_from__lte=OuterRef("charged_from"),
-            charged_to__gte=OuterRef("charged_from"),
-            amount__gt=0,
-        ).exclude(element_id="")
+        # The latest-starting recurring charge of the element covering the credit's
+        # first day: a backward scan of the other_charge_element index.
+        reversed_charge = (
+            OtherCharge.objects.filter(
+                provider=self.provider,
+                status=ChargeStatus.COUNTED,
+                type_code=ChargeType.RECURRING,
+                element_id=OuterRef("element_id"),
+                charged_from__lte=OuterRef("charged_from"),
+                charged_to__gte=OuterRef("charged_from"),
+                amount__gt=0,
+            )
+            .exclude(element_id="")
+            .order_by("-charged_from")
+        )
         return (
             self.charges.filter(self.adjustment)
             .select_related("product")
@@ -564,20 +570,26 @@ def _product_lines(context: _Context) -> list[Line]:
         share = product.unit_cost * month_fraction(row["charged_from"], row["charged_to"])
         days = context.in_period_days(row["charged_from"], row["charged_to"])
         entry.charged_unit_days += row["total"] / share * days
-    features = overlapping_dates(
-        ServiceFeature.objects.filter(
-            service__provider=context.provider,
-            status__in=[ServiceFeatureStatusChoices.ACTIVE, ServiceFeatureStatusChoices.CEASED],
-        ).exclude(product__kind=ProductKind.NUMBER_RANGE),
-        context.start,
-        context.end,
-    ).only("product_id", "service_id", "quantity", "status", "active_from", "active_to")
+    features = (
+        overlapping_dates(
+            ServiceFeature.objects.filter(
+                service__provider=context.provider,
+                status__in=[ServiceFeatureStatusChoices.ACTIVE, ServiceFeatureStatusChoices.CEASED],
+            ).exclude(product__kind=ProductKind.NUMBER_RANGE),
+            context.start,
+            context.end,
+        )
+        .only("product_id", "service_id", "quantity", "status", "active_from", "active_to")
+        .order_by()
+    )
     for feature in features.iterator(chunk_size=ITERATOR_CHUNK):
         days = feature.active_days(context.start, context.end)
         totals[feature.product_id].active_unit_days[feature.service_id] += feature.quantity * days
     if context.report is not None:
-        items = BroadWorksItem.objects.filter(report=context.report).values_list(
-            "product_id", "group_id", "quantity"
+        items = (
+            BroadWorksItem.objects.filter(report=context.report)
+            .values_list("product_id", "group_id", "quantity")
+            .order_by()
         )
         for product_id, group_id, quantity in items:
             totals[product_id].assigned[group_id] += quantity
@@ -594,7 +606,7 @@ def _service_groups(context: _Context) -> dict[int, tuple[str, str]]:
     """(group, service reference) of each of the provider's services: its Group ID
     in the period, or its reference where it has none."""
     references = dict(
-        Service.objects.filter(provider=context.provider).values_list("pk", "reference")
+        Service.objects.filter(provider=context.provider).values_list("pk", "reference").order_by()
     )
     group_ids = overlapping_dates(
         ServiceIdentifier.objects.filter(
