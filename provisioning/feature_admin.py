@@ -18,6 +18,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from .models import ServiceFeature, ServiceFeatureChange
 from .services import features as feature_services
@@ -71,7 +72,7 @@ FEATURE_OPERATIONS = {
 }
 
 
-class ServiceFeatureInline(ProviderScopedInline, admin.TabularInline):
+class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
     """Features shown on their service; they change on their own pages, recorded."""
 
     model = ServiceFeature
@@ -79,17 +80,8 @@ class ServiceFeatureInline(ProviderScopedInline, admin.TabularInline):
     fields = ["product", "quantity", "status", "requested_on", "active_from", "active_to"]
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ServiceFeatureChangeInline(admin.TabularInline):
+class ServiceFeatureChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ServiceFeatureChange
     extra = 0
     fields = ["at", "action", "effective_date", "quantity_before", "quantity_after", "acting_user"]
@@ -97,15 +89,6 @@ class ServiceFeatureChangeInline(admin.TabularInline):
     readonly_fields = fields
     ordering = ["at", "pk"]
     verbose_name_plural = "history"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceFeatureAddForm(forms.ModelForm):

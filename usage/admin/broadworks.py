@@ -6,13 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from providers.scoping import ScopedRelatedFieldListFilter
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileSourceChoices
 from ..models import BroadWorksItem, BroadWorksReport
 from ..reconciliation.periods import PeriodInvalid, period_for
 from ..services.broadworks import broadworks_report_upload, parse_broadworks_report
-from .charges import UploadForm, _ReadOnly
+from .charges import UploadAdmin, UploadForm
 
 
 class BroadWorksUploadForm(UploadForm):
@@ -43,7 +44,7 @@ class BroadWorksUploadForm(UploadForm):
         return data
 
 
-class BroadWorksItemInline(_ReadOnly, admin.TabularInline):
+class BroadWorksItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BroadWorksItem
     fields = ["row_number", "group_id", "item_type", "item_name", "quantity", "product"]
     readonly_fields = fields
@@ -51,7 +52,7 @@ class BroadWorksItemInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(BroadWorksReport)
-class BroadWorksReportAdmin(ProviderScopedAdmin):
+class BroadWorksReportAdmin(UploadAdmin):
     list_display = ["name", "provider", "period", "status", "rows", "uploaded_at", "uploaded_by"]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["provider", "uploaded_by"]
@@ -70,25 +71,10 @@ class BroadWorksReportAdmin(ProviderScopedAdmin):
         "uploaded_by",
     ]
 
-    def get_fields(self, request, obj=None):
-        return ["provider", "period", "upload"] if obj is None else self.readonly_fields
+    upload_form = BroadWorksUploadForm
+    upload_fields = ["provider", "period", "upload"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = BroadWorksUploadForm
-        return super().get_form(request, obj, change, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def save_form(self, request, form, change):
-        data = form.cleaned_data
+    def upload(self, request, data: dict) -> BroadWorksReport:
         report = broadworks_report_upload(
             provider=data["provider"],
             period=data["bill_period"],
@@ -103,12 +89,6 @@ class BroadWorksReportAdmin(ProviderScopedAdmin):
             messages.SUCCESS,
         )
         return report
-
-    def save_model(self, request, obj, form, change):
-        """Validated and stored by ``save_form``."""
-
-    def save_related(self, request, form, formsets, change):
-        """The rows are stored with the report."""
 
     @admin.display(description="period", ordering="period_start")
     def period(self, obj: BroadWorksReport) -> str:

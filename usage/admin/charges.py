@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
@@ -19,19 +20,6 @@ from ..services.carrier_files import (
     check_file_name,
 )
 from ..services.other_charges import coce_file_summary, other_charges_classify
-
-
-class _ReadOnly:
-    """Rows written by processing only: staff look, never edit."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UploadForm(forms.ModelForm):
@@ -48,13 +36,50 @@ class UploadForm(forms.ModelForm):
         return upload
 
 
+class UploadAdmin(ProviderScopedAdmin):
+    """The add page uploads a file (``upload_form`` with ``upload_fields``) and
+    ``upload()`` hands it to its service; the change page shows what became of it."""
+
+    upload_form: type[UploadForm]
+    upload_fields: list[str]
+
+    def get_fields(self, request, obj=None):
+        return self.upload_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.upload_form
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def upload(self, request, data: dict):
+        raise NotImplementedError
+
+    def save_form(self, request, form, change):
+        return self.upload(request, form.cleaned_data)
+
+    def save_model(self, request, obj, form, change):
+        """Stored by ``upload()`` through its service."""
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing related is edited with an upload."""
+
+
 class CoceUploadForm(UploadForm):
     class Meta:
         model = CoceFile
         fields = ["provider"]
 
 
-class RejectedLineInline(_ReadOnly, admin.TabularInline):
+class RejectedLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RejectedLine
     fields = ["line_number", "field", "reason", "content"]
     readonly_fields = fields
@@ -62,7 +87,7 @@ class RejectedLineInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(CoceFile)
-class CoceFileAdmin(ProviderScopedAdmin):
+class CoceFileAdmin(UploadAdmin):
     """COCE files: upload one, or see what became of each (collected, uploaded or
     taken by ``ingest_coce``)."""
 
@@ -107,29 +132,14 @@ class CoceFileAdmin(ProviderScopedAdmin):
         "charge_lines",
     ]
 
-    def get_fields(self, request, obj=None):
-        return ["provider", "upload"] if obj is None else self.readonly_fields
+    upload_form = CoceUploadForm
+    upload_fields = ["provider", "upload"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = CoceUploadForm
-        return super().get_form(request, obj, change, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def save_form(self, request, form, change):
-        upload = form.cleaned_data["upload"]
+    def upload(self, request, data: dict) -> CoceFile:
         received = carrier_file_receive(
-            provider=form.cleaned_data["provider"],
-            name=upload.name,
-            content=upload,
+            provider=data["provider"],
+            name=data["upload"].name,
+            content=data["upload"],
             source=CarrierFileSourceChoices.UPLOAD,
             kind=CarrierFileKindChoices.COCE,
             acting_user=request.user,
@@ -146,12 +156,6 @@ class CoceFileAdmin(ProviderScopedAdmin):
             level,
         )
         return CoceFile.objects.get(pk=processed.pk)
-
-    def save_model(self, request, obj, form, change):
-        """Received and processed by ``save_form``."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing related is edited with an upload."""
 
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
@@ -172,7 +176,7 @@ class CoceFileAdmin(ProviderScopedAdmin):
 
 
 @admin.register(OtherCharge)
-class OtherChargeAdmin(_ReadOnly, ProviderScopedAdmin):
+class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     list_display = [
         "coce_record_id",
         "type_code",

@@ -266,15 +266,7 @@ def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
     carrier_file.aapt_cost_total = stats.aapt_cents.scaleb(-2)
     exceptions = stats.quarantined or stats.duplicates or rejected
     carrier_file.status = Status.PROCESSED_WITH_EXCEPTIONS if exceptions else Status.PROCESSED
-    notes = []
-    if parser.unreadable_prices:
-        notes.append(
-            f"{parser.unreadable_prices} line(s) had an unreadable rated_price, so the trailer's "
-            "total could not be checked"
-        )
-    if parser.blank_lines:
-        notes.append(f"{parser.blank_lines} blank line(s) ignored")
-    carrier_file.reason = "; ".join(notes)
+    carrier_file.reason = "; ".join(parse_notes(parser))
     carrier_file.processed_at = timezone.now()
     carrier_file.save()
     logger.info(
@@ -318,6 +310,20 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
     sink.close()
     finish_parse(parser, carrier_file, rejected)
     return parser, stats, rejected
+
+
+def parse_notes(parser, price_field: str = "rated_price") -> list[str]:
+    """What staff should know of how a file read: amounts that could not be read
+    (so the trailer's total could not be checked), blank lines."""
+    notes = []
+    if parser.unreadable_prices:
+        notes.append(
+            f"{parser.unreadable_prices} line(s) had an unreadable {price_field}, so the "
+            "trailer's total could not be checked"
+        )
+    if parser.blank_lines:
+        notes.append(f"{parser.blank_lines} blank line(s) ignored")
+    return notes
 
 
 def finish_parse(parser, carrier_file: CarrierFile, rejected: list) -> None:

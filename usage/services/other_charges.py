@@ -57,7 +57,7 @@ from ..coce.parser import Charge, CoceParser, compile_coce_layout
 from ..ctop.parser import FileRejected, Rejected, open_lines
 from ..ctop.pipeline import CTOP_TIME_ZONE
 from ..models import CarrierFile, Layout, OtherCharge, money_text
-from .carrier_files import _reject, account_mismatch, finish_parse
+from .carrier_files import _reject, account_mismatch, finish_parse, parse_notes
 
 logger = logging.getLogger(__name__)
 
@@ -378,9 +378,7 @@ def process_coce(provider: Provider, carrier_file: CarrierFile) -> None:
         carrier_file.status = FileStatus.PROCESSED_WITH_EXCEPTIONS
     else:
         carrier_file.status = FileStatus.PROCESSED
-    if parser.blank_lines:
-        notes.append(f"{parser.blank_lines} blank line(s) ignored")
-    carrier_file.reason = "; ".join(notes)
+    carrier_file.reason = "; ".join(notes + parse_notes(parser, "amount"))
     carrier_file.processed_at = timezone.now()
     carrier_file.save()
     logger.info(

@@ -3,9 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from providers.models import Provider
 from usage.choices import CarrierFileSourceChoices
-from usage.reconciliation.periods import PeriodInvalid, period_for
+from usage.management.arguments import provider_and_period
 from usage.services.broadworks import ReportInvalid, broadworks_report_upload
 from usage.services.carrier_files import UnsafeFileName
 
@@ -23,14 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="the bill period, YYYY-MM")
 
     def handle(self, *args, path, provider, period, **options):
-        try:
-            target = Provider.objects.get(slug=provider)
-        except Provider.DoesNotExist as exc:
-            raise CommandError(f"No provider with slug {provider!r}.") from exc
-        try:
-            bill_period = period_for(target, period)
-        except PeriodInvalid as exc:
-            raise CommandError(str(exc)) from exc
+        target, bill_period = provider_and_period(provider, period)
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:

@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from providers.models import Provider
+from usage.management.arguments import provider_and_period
 from usage.reconciliation.data import reconciliation_build
-from usage.reconciliation.periods import PeriodInvalid, period_for
 from usage.reconciliation.workbook import write_reconciliation_workbook
 
 
@@ -20,14 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
 
     def handle(self, *args, provider, period, output, **options):
-        try:
-            target = Provider.objects.get(slug=provider)
-        except Provider.DoesNotExist as exc:
-            raise CommandError(f"No provider with slug {provider!r}.") from exc
-        try:
-            bill_period = period_for(target, period)
-        except PeriodInvalid as exc:
-            raise CommandError(str(exc)) from exc
+        target, bill_period = provider_and_period(provider, period)
         report = reconciliation_build(provider=target, period=bill_period)
         write_reconciliation_workbook(report, output)
         self.stdout.write(f"{output}: reconciliation of {target} for {bill_period.label}")
