@@ -16,7 +16,7 @@ from usage.models import ReconciliationNote
 from usage.reconciliation.data import reconciliation_build
 from usage.reconciliation.periods import period_for
 
-from .coce import BROADWORKS_SAMPLE, COCE_SAMPLE
+from .coce import BROADWORKS_SAMPLE, COCE_SAMPLE, coce_writer, ingest_coce
 from .conftest import SAMPLES, ingest_sample
 
 SHEETS = [
@@ -239,3 +239,37 @@ def test_usage_cost_beside_what_was_billed(harbour, harbour_billing, client):
     assert unidentified["Finding"].value == "1 call(s) not identified"
     acme = find(usage, Service="HV-1001")
     assert acme["Customer"].value == "Acme Pty Ltd" and acme["Calls not billed"].value == 0
+
+
+def test_a_credit_is_listed_against_the_charge_it_reverses(october, harbour_billing, client):
+    w = coce_writer(october, sequence=2, produced="20261203030000")
+    w.charge(
+        record_id="CE-CREDIT",
+        type_code=4,
+        amount=-450,
+        start="20261010000000",
+        end="20261011000000",
+        statement="20261201000000",
+        description="Credit: pack billed twice",
+    )
+    ingest_coce(october, w)
+    client.force_login(harbour_billing)
+    workbook = workbook_of(download(client, october))
+    credits = rows(workbook["Credits and adjustments"])
+    reversing = find(credits, **{"COCE record id": "CE-CREDIT"})
+    assert values(reversing, "Kind", "Product", "Amount", "Against") == (
+        "Credit",
+        "Standard User Service Pack",
+        -4.5,
+        "Standard User Service Pack (CE000000000000000001)",
+    )
+    assert find(credits, **{"COCE record id": "CE000000000000000006"})["Against"].value == (
+        "On its own"
+    )
+    # A credit is not a product charge: the packs' quantity is untouched.
+    standard = find(
+        rows(workbook["Products"]), Product="Standard User Service Pack", Group="All groups"
+    )
+    assert values(standard, "AAPT amount", "AAPT quantity") == (54, 12)
+    summary = {r["Item"].value: r for r in rows(workbook["Summary"])}
+    assert summary["  Credits, adjustments and one-off charges"]["Amount"].value == -9.5
