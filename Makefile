@@ -34,5 +34,9 @@ lint: install
 bench: install
 	$(BIN)/python bench/ingest.py 100000
 
+# Drops and recreates the PostgreSQL database DATABASE_URL names: give it its own.
+bench-reconciliation: install
+	$(BIN)/python bench/reconciliation.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 var

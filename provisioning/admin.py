@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from providers.admin import CustomerAdmin
@@ -15,14 +14,14 @@ from providers.scoping import (
     ScopedRelatedFieldListFilter,
 )
 
-from .choices import ServiceFeatureStatusChoices, ServiceIdentifierKindChoices
+from .choices import ServiceIdentifierKindChoices
+from .feature_admin import ServiceFeatureInline
 from .models import (
     NUMBER_KINDS,
     FeatureProduct,
     HostedNumberRange,
     PlanRate,
     Service,
-    ServiceFeature,
     ServiceIdentifier,
     ServicePlan,
 )
@@ -176,22 +175,6 @@ class HostedNumberRangeInline(ProviderScopedInline, admin.TabularInline):
         return obj.range_size or ""
 
 
-class ServiceFeatureInline(ProviderScopedInline, admin.TabularInline):
-    model = ServiceFeature
-    extra = 0
-    fields = [
-        "product",
-        "quantity",
-        "status",
-        "requested_on",
-        "active_from",
-        "active_to",
-        "activated_by",
-    ]
-    readonly_fields = ["activated_by"]
-    autocomplete_fields = ["product"]
-
-
 @admin.register(Service)
 class ServiceAdmin(ProviderScopedAdmin):
     list_display = ["reference", "customer", "provider", "plan", "status", "start_date", "end_date"]
@@ -305,22 +288,6 @@ class ServiceAdmin(ProviderScopedAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in instances:
-            if isinstance(obj, ServiceFeature):
-                _stamp_activation(obj, request.user)
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
-
-
-def _stamp_activation(feature: ServiceFeature, user) -> None:
-    if feature.status == ServiceFeatureStatusChoices.ACTIVE and not feature.activated_by_id:
-        feature.activated_by = user
-        feature.activated_at = timezone.now()
-
 
 @admin.register(ServiceIdentifier)
 class ServiceIdentifierAdmin(ProviderScopedAdmin):
@@ -339,32 +306,6 @@ class FeatureProductAdmin(ProviderScopedAdmin):
     list_select_related = ["provider"]
     search_fields = ["element_id", "name"]
     autocomplete_fields = ["provider"]
-
-
-@admin.register(ServiceFeature)
-class ServiceFeatureAdmin(ProviderScopedAdmin):
-    list_display = [
-        "service",
-        "product",
-        "quantity",
-        "status",
-        "active_from",
-        "active_to",
-        "activated_by",
-    ]
-    list_filter = [
-        "status",
-        "product__kind",
-        ("service__provider", ScopedRelatedFieldListFilter),
-    ]
-    list_select_related = ["service__customer", "product", "activated_by"]
-    search_fields = ["service__reference", "service__customer__name", "product__name"]
-    autocomplete_fields = ["service", "product"]
-    readonly_fields = ["activated_by", "activated_at"]
-
-    def save_model(self, request, obj, form, change):
-        _stamp_activation(obj, request.user)
-        super().save_model(request, obj, form, change)
 
 
 # ---------------------------------------------------------------------------

@@ -70,3 +70,10 @@ class OrderEventActionChoices(models.TextChoices):
     RESUMED = "resumed", "Resumed"
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
+
+
+class ServiceFeatureChangeActionChoices(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACTIVATED = "activated", "Activated"
+    QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
+    CEASED = "ceased", "Ceased"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -438,3 +439,31 @@ def load_usage(providers: dict[str, Provider]) -> list:
                 existing = carrier_file_receive(provider=provider, name=name, content=content)
         results.append(carrier_file_process(carrier_file_id=existing.pk))
     return results
+
+
+# The sample COCE and BroadWorks report of Harbour Voice: October 2026's reconciliation.
+COCE_SAMPLE = "COCE_1234567_000001_20261102030000.txt"
+BROADWORKS_SAMPLE = "broadworks_utilisation_1234567_202610.csv"
+BROADWORKS_PERIOD = "2026-10"
+
+
+def load_other_charges(providers: dict[str, Provider]) -> None:
+    """Take Harbour Voice's sample COCE file and upload its BroadWorks report for
+    October 2026, unless already done."""
+    from usage.choices import CarrierFileKindChoices
+    from usage.models import BroadWorksReport, CarrierFile
+    from usage.reconciliation.periods import period_for
+    from usage.services.broadworks import broadworks_report_upload
+    from usage.services.carrier_files import carrier_file_process, carrier_file_receive
+
+    harbour = providers["harbour-voice"]
+    samples = settings.SAMPLES_DIR
+    coce = CarrierFileKindChoices.COCE
+    if not CarrierFile.objects.filter(provider=harbour, kind=coce, name=COCE_SAMPLE).exists():
+        with open(samples / COCE_SAMPLE, "rb") as content:
+            received = carrier_file_receive(provider=harbour, name=COCE_SAMPLE, content=content, kind=coce)
+        carrier_file_process(carrier_file_id=received.pk)
+    period = period_for(harbour, BROADWORKS_PERIOD)
+    if not BroadWorksReport.objects.filter(provider=harbour, period_start=period.start_date).exists():
+        with open(samples / BROADWORKS_SAMPLE, "rb") as content:
+            broadworks_report_upload(provider=harbour, period=period, name=BROADWORKS_SAMPLE, content=content)

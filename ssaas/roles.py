@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "hostednumberrange", _ALL),
         *_perms("provisioning", "featureproduct", _VIEW),
         *_perms("provisioning", "servicefeature", ["view", "add"]),
+        *_perms("provisioning", "servicefeaturechange", _VIEW),
         "provisioning.import_onboarding",
         # Orders: correct and work them (the actions need change_order); never delete
         # one, cancel it. Their lines go with them; their history is read-only.
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "orderidentifier", _VIEW),
         *_perms("provisioning", "orderfeature", _VIEW),
         *_perms("provisioning", "orderevent", _VIEW),
+        *_perms("provisioning", "servicefeaturechange", _VIEW),
         *_perms("usage", "carrierfile", _VIEW),
         "usage.process_carrierfile",
         *_perms("usage", "rejectedline", _VIEW),
@@ -67,6 +69,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "quarantineaction", _VIEW),
         *_perms("usage", "providercollection", _VIEW),
         "usage.collect_providercollection",
+        # Other charges (COCE), BroadWorks reports, reconciliation.
+        *_perms("usage", "cocefile", ["view", "add"]),
+        *_perms("usage", "othercharge", _VIEW),
+        *_perms("usage", "otherchargeexception", _VIEW),
+        *_perms("usage", "broadworksreport", ["view", "add"]),
+        *_perms("usage", "broadworksitem", _VIEW),
+        *_perms("usage", "reconciliation", ["view", "change"]),
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -83,6 +92,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "carrierfile", _VIEW),
         *_perms("usage", "providercollection", _VIEW),
         "usage.collect_providercollection",
+        # Unknown element ids are resolved in the catalogue they keep.
+        *_perms("usage", "cocefile", _VIEW),
+        *_perms("usage", "othercharge", _VIEW),
+        *_perms("usage", "otherchargeexception", _VIEW),
     ],
 }
 

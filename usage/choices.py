@@ -65,3 +65,39 @@ class ProviderCollectionStatusChoices(models.TextChoices):
     COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
     FAILED = "failed", "Failed"
     BUSY = "busy", "Skipped: another collection was running"
+
+
+class OtherChargeTypeChoices(models.TextChoices):
+    """COCE ``type_code``."""
+
+    RECURRING = "2", "Recurring"
+    ONE_OFF = "3", "One-off"
+    ADJUSTMENT = "4", "Adjustment"
+
+
+class OtherChargeLevelChoices(models.TextChoices):
+    """COCE ``billing_level``."""
+
+    ACCOUNT = "0", "Account"
+    SERVICE = "1", "Service"
+
+
+class OtherChargeStatusChoices(models.TextChoices):
+    COUNTED = "counted", "Counted"
+    DUPLICATE = "duplicate", "Duplicate (counted in another file)"
+    SUPERSEDED = "superseded", "Superseded by a re-issued file"
+
+
+class OtherChargeExceptionChoices(models.TextChoices):
+    UNKNOWN_ELEMENT = "unknown_element", "Unknown element id"
+    UNMATCHED_RANGE = "unmatched_range", "Range owned by no service"
+
+
+class BroadWorksItemTypeChoices(models.TextChoices):
+    SERVICE_PACK = "SERVICE_PACK", "Service Pack"
+    SIP_SESSION = "SIP_SESSION", "SIP Sessions"
+
+
+class BroadWorksReportStatusChoices(models.TextChoices):
+    CURRENT = "current", "Current"
+    SUPERSEDED = "superseded", "Replaced by a later upload"

@@ -22,6 +22,7 @@ from .. import identifiers as ids
 from ..choices import (
     FeatureProductKindChoices,
     PlanRateCategoryChoices,
+    ServiceFeatureChangeActionChoices,
     ServiceFeatureStatusChoices,
     ServiceIdentifierKindChoices,
     ServiceStatusChoices,
@@ -565,3 +566,30 @@ class ServiceFeature(models.Model):
         first = max(start, self.active_from)
         last = min(end, self.active_to) if self.active_to else end
         return max(0, (last - first).days + 1)
+
+
+class ServiceFeatureChange(models.Model):
+    """One change to a service feature (requested, activated, quantity changed,
+    ceased): what, effective from when, and who did it.
+
+    Written by ``provisioning.services.features``, never by hand."""
+
+    provider_lookup = "feature__service__provider"
+
+    feature = models.ForeignKey(ServiceFeature, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=20, choices=ServiceFeatureChangeActionChoices.choices)
+    effective_date = models.DateField()
+    quantity_before = models.PositiveIntegerField(null=True, blank=True)
+    quantity_after = models.PositiveIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["feature", "at", "pk"]
+        verbose_name = "service feature change"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.feature} from {self.effective_date:%d/%m/%Y}"

@@ -44,7 +44,8 @@ def test_loaddemo_ingests_the_samples_once():
 
     call_command("loaddemo", verbosity=0)
     call_command("loaddemo", verbosity=0)
-    assert CarrierFile.objects.count() == 3
+    assert CarrierFile.objects.filter(kind="ctop").count() == 3
+    assert CarrierFile.objects.filter(kind="coce").count() == 1
     assert UsageRecord.objects.count() == 8 + 6 + 3
     assert UsageRecord.objects.filter(status="quarantined").count() == 4
 

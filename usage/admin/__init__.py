@@ -1,3 +1,3 @@
 """The usage admin, one module per area."""
 
-from . import collection, files, records  # noqa: F401
+from . import broadworks, charges, collection, files, reconciliation, records  # noqa: F401

@@ -168,6 +168,10 @@ class CarrierFileAdmin(ProviderScopedAdmin):
     def outcome(self, obj: CarrierFile) -> str:
         if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE):
             return "—"
+        if obj.kind == CarrierFileKindChoices.COCE:
+            if not obj.quarantined:
+                return f"{obj.lines} charges"
+            return f"{obj.lines} charges, {obj.quarantined} exception{'' if obj.quarantined == 1 else 's'}"
         parts = [f"{obj.rated} rated"]
         for count, label in (
             (obj.quarantined, "quarantined"),

@@ -1,4 +1,5 @@
-"""Streaming reader of fixed-width AAPT files (CTOP), driven by a layout.
+"""Streaming reader of fixed-width AAPT files (CTOP; COCE subclasses it), driven
+by a layout.
 
 The parser yields one event for every line between the header and the
 trailer: a :class:`Detail` (a readable usage record) or a :class:`Rejected`
@@ -70,27 +71,38 @@ class CompiledLayout:
     detail_getter: itemgetter
 
     @classmethod
-    def from_spans(cls, name: str, spans: dict[str, dict[str, tuple[int, int]]]) -> CompiledLayout:
+    def from_spans(
+        cls,
+        name: str,
+        spans: dict[str, dict[str, tuple[int, int]]],
+        *,
+        detail_fields: tuple[str, ...] = DETAIL_FIELDS,
+        optional: frozenset[str] = frozenset(),
+    ) -> CompiledLayout:
+        """``detail_getter`` returns ``detail_fields`` in order; an ``optional`` field
+        the layout lacks reads as an empty string."""
+
         def slices(record: str) -> dict[str, slice]:
             return {n: slice(a, b) for n, (a, b) in spans.get(record, {}).items()}
 
         detail = slices("detail")
-        missing = [f for f in DETAIL_FIELDS if f not in detail]
+        missing = [f for f in detail_fields if f not in detail and f not in optional]
         if missing:
             raise ValueError(f"layout {name} has no detail field(s): {', '.join(missing)}")
         return cls(
             name=name,
             header=slices("header"),
             trailer=slices("trailer"),
-            detail_getter=itemgetter(*(detail[f] for f in DETAIL_FIELDS)),
+            detail_getter=itemgetter(*(detail.get(f, slice(0, 0)) for f in detail_fields)),
         )
 
     @classmethod
-    def from_layout(cls, layout) -> CompiledLayout:
-        """From a ``usage.models.Layout``."""
+    def from_layout(cls, layout, **fields) -> CompiledLayout:
+        """From a ``usage.models.Layout`` (``fields`` as for :meth:`from_spans`)."""
         return cls.from_spans(
             layout.name,
             {record: layout.spans(record) for record in ("header", "detail", "trailer")},
+            **fields,
         )
 
 
@@ -174,6 +186,10 @@ class CtopParser:
         self.detail_count += 1
         if "\x00" in text:
             return Rejected(number, "record", "contains a NUL character", text[:1000].replace("\x00", "?"))
+        return self._detail(number, text)
+
+    def _detail(self, number: int, text: str) -> Detail | Rejected:
+        """The fields of a detail record (a subclass reads another kind of record)."""
         (
             record_id,
             trans_time,

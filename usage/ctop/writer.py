@@ -21,6 +21,14 @@ NUMERIC = {
     "currency",
     "raw_unittype",
     "rated_unittype",
+    # COCE
+    "amount",
+    "tax1",
+    "tax2",
+    "type_code",
+    "billing_level",
+    "external_id_type",
+    "adjustment_code",
 }
 
 
@@ -42,6 +50,8 @@ def _place(spans: Mapping[str, tuple[int, int]], values: Mapping[str, object], l
 
 class CtopWriter:
     """Builds a CTOP file: ``add(**fields)`` per record, then ``lines()``."""
+
+    total_field = "rated_price"  # what the trailer's total adds up
 
     def __init__(
         self,
@@ -77,7 +87,7 @@ class CtopWriter:
 
     def add(self, *, length: int | None = None, **fields: object) -> CtopWriter:
         self.details.append(self.detail_line(fields, length=length))
-        price = fields.get("rated_price")
+        price = fields.get(self.total_field)
         if price not in (None, ""):
             self.total_cents += Decimal(str(price))
         return self

@@ -92,7 +92,12 @@ class CarrierFile(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.status in (Status.PROCESSED, Status.PROCESSED_WITH_EXCEPTIONS, Status.DUPLICATE)
+        return self.status in (
+            Status.PROCESSED,
+            Status.PROCESSED_WITH_EXCEPTIONS,
+            Status.DUPLICATE,
+            Status.SUPERSEDED,
+        )
 
     @property
     def counts_add_up(self) -> bool:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from providers.models import Provider
 
 from ..choices import LayoutFieldRecordChoices, LayoutKindChoices
+from ..coce.parser import REQUIRED_FIELDS as COCE_REQUIRED_FIELDS
 
 # What each kind of file cannot be read without.
 REQUIRED_FIELDS = {
@@ -29,16 +30,7 @@ REQUIRED_FIELDS = {
         LayoutFieldRecordChoices.TRAILER: {"record_count", "total_cents"},
     },
     LayoutKindChoices.COCE: {
-        LayoutFieldRecordChoices.DETAIL: {
-            "coce_record_id",
-            "type_code",
-            "billing_level",
-            "element_id",
-            "external_id",
-            "amount",
-            "from_date",
-            "to_date",
-        },
+        LayoutFieldRecordChoices.DETAIL: set(COCE_REQUIRED_FIELDS),
         LayoutFieldRecordChoices.TRAILER: {"record_count", "total_cents"},
     },
 }

@@ -215,7 +215,9 @@ def _process(carrier_file_id: int) -> CarrierFile:
 
 def _processors() -> dict:
     """How each kind of carrier file is processed, inside the file's transaction."""
-    return {CarrierFileKindChoices.CTOP: _process_ctop}
+    from .other_charges import process_coce  # it builds on this module
+
+    return {CarrierFileKindChoices.CTOP: _process_ctop, CarrierFileKindChoices.COCE: process_coce}
 
 
 def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
@@ -237,13 +239,18 @@ def _reject(carrier_file: CarrierFile, reason: str) -> None:
     logger.warning("rejected %s: %s", carrier_file.name, reason)
 
 
-def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
+def account_mismatch(provider: Provider, carrier_file: CarrierFile) -> str | None:
+    """Why the file's name says it is not the provider's, if it does."""
     info = parse_file_name(carrier_file.name)
     if info.account and info.account.lstrip("0") != provider.aapt_account.lstrip("0"):
-        _reject(
-            carrier_file,
-            f"the file name is for AAPT account {info.account}, not {provider}'s account {provider.aapt_account}",
-        )
+        return f"the file name is for AAPT account {info.account}, not {provider}'s account {provider.aapt_account}"
+    return None
+
+
+def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
+    mismatch = account_mismatch(provider, carrier_file)
+    if mismatch:
+        _reject(carrier_file, mismatch)
         return
     layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
     carrier_file.layout = layout
@@ -273,15 +280,7 @@ def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
     carrier_file.aapt_cost_total = stats.aapt_cents.scaleb(-2)
     exceptions = stats.quarantined or stats.duplicates or rejected
     carrier_file.status = Status.PROCESSED_WITH_EXCEPTIONS if exceptions else Status.PROCESSED
-    notes = []
-    if parser.unreadable_prices:
-        notes.append(
-            f"{parser.unreadable_prices} line(s) had an unreadable rated_price, so the trailer's "
-            "total could not be checked"
-        )
-    if parser.blank_lines:
-        notes.append(f"{parser.blank_lines} blank line(s) ignored")
-    carrier_file.reason = "; ".join(notes)
+    carrier_file.reason = "; ".join(parse_notes(parser))
     carrier_file.processed_at = timezone.now()
     carrier_file.save()
     logger.info(
@@ -323,6 +322,27 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         sink.abort()
         raise
     sink.close()
+    finish_parse(parser, carrier_file, rejected)
+    return parser, stats, rejected
+
+
+def parse_notes(parser, price_field: str = "rated_price") -> list[str]:
+    """What staff should know of how a file read: amounts that could not be read
+    (so the trailer's total could not be checked), blank lines."""
+    notes = []
+    if parser.unreadable_prices:
+        notes.append(
+            f"{parser.unreadable_prices} line(s) had an unreadable {price_field}, so the "
+            "trailer's total could not be checked"
+        )
+    if parser.blank_lines:
+        notes.append(f"{parser.blank_lines} blank line(s) ignored")
+    return notes
+
+
+def finish_parse(parser, carrier_file: CarrierFile, rejected: list) -> None:
+    """The trailer's control totals must agree (else the file is rejected whole);
+    then the lines that could not be read are recorded."""
     problems = parser.check_trailer()
     if problems:
         raise FileRejected("; ".join(problems))
@@ -339,7 +359,6 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         ],
         batch_size=1000,
     )
-    return parser, stats, rejected
 
 
 def _existing_record_ids(provider_id: int, record_ids: list[str]) -> set[str]:

@@ -4,7 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
-from usage.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.choices import (
+    CarrierFileKindChoices,
+    CarrierFileSourceChoices,
+    CarrierFileStatusChoices,
+)
 from usage.services.carrier_files import UnsafeFileName, carrier_file_process, carrier_file_receive
 
 
@@ -13,6 +17,10 @@ class Command(BaseCommand):
         "Ingest local CTOP files (plain or .gz) for a provider. Prints one JSON object per "
         "file; exits non-zero if any file was rejected."
     )
+    kind = CarrierFileKindChoices.CTOP
+
+    def summary(self, carrier_file) -> dict:
+        return carrier_file.summary()
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
@@ -34,11 +42,12 @@ class Command(BaseCommand):
                         name=path.name,
                         content=content,
                         source=CarrierFileSourceChoices.COMMAND,
+                        kind=self.kind,
                     )
             except UnsafeFileName as exc:
                 raise CommandError(f"{path}: {exc}") from exc
             result = carrier_file_process(carrier_file_id=received.pk)
             rejected |= result.status == CarrierFileStatusChoices.REJECTED
-            self.stdout.write(json.dumps(result.summary()))
+            self.stdout.write(json.dumps(self.summary(result)))
         if rejected:
             raise SystemExit(1)

@@ -8,11 +8,14 @@ from ssaas import demo
 class Command(BaseCommand):
     help = (
         "Load the demo providers, customers, services, plans, users and open orders of the sample "
-        "files, and ingest the sample CTOP files. Safe to run again: nothing is duplicated."
+        "files; ingest the sample CTOP files, and Harbour Voice's sample COCE and BroadWorks report. "
+        "Safe to run again: nothing is duplicated."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-usage", action="store_true", help="load the set-up only, not the sample usage files")
+        parser.add_argument(
+            "--no-usage", action="store_true", help="load the set-up only, not the sample carrier files"
+        )
 
     def handle(self, *args, no_usage=False, **options):
         providers = demo.load_setup()
@@ -22,4 +25,6 @@ class Command(BaseCommand):
         if not no_usage:
             for carrier_file in demo.load_usage(providers):
                 self.stdout.write(json.dumps(carrier_file.summary()))
+            demo.load_other_charges(providers)
+            self.stdout.write("Harbour Voice's sample COCE and BroadWorks report loaded (October 2026).")
         self.stdout.write("Log in as demo/demo (superuser), provisioning/provisioning or billing/billing.")

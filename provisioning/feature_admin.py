@@ -1,0 +1,265 @@
+"""Service features in the admin: billing staff activate, change the quantity of
+and cease features, one (buttons on the feature's page) or many (list actions),
+always through ``provisioning.services.features`` so that each change is
+recorded with who made it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from providers.scoping import (
+    ProviderScopedAdmin,
+    ProviderScopedInline,
+    ScopedRelatedFieldListFilter,
+)
+from ssaas.admin_mixins import ReadOnlyAdminMixin
+
+from .models import ServiceFeature, ServiceFeatureChange
+from .services import features as feature_services
+
+
+class _DateField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _NoteField(forms.CharField):
+    def __init__(self):
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), label="note")
+
+
+class ActivateForm(forms.Form):
+    active_from = _DateField(label="active from", help_text="The first day it is active.")
+    note = _NoteField()
+
+    def arguments(self) -> dict:
+        return {"active_from": self.cleaned_data["active_from"], "note": self.cleaned_data["note"]}
+
+
+class ChangeQuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1)
+    effective_from = _DateField(help_text="The first day of the new quantity.")
+    note = _NoteField()
+
+    def arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CeaseForm(forms.Form):
+    active_to = _DateField(label="last active day")
+    note = _NoteField()
+
+    def arguments(self) -> dict:
+        return {"active_to": self.cleaned_data["active_to"], "note": self.cleaned_data["note"]}
+
+
+# action name → (title, form, service)
+FEATURE_OPERATIONS = {
+    "activate": ("Activate", ActivateForm, feature_services.service_feature_activate),
+    "change_quantity": (
+        "Change the quantity of",
+        ChangeQuantityForm,
+        feature_services.service_feature_change_quantity,
+    ),
+    "cease": ("Cease", CeaseForm, feature_services.service_feature_cease),
+}
+
+
+class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
+    """Features shown on their service; they change on their own pages, recorded."""
+
+    model = ServiceFeature
+    extra = 0
+    fields = ["product", "quantity", "status", "requested_on", "active_from", "active_to"]
+    show_change_link = True
+
+
+class ServiceFeatureChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServiceFeatureChange
+    extra = 0
+    fields = ["at", "action", "effective_date", "quantity_before", "quantity_after", "acting_user"]
+    fields += ["note"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+    verbose_name_plural = "history"
+
+
+class ServiceFeatureAddForm(forms.ModelForm):
+    active_from = forms.DateField(
+        required=False,
+        label="active from",
+        help_text="Leave empty to record a request; a date activates it from that day.",
+    )
+    note = _NoteField()
+
+    class Meta:
+        model = ServiceFeature
+        fields = ["service", "product", "quantity"]
+
+    def clean(self):
+        data = super().clean()
+        service, active_from = data.get("service"), data.get("active_from")
+        if service and active_from:
+            try:
+                feature_services.refuse_closed_period(service.provider, active_from, "The activation date")
+            except ValidationError as exc:
+                self.add_error("active_from", exc)
+        return data
+
+
+@admin.register(ServiceFeature)
+class ServiceFeatureAdmin(ProviderScopedAdmin):
+    list_display = [
+        "service",
+        "product",
+        "quantity",
+        "status",
+        "active_from",
+        "active_to",
+        "activated_by",
+    ]
+    list_filter = [
+        "status",
+        "product__kind",
+        ("service__provider", ScopedRelatedFieldListFilter),
+    ]
+    list_select_related = ["service__customer", "product", "activated_by"]
+    search_fields = ["service__reference", "service__customer__name", "product__name"]
+    autocomplete_fields = ["service", "product"]
+    inlines = [ServiceFeatureChangeInline]
+    actions = ["activate_selected", "change_quantity_selected", "cease_selected"]
+    change_form_template = "admin/provisioning/servicefeature/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ServiceFeatureAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            # Activation is billing's: staff who may not change features only request them.
+            if self.has_change_permission(request):
+                return ["service", "product", "quantity", "active_from", "note"]
+            return ["service", "product", "quantity", "note"]
+        return [
+            "service",
+            "product",
+            "quantity",
+            "status",
+            "requested_on",
+            "active_from",
+            "active_to",
+            "activated_by",
+            "activated_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing feature changes only through the recorded operations.
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+                "show_delete": False,
+            }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_form(self, request, form, change):
+        if change:
+            return form.instance  # nothing changes here: the operations do
+        data = form.cleaned_data
+        return feature_services.service_feature_add(
+            service=data["service"],
+            product=data["product"],
+            quantity=data["quantity"],
+            active_from=data.get("active_from") if self.has_change_permission(request) else None,
+            note=data.get("note", ""),
+            acting_user=request.user,
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Saved by ``save_form`` through the service, with its history."""
+
+    def save_related(self, request, form, formsets, change):
+        """A feature has no related rows to save from its form."""
+
+    # -- operations: one feature (buttons) or many (actions) ------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/operation/<str:operation>/",
+                self.admin_site.admin_view(self.operation_view),
+                name="provisioning_servicefeature_operation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def operation_view(self, request, object_id, operation):
+        feature = self.get_object(request, object_id)
+        if feature is None or operation not in FEATURE_OPERATIONS:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        queryset = self.get_queryset(request).filter(pk=feature.pk)
+        return self._operate(request, queryset, operation, single=True) or HttpResponseRedirect(
+            reverse("admin:provisioning_servicefeature_change", args=[feature.pk])
+        )
+
+    def _operate(self, request, queryset, operation: str, *, single: bool = False):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        title, form_class, service = FEATURE_OPERATIONS[operation]
+        features = list(queryset.select_related("service__provider", "service__customer"))
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                done = feature_services.service_features_apply(
+                    features=features,
+                    operation=service,
+                    acting_user=request.user,
+                    **form.arguments(),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                self.message_user(
+                    request,
+                    f"{title} {len(done)} feature(s): done, and recorded.",
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{title} {len(features)} feature(s)",
+            "opts": self.opts,
+            "features": features,
+            "form": form,
+            "operation": operation,
+            "single": single,
+            "today": timezone.localdate(),
+        }
+        return TemplateResponse(request, "admin/provisioning/servicefeature/operation.html", context)
+
+    @admin.action(permissions=["change"], description="Activate selected features (on a date)…")
+    def activate_selected(self, request, queryset):
+        return self._operate(request, queryset, "activate")
+
+    @admin.action(permissions=["change"], description="Change the quantity of selected features…")
+    def change_quantity_selected(self, request, queryset):
+        return self._operate(request, queryset, "change_quantity")
+
+    @admin.action(permissions=["change"], description="Cease selected features (on a date)…")
+    def cease_selected(self, request, queryset):
+        return self._operate(request, queryset, "cease")

@@ -1,0 +1,252 @@
+"""COCE files (upload, registry) and their charge lines in the admin."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+
+from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from ssaas.admin_mixins import ReadOnlyAdminMixin
+
+from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
+from ..services.carrier_files import (
+    UnsafeFileName,
+    carrier_file_process,
+    carrier_file_receive,
+    check_file_name,
+)
+from ..services.other_charges import coce_file_summary, other_charges_classify
+
+
+class UploadForm(forms.ModelForm):
+    """A provider (the admin offers only the user's) and a file with a plain name."""
+
+    upload = forms.FileField(label="file")
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        try:
+            check_file_name(upload.name)
+        except UnsafeFileName as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+class UploadAdmin(ProviderScopedAdmin):
+    """The add page uploads a file (``upload_form`` with ``upload_fields``) and
+    ``upload()`` hands it to its service; the change page shows what became of it."""
+
+    upload_form: type[UploadForm]
+    upload_fields: list[str]
+
+    def get_fields(self, request, obj=None):
+        return self.upload_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.upload_form
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def upload(self, request, data: dict):
+        raise NotImplementedError
+
+    def save_form(self, request, form, change):
+        return self.upload(request, form.cleaned_data)
+
+    def save_model(self, request, obj, form, change):
+        """Stored by ``upload()`` through its service."""
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing related is edited with an upload."""
+
+
+class CoceUploadForm(UploadForm):
+    class Meta:
+        model = CoceFile
+        fields = ["provider"]
+
+
+class RejectedLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RejectedLine
+    fields = ["line_number", "field", "reason", "content"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CoceFile)
+class CoceFileAdmin(UploadAdmin):
+    """COCE files: upload one, or see what became of each (collected, uploaded or
+    taken by ``ingest_coce``)."""
+
+    list_display = [
+        "name",
+        "provider",
+        "status",
+        "received_at",
+        "lines",
+        "charges",
+        "exceptions",
+        "duplicates",
+        "rejected",
+        "amount",
+        "charge_lines",
+    ]
+    list_filter = ["status", ("provider", ScopedRelatedFieldListFilter), "source"]
+    list_select_related = ["provider"]
+    search_fields = ["name"]
+    inlines = [RejectedLineInline]
+    readonly_fields = [
+        "name",
+        "provider",
+        "status",
+        "reason",
+        "source",
+        "received_at",
+        "received_by",
+        "processed_at",
+        "sequence",
+        "produced_at",
+        "size",
+        "sha256",
+        "layout",
+        "duplicate_of",
+        "lines",
+        "charges",
+        "exceptions",
+        "duplicates",
+        "rejected",
+        "amount",
+        "charge_lines",
+    ]
+
+    upload_form = CoceUploadForm
+    upload_fields = ["provider", "upload"]
+
+    def upload(self, request, data: dict) -> CoceFile:
+        received = carrier_file_receive(
+            provider=data["provider"],
+            name=data["upload"].name,
+            content=data["upload"],
+            source=CarrierFileSourceChoices.UPLOAD,
+            kind=CarrierFileKindChoices.COCE,
+            acting_user=request.user,
+        )
+        processed = carrier_file_process(carrier_file_id=received.pk, acting_user=request.user)
+        summary = coce_file_summary(processed)
+        level = messages.ERROR if processed.status == "rejected" else messages.INFO
+        self.message_user(
+            request,
+            f"{processed.name}: {processed.get_status_display()}. {summary['charges']} charge(s), "
+            f"{summary['exceptions']} exception(s), {summary['duplicates']} duplicate(s), "
+            f"{summary['rejected']} rejected line(s), total {summary['amount_total']}. "
+            f"{processed.reason}",
+            level,
+        )
+        return CoceFile.objects.get(pk=processed.pk)
+
+    @admin.display(description="charges")
+    def charges(self, obj: CoceFile) -> int:
+        return obj.rated + obj.quarantined
+
+    @admin.display(description="exceptions")
+    def exceptions(self, obj: CoceFile) -> int:
+        return obj.quarantined
+
+    @admin.display(description="amount")
+    def amount(self, obj: CoceFile) -> str:
+        return money_text(obj.charge_total)
+
+    @admin.display(description="charge lines")
+    def charge_lines(self, obj: CoceFile) -> str:
+        url = reverse("admin:usage_othercharge_changelist") + f"?carrier_file__id__exact={obj.pk}"
+        return format_html('<a href="{}">charge lines</a>', url)
+
+
+@admin.register(OtherCharge)
+class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
+    list_display = [
+        "coce_record_id",
+        "type_code",
+        "element_id",
+        "product",
+        "description",
+        "external_id",
+        "service",
+        "amount",
+        "charged_from",
+        "charged_to",
+        "status",
+        "exception",
+    ]
+    list_filter = [
+        "status",
+        "exception",
+        "type_code",
+        "product__kind",
+        ("provider", ScopedRelatedFieldListFilter),
+        "charged_from",
+    ]
+    list_select_related = ["product", "service__customer"]
+    search_fields = ["coce_record_id", "description", "external_id", "element_id", "nrc_type_id"]
+    show_full_result_count = False
+    actions = ["classify_again"]
+    date_hierarchy = "charged_from"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_process_permission(self, request) -> bool:
+        return request.user.has_perm("usage.process_carrierfile")
+
+    @admin.action(
+        permissions=["process"],
+        description="Classify again (after adding the element id or the range)",
+    )
+    def classify_again(self, request, queryset):
+        counted = queryset.filter(status="counted")
+        still = counted.filter(~Q(exception=""))
+        looked_at = other_charges_classify(charges=counted.iterator(), acting_user=request.user)
+        self.message_user(
+            request,
+            f"Classified {looked_at} charge(s) again; {still.count()} exception(s) remain.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(OtherChargeException)
+class OtherChargeExceptionAdmin(OtherChargeAdmin):
+    list_display = [
+        "coce_record_id",
+        "exception",
+        "element_id",
+        "nrc_type_id",
+        "description",
+        "external_id",
+        "amount",
+        "charged_from",
+        "charged_to",
+        "nearest",
+        "carrier_file",
+    ]
+    list_filter = ["exception", ("provider", ScopedRelatedFieldListFilter), "charged_from"]
+    list_select_related = ["carrier_file", "nearest_range__service__customer"]
+
+    @admin.display(description="nearest range (its service)")
+    def nearest(self, obj: OtherCharge) -> str:
+        near = obj.nearest_range
+        if near is None:
+            return "—"
+        return f"{near.value} ({near.service.reference}, {near.service.customer.name})"

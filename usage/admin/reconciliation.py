@@ -1,0 +1,197 @@
+"""Reconciliation pages: choose a provider and period, see the reconciliation,
+explain differences, download the spreadsheet.
+
+Every view checks the permission again and looks the provider up among the
+user's own: another provider's reconciliation is a 404, whatever the URL."""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from providers.models import Provider
+from providers.scoping import scope_queryset
+
+from ..models import Reconciliation
+from ..reconciliation.data import Column, Line, reconciliation_build
+from ..reconciliation.periods import PeriodInvalid, period_for, period_slug
+from ..reconciliation.workbook import write_reconciliation_workbook
+from ..services.reconciliation import reconciliation_explain
+
+PREVIEW_LINES = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPLAINABLE = ("product:", "range:", "unknown:", "usage:")
+
+
+def _previous_month() -> str:
+    first = timezone.localdate().replace(day=1)
+    return f"{first - datetime.timedelta(days=1):%Y-%m}"
+
+
+class ChooseForm(forms.Form):
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none())
+    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = scope_queryset(Provider.objects.all(), user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("provider") and data.get("period"):
+            try:
+                period_for(data["provider"], data["period"])
+            except PeriodInvalid as exc:
+                self.add_error("period", str(exc))
+        return data
+
+
+def _display(value, column: Column) -> str:
+    if value is None:
+        return ""
+    if column.kind == "money":
+        return f"{value:,.2f}"
+    if column.kind == "date":
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(admin.ModelAdmin):
+    """Needs ``view_reconciliation`` to look and download, ``change_reconciliation``
+    to explain a difference."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:provider_id>/<str:period>/",
+                wrap(self.detail_view),
+                name="usage_reconciliation_detail",
+            ),
+            path(
+                "<int:provider_id>/<str:period>/xlsx/",
+                wrap(self.download_view),
+                name="usage_reconciliation_download",
+            ),
+            path(
+                "<int:provider_id>/<str:period>/explain/",
+                wrap(require_POST(self.explain_view)),
+                name="usage_reconciliation_explain",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        providers = scope_queryset(Provider.objects.all(), request.user)
+        initial = {"period": _previous_month()}
+        if providers.count() == 1:
+            initial["provider"] = providers.first()
+        form = ChooseForm(request.GET or None, user=request.user, initial=initial)
+        if form.is_valid():
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:usage_reconciliation_detail",
+                    args=[form.cleaned_data["provider"].pk, form.cleaned_data["period"].strip()],
+                )
+            )
+        return TemplateResponse(
+            request,
+            "admin/usage/reconciliation/choose.html",
+            self._context(request, title="Reconcile AAPT's charges", form=form),
+        )
+
+    def _target(self, request, provider_id: int, period_text: str):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        provider = scope_queryset(Provider.objects.all(), request.user).filter(pk=provider_id)
+        provider = provider.first()
+        if provider is None:
+            raise Http404("No such provider among yours.")
+        try:
+            return provider, period_for(provider, period_text)
+        except PeriodInvalid as exc:
+            raise Http404(str(exc)) from exc
+
+    def detail_view(self, request, provider_id: int, period: str):
+        provider, bill_period = self._target(request, provider_id, period)
+        report = reconciliation_build(provider=provider, period=bill_period)
+        sections = []
+        for section in report.sections:
+            lines: list[Line] = list(section.lines(PREVIEW_LINES + 1))
+            sections.append(
+                {
+                    "section": section,
+                    "rows": [
+                        (
+                            line,
+                            [(_display(v, c), c.kind) for v, c in zip(line.values, section.columns, strict=True)],
+                        )
+                        for line in lines[:PREVIEW_LINES]
+                    ],
+                    "more": len(lines) > PREVIEW_LINES,
+                }
+            )
+        return TemplateResponse(
+            request,
+            "admin/usage/reconciliation/detail.html",
+            self._context(
+                request,
+                title=f"Reconciliation of {provider} for {bill_period.label}",
+                report=report,
+                sections=sections,
+                preview_lines=PREVIEW_LINES,
+                can_explain=self.has_change_permission(request),
+                slug=period_slug(bill_period),
+            ),
+        )
+
+    def download_view(self, request, provider_id: int, period: str):
+        provider, bill_period = self._target(request, provider_id, period)
+        report = reconciliation_build(provider=provider, period=bill_period)
+        spool = tempfile.TemporaryFile()
+        write_reconciliation_workbook(report, spool)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=report.file_name, content_type=XLSX)
+
+    def explain_view(self, request, provider_id: int, period: str):
+        provider, bill_period = self._target(request, provider_id, period)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        key = request.POST.get("key", "")
+        if not key.startswith(EXPLAINABLE) or len(key) > 200:
+            raise Http404("No such line.")
+        note = reconciliation_explain(
+            provider=provider,
+            period=bill_period,
+            key=key,
+            line=request.POST.get("line", key),
+            note=request.POST.get("note", ""),
+            acting_user=request.user,
+        )
+        self.message_user(
+            request,
+            f"Explained: {note.line}." if note else "Explanation withdrawn.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:usage_reconciliation_detail", args=[provider.pk, period]))
