@@ -423,22 +423,22 @@ SAMPLE_CTOP = {
 }
 
 
-def load_usage(providers: dict[str, Provider]) -> list:
-    """Ingest the sample CTOP files (once: a file already received is left alone)."""
-    from django.conf import settings
-
+def _ingest_sample(provider: Provider, name: str, kind: str | None = None):
+    """A sample carrier file received (once: a file already received is left alone)
+    and processed (which does nothing to a file already processed)."""
     from usage.models import CarrierFile
     from usage.services.carrier_files import carrier_file_process, carrier_file_receive
 
-    results = []
-    for slug, name in SAMPLE_CTOP.items():
-        provider = providers[slug]
-        existing = CarrierFile.objects.filter(provider=provider, name=name).exclude(status="duplicate").first()
-        if existing is None:
-            with open(settings.SAMPLES_DIR / name, "rb") as content:
-                existing = carrier_file_receive(provider=provider, name=name, content=content)
-        results.append(carrier_file_process(carrier_file_id=existing.pk))
-    return results
+    existing = CarrierFile.objects.filter(provider=provider, name=name).exclude(status="duplicate").first()
+    if existing is None:
+        with open(settings.SAMPLES_DIR / name, "rb") as content:
+            existing = carrier_file_receive(provider=provider, name=name, content=content, kind=kind)
+    return carrier_file_process(carrier_file_id=existing.pk)
+
+
+def load_usage(providers: dict[str, Provider]) -> list:
+    """Ingest the sample CTOP files."""
+    return [_ingest_sample(providers[slug], name) for slug, name in SAMPLE_CTOP.items()]
 
 
 # The sample COCE and BroadWorks report of Harbour Voice: October 2026's reconciliation.
@@ -451,18 +451,13 @@ def load_other_charges(providers: dict[str, Provider]) -> None:
     """Take Harbour Voice's sample COCE file and upload its BroadWorks report for
     October 2026, unless already done."""
     from usage.choices import CarrierFileKindChoices
-    from usage.models import BroadWorksReport, CarrierFile
+    from usage.models import BroadWorksReport
     from usage.reconciliation.periods import period_for
     from usage.services.broadworks import broadworks_report_upload
-    from usage.services.carrier_files import carrier_file_process, carrier_file_receive
 
     harbour = providers["harbour-voice"]
     samples = settings.SAMPLES_DIR
-    coce = CarrierFileKindChoices.COCE
-    if not CarrierFile.objects.filter(provider=harbour, kind=coce, name=COCE_SAMPLE).exists():
-        with open(samples / COCE_SAMPLE, "rb") as content:
-            received = carrier_file_receive(provider=harbour, name=COCE_SAMPLE, content=content, kind=coce)
-        carrier_file_process(carrier_file_id=received.pk)
+    _ingest_sample(harbour, COCE_SAMPLE, CarrierFileKindChoices.COCE)
     period = period_for(harbour, BROADWORKS_PERIOD)
     if not BroadWorksReport.objects.filter(provider=harbour, period_start=period.start_date).exists():
         with open(samples / BROADWORKS_SAMPLE, "rb") as content:

@@ -164,10 +164,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
 
     @admin.action(description="Re-process selected records", permissions=["cleanse"])
     def reprocess_selected(self, request, queryset):
-        by_provider: dict[int, list[int]] = {}
-        for pid, rid in queryset.values_list("provider_id", "id"):
-            by_provider.setdefault(pid, []).append(rid)
-        for pid, ids in by_provider.items():
+        for pid, ids in _ids_by_provider(queryset).items():
             action = quarantine_cleanse(provider=Provider.objects.get(pk=pid), acting_user=request.user, record_ids=ids)
             _report(self, request, action)
 
@@ -175,10 +172,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
     def write_off_selected(self, request, queryset):
         form = WriteOffForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
-            by_provider: dict[int, list[int]] = {}
-            for pid, rid in queryset.values_list("provider_id", "id"):
-                by_provider.setdefault(pid, []).append(rid)
-            for pid, ids in by_provider.items():
+            for pid, ids in _ids_by_provider(queryset).items():
                 action = quarantine_write_off(
                     provider=Provider.objects.get(pk=pid),
                     acting_user=request.user,
@@ -303,6 +297,15 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             "groups_url": reverse("admin:usage_quarantinedrecord_groups"),
         }
         return super().changelist_view(request, extra_context)
+
+
+def _ids_by_provider(queryset) -> dict[int, list[int]]:
+    """The selected records' ids, per provider (each provider's records are cleansed
+    or written off under that provider's lock)."""
+    by_provider: dict[int, list[int]] = {}
+    for provider_id, record_id in queryset.values_list("provider_id", "id"):
+        by_provider.setdefault(provider_id, []).append(record_id)
+    return by_provider
 
 
 def _report(model_admin, request, action: QuarantineAction) -> None:

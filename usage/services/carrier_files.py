@@ -21,7 +21,6 @@ from typing import IO
 
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Provider
@@ -154,11 +153,9 @@ def carrier_file_receive(
         carrier_file.sha256 = _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
         twin = processed_twin(carrier_file)
         if twin:
-            carrier_file.status = Status.DUPLICATE
-            carrier_file.duplicate_of = twin
-            carrier_file.reason = f"Same content as {twin.name}, already processed: nothing billed."
-            carrier_file.processed_at = timezone.now()
-        carrier_file.save()
+            _finish_duplicate(carrier_file, twin)
+        else:
+            carrier_file.save()
     except BaseException:
         carrier_file.stored.delete(save=False)  # no stored bytes without their registry row
         raise
@@ -384,13 +381,3 @@ def _bulk_create_rows(items: list[tuple]) -> None:
         ],
         batch_size=500,
     )
-
-
-# ---------------------------------------------------------------------------
-# Queries shared by the admin, commands and tasks
-# ---------------------------------------------------------------------------
-
-
-def files_needing_processing(provider: Provider | None = None):
-    queryset = CarrierFile.objects.filter(Q(status=Status.RECEIVED) | Q(status=Status.PROCESSING))
-    return queryset.filter(provider=provider) if provider else queryset

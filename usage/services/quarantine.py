@@ -32,7 +32,7 @@ from providers.models import Provider
 from ..choices import QuarantineActionKindChoices
 from ..choices import UsageRecordStatusChoices as Status
 from ..ctop.identify import ProviderIndex
-from ..ctop.pipeline import copy_escape
+from ..ctop.pipeline import NULL, copy_escape
 from ..models import CarrierFile, QuarantineAction, UsageRecord
 from .statistics import refresh_statistics_if_stale
 
@@ -299,7 +299,7 @@ class _Batches:
 
 def _copy_value(value) -> str:
     if value is None:
-        return "\\N"
+        return NULL
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     return copy_escape(str(value))
