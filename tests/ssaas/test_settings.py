@@ -71,3 +71,35 @@ def test_admin_is_titled_for_the_product(admin_client):
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert "SSaaS back office" in body
     assert "Django administration" not in body
+
+
+DEV_SECRET_KEY = "dev-only-not-secret-ssaas-backoffice-0123456789-abcdefghijklmnop"
+DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_production_refuses_to_start_without_its_keys_even_with_debug_left_on(missing):
+    """DEBUG=1 left in the environment must not bring the development keys in."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    env["DEBUG"] = "1"
+    result = run_manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0, result.stdout
+    assert missing in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("SECRET_KEY", DEV_SECRET_KEY), ("FIELD_ENCRYPTION_KEYS", DEV_FIELD_KEY)])
+def test_production_refuses_the_development_keys(name, value):
+    result = run_manage("check", env_extra={**PRODUCTION_ENV, name: value, "DEBUG": "1"})
+    assert result.returncode != 0, result.stdout
+    assert name in result.stderr
+
+
+def test_production_stays_debug_off_with_debug_left_on():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY[:4])",
+        env_extra={**PRODUCTION_ENV, "DEBUG": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False k3Jd"
