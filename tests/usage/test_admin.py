@@ -152,3 +152,15 @@ def test_upload_a_file_in_the_admin(billing_client, harbour, django_capture_on_c
     assert carrier_file.source == "upload" and carrier_file.rated == 7  # the worker ran it (sync in tests)
     assert "received; processing is queued" in response.content.decode()
     assert Path(carrier_file.stored.path).is_relative_to(settings.CARRIER_FILES_ROOT)
+
+
+@pytest.mark.parametrize(
+    "key", ["abc", "x|non_existent_service|1", "1|no_such_reason|1", "999999|non_existent_service|1", "1|"]
+)
+def test_malformed_quarantine_group_key_gets_a_message_not_a_500(admin_client, loaded, key):
+    url = reverse("admin:usage_quarantinedrecord_groups")
+    response = admin_client.post(url, {"group": [key], "do": "cleanse"}, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Not a quarantine group" in body or "No provider 999999" in body
+    assert admin_client.get(url, {"provider": "abc"}).status_code == 200

@@ -210,6 +210,8 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         if request.method == "POST":
             return self._act_on_groups(request)
         provider_id = request.GET.get("provider") or None
+        if provider_id is not None and not provider_id.isdigit():
+            provider_id = None
         reason = request.GET.get("reason") or None
         paginator = Paginator(quarantine_groups(request.user, provider_id=provider_id, reason=reason), 50)
         page = paginator.get_page(request.GET.get("page"))
@@ -256,10 +258,18 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             raise PermissionDenied
         by_provider: dict[int, list[tuple[str, str]]] = {}
         for key in request.POST.getlist("group"):
-            provider_id, reason, identifier = key.split("|", 2)
-            if not user_may_see_provider(request.user, int(provider_id)):
+            parsed = _parse_group_key(key)
+            if parsed is None:
+                self.message_user(
+                    request,
+                    f"Not a quarantine group: {key[:80]!r}. Reload the page and select the groups again.",
+                    messages.ERROR,
+                )
+                return redirect(request.get_full_path())
+            provider_id, reason, identifier = parsed
+            if not user_may_see_provider(request.user, provider_id):
                 raise PermissionDenied
-            by_provider.setdefault(int(provider_id), []).append((reason, identifier))
+            by_provider.setdefault(provider_id, []).append((reason, identifier))
         if not by_provider:
             self.message_user(request, "Select at least one group.", messages.WARNING)
             return redirect(request.get_full_path())
@@ -269,7 +279,10 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             self.message_user(request, "A write-off needs a reason.", messages.ERROR)
             return redirect(request.get_full_path())
         for provider_id, groups in by_provider.items():
-            provider = Provider.objects.get(pk=provider_id)
+            provider = Provider.objects.filter(pk=provider_id).first()
+            if provider is None:
+                self.message_user(request, f"No provider {provider_id}: nothing done for it.", messages.ERROR)
+                continue
             ids = quarantined_ids(provider=provider, groups=groups)
             if action == "write_off":
                 done = quarantine_write_off(
@@ -297,6 +310,14 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             "groups_url": reverse("admin:usage_quarantinedrecord_groups"),
         }
         return super().changelist_view(request, extra_context)
+
+
+def _parse_group_key(key: str) -> tuple[int, str, str] | None:
+    """``provider id|reason|identifier`` as the grouped page posts it, or ``None``."""
+    parts = key.split("|", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or parts[1] not in UsageRecordReasonChoices.values:
+        return None
+    return int(parts[0]), parts[1], parts[2]
 
 
 def _ids_by_provider(queryset) -> dict[int, list[int]]:
