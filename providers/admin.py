@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
-from .scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, visible_provider_ids
+from .scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, visible_provider_ids
 
 
 class ProviderAdminForm(forms.ModelForm):
@@ -60,7 +60,7 @@ class ProviderAdminForm(forms.ModelForm):
         super()._post_clean()
 
 
-class BillPeriodInline(admin.TabularInline):
+class BillPeriodInline(ProviderScopedInline, admin.TabularInline):
     model = BillPeriod
     extra = 0
     fields = ["start_date", "end_date", "status"]
@@ -189,7 +189,7 @@ class StaffMembershipAdmin(ProviderScopedAdmin):
     autocomplete_fields = ["user", "provider"]
 
 
-class StaffMembershipInline(admin.TabularInline):
+class StaffMembershipInline(ProviderScopedInline, admin.TabularInline):
     model = StaffMembership
     extra = 0
     autocomplete_fields = ["provider"]

@@ -9,6 +9,7 @@ for lists, change pages opened by URL, autocomplete and form submissions alike.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from .choices import ProviderKindChoices
@@ -78,10 +79,43 @@ class _ScopedFormfieldsMixin:
 
 
 class ProviderScopedAdmin(_ScopedFormfieldsMixin, admin.ModelAdmin):
-    """A ModelAdmin whose rows and choices are limited to the user's providers."""
+    """A ModelAdmin whose rows and choices are limited to the user's providers.
+
+    Every way the admin reaches a row goes through ``scope_queryset``: the list and
+    actions (``get_queryset``), the change, delete and history pages and custom views
+    (``get_object``, whatever form the id takes in the URL: ``5``, ``+5``, `` 5``),
+    foreign-key and many-to-many choices, related-field filters and autocomplete.
+    The admin site refuses to register a provider-owned model with any other admin
+    (``scoping_problems``)."""
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Scoped again here, so that a subclass's own get_queryset cannot open
+        # another provider's row to the change, delete or history page.
+        queryset = scope_queryset(self.get_queryset(request), request.user)
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return queryset.get(**{field.name: object_id})
+        except (model.DoesNotExist, ValidationError, ValueError, TypeError):
+            return None
+
+    def get_list_filter(self, request):
+        # A plain related-field filter lists every provider's objects by name.
+        scoped = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and "__" not in item:
+                try:
+                    field = self.model._meta.get_field(item)
+                except FieldDoesNotExist:
+                    field = None
+                if field is not None and field.is_relation and getattr(field.related_model, "provider_lookup", None):
+                    item = (item, ScopedRelatedFieldListFilter)
+            scoped.append(item)
+        return scoped
 
     def get_search_results(self, request, queryset, search_term):
         # Autocomplete for another model's field goes through here: keep it scoped.
@@ -106,3 +140,26 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         if ordering:
             queryset = queryset.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in queryset]
+
+
+def is_provider_owned(model) -> bool:
+    return getattr(model, "provider_lookup", None) is not None
+
+
+def scoping_problems(model, admin_class) -> list[str]:
+    """Why ``admin_class`` (for ``model``) would show other providers' rows: a
+    provider-owned model needs a ``ProviderScopedAdmin``, and every inline of a
+    provider-owned model a ``ProviderScopedInline``, whatever the parent."""
+    problems = []
+    if is_provider_owned(model) and not issubclass(admin_class, ProviderScopedAdmin):
+        problems.append(
+            f"{admin_class.__name__} administers the provider-owned {model._meta.label} "
+            "but is not a ProviderScopedAdmin (providers/scoping.py)"
+        )
+    for inline in getattr(admin_class, "inlines", ()):
+        if is_provider_owned(inline.model) and not issubclass(inline, ProviderScopedInline):
+            problems.append(
+                f"{admin_class.__name__}'s inline {inline.__name__} shows the provider-owned "
+                f"{inline.model._meta.label} but is not a ProviderScopedInline (providers/scoping.py)"
+            )
+    return problems

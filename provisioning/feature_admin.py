@@ -79,7 +79,7 @@ class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.Tabul
     show_change_link = True
 
 
-class ServiceFeatureChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ServiceFeatureChangeInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
     model = ServiceFeatureChange
     extra = 0
     fields = ["at", "action", "effective_date", "quantity_before", "quantity_after", "acting_user"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from providers.scoping import ScopedRelatedFieldListFilter
+from providers.scoping import ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileSourceChoices
@@ -44,7 +44,7 @@ class BroadWorksUploadForm(UploadForm):
         return data
 
 
-class BroadWorksItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+class BroadWorksItemInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
     model = BroadWorksItem
     fields = ["row_number", "group_id", "item_type", "item_name", "quantity", "product"]
     readonly_fields = fields

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
@@ -79,7 +79,7 @@ class CoceUploadForm(UploadForm):
         fields = ["provider"]
 
 
-class RejectedLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RejectedLineInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
     model = RejectedLine
     fields = ["line_number", "field", "reason", "content"]
     readonly_fields = fields

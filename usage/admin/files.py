@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from providers.models import Provider
-from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
@@ -27,7 +27,7 @@ class LayoutFieldInline(admin.TabularInline):
     fields = ["record", "name", "start", "width"]
 
 
-class ProviderLayoutInline(admin.TabularInline):
+class ProviderLayoutInline(ProviderScopedInline, admin.TabularInline):
     model = ProviderLayout
     extra = 0
     fields = ["provider", "kind"]
@@ -56,7 +56,7 @@ class LayoutAdmin(admin.ModelAdmin):
             )
 
 
-class RejectedLineInline(admin.TabularInline):
+class RejectedLineInline(ProviderScopedInline, admin.TabularInline):
     model = RejectedLine
     extra = 0
     can_delete = False

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from providers.models import Provider
-from providers.scoping import scope_queryset
+from providers.scoping import ProviderScopedAdmin, scope_queryset
 
 from ..models import Reconciliation
 from ..reconciliation.data import Column, Line, reconciliation_build
@@ -66,12 +66,22 @@ def _display(value, column: Column) -> str:
 
 
 @admin.register(Reconciliation)
-class ReconciliationAdmin(admin.ModelAdmin):
+class ReconciliationAdmin(ProviderScopedAdmin):
     """Needs ``view_reconciliation`` to look and download, ``change_reconciliation``
-    to explain a difference."""
+    to explain a difference.
+
+    The notes themselves are scoped like every provider-owned row (the default
+    change and history pages, reached by ``+<pk>`` or ``%20<pk>`` past the custom
+    routes, find only the user's own); they are written only through *explain* on
+    the reconciliation page, never edited or moved on the default change form."""
+
+    readonly_fields = ["provider", "period_start", "period_end", "key", "line", "note", "explained_by", "explained_at"]
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False

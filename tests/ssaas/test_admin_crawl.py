@@ -1,0 +1,359 @@
+"""Scoping by construction, and a hostile crawl of the whole admin.
+
+Both are built from the admin registry: a new admin (or a new custom view, action
+or autocomplete field) is checked and crawled without touching this module.
+
+The crawl logs in as each scoped role of Coastal Comms and aims every admin URL
+at the other providers' objects, with every form an id can take in a URL. Every
+text field of every other provider's row carries MARKER; no response may show
+it, no request may answer 500, and no other provider's row may change.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import IS_POPUP_VAR
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.test import Client, RequestFactory
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from providers.models import Provider, StaffMembership
+from providers.scoping import (
+    ProviderScopedAdmin,
+    ProviderScopedInline,
+    is_provider_owned,
+    scoping_problems,
+)
+from provisioning.feature_admin import FEATURE_OPERATIONS
+from provisioning.models import ServiceFeature, ServiceFeatureChange
+from provisioning.transitions import ORDER_ACTIONS
+from ssaas import demo
+from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
+from usage.models import (
+    CarrierFile,
+    CollectionRun,
+    Layout,
+    ProviderCollection,
+    ProviderLayout,
+    QuarantineAction,
+    ReconciliationNote,
+    RejectedLine,
+)
+
+MARKER = "QZFOREIGNZQ"
+SEARCH = MARKER[2:-2]  # finds the marked rows; a page echoing the search shows no MARKER
+
+# Values for the named parts of custom admin URLs other than ids. A custom view
+# with a parameter not listed here fails the crawl until it is added.
+PARAMETER_VALUES = {
+    "period": ["2026-10", "2026-11"],
+    "action": sorted(ORDER_ACTIONS),
+    "operation": sorted(FEATURE_OPERATIONS),
+}
+OBJECT_PARAMETERS = {"object_id", "pk", "id"}
+PROVIDER_PARAMETERS = {"provider_id"}
+
+
+def _id_forms(pk) -> list[str]:
+    """Every way an id can be written in an admin URL that Django still resolves."""
+    return sorted({str(pk), f"+{pk}", f"%20{pk}", quote(str(pk)), f"{pk}%20"})
+
+
+def _registered():
+    return sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+
+
+# ---------------------------------------------------------------------------
+# Scoping by construction
+# ---------------------------------------------------------------------------
+
+
+def test_every_provider_owned_admin_and_inline_is_scoped():
+    problems = []
+    checked = 0
+    for model, model_admin in _registered():
+        problems += scoping_problems(model, type(model_admin))
+        if is_provider_owned(model):
+            checked += 1
+            assert isinstance(model_admin, ProviderScopedAdmin)
+            # The mixin's own lookups, not something a subclass put in front of them.
+            for name in ("get_object", "formfield_for_foreignkey", "formfield_for_manytomany", "get_search_results"):
+                assert getattr(type(model_admin), name) is getattr(ProviderScopedAdmin, name) or name not in vars(
+                    type(model_admin)
+                ), f"{type(model_admin).__name__}.{name} overrides the scoped lookup"
+        for inline in model_admin.inlines:
+            if is_provider_owned(inline.model):
+                assert issubclass(inline, ProviderScopedInline), inline
+    assert problems == []
+    assert checked >= 20  # every provider-owned model of the product is administered
+
+
+def test_the_admin_site_refuses_an_unscoped_provider_owned_admin():
+    from ssaas.admin_site import SsaasAdminSite
+
+    site = SsaasAdminSite(name="probe")
+    with pytest.raises(ImproperlyConfigured, match="ProviderScopedAdmin"):
+        site.register(ReconciliationNote, admin.ModelAdmin)
+    with pytest.raises(ImproperlyConfigured, match="ProviderScopedAdmin"):
+        site.register(ReconciliationNote)
+
+    class Inline(admin.TabularInline):
+        model = ProviderLayout
+
+    class LayoutProbeAdmin(admin.ModelAdmin):
+        inlines = [Inline]
+
+    with pytest.raises(ImproperlyConfigured, match="ProviderScopedInline"):
+        site.register(Layout, LayoutProbeAdmin)
+    site.register(ReconciliationNote, ProviderScopedAdmin)  # the scoped one is fine
+
+
+# ---------------------------------------------------------------------------
+# The hostile crawl
+# ---------------------------------------------------------------------------
+
+
+def _provider_owned_models():
+    return [m for m in apps.get_models() if is_provider_owned(m) and not m._meta.proxy]
+
+
+def _rows(model, provider_ids):
+    return model._base_manager.filter(**{f"{model.provider_lookup}__in": provider_ids})
+
+
+def _stamp(model, provider_ids) -> None:
+    """MARKER into every free-text field of the given providers' rows."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not isinstance(f, models.FileField)
+        and not f.choices
+        and (f.max_length is None or f.max_length >= 20)
+        and not any(word in f.name for word in ("password", "secret", "encrypted", "sha", "hash"))
+    ]
+    for row in _rows(model, provider_ids):
+        values = {}
+        for f in fields:
+            value = f"{getattr(row, f.attname) or ''} {MARKER}".strip()
+            if f.max_length is None or len(value) <= f.max_length:  # never truncated: keys stay unique
+                values[f.attname] = value
+        if values:
+            model._base_manager.filter(pk=row.pk).update(**values)
+
+
+def _snapshot(provider_ids) -> dict:
+    return {
+        model._meta.label: list(_rows(model, provider_ids).order_by("pk").values())
+        for model in _provider_owned_models()
+    }
+
+
+@pytest.fixture
+def world(demo_providers, make_staff):
+    """Coastal Comms (own) and the others (foreign), with at least one row of every
+    provider-owned model on the foreign side."""
+    demo.load_orders()
+    demo.load_usage(demo_providers)
+    demo.load_other_charges(demo_providers)
+    harbour = demo_providers["harbour-voice"]
+    own = demo_providers["coastal-comms"]
+    foreign_user = make_staff("hv-someone", harbour)
+    feature = ServiceFeature.objects.filter(service__provider=harbour).first()
+    ServiceFeatureChange.objects.create(
+        feature=feature, action="activate", effective_date=datetime.date(2026, 10, 1), note="note", acting_user=None
+    )
+    ProviderLayout.objects.create(provider=harbour, kind="ctop", layout=Layout.objects.filter(kind="ctop").first())
+    RejectedLine.objects.create(
+        carrier_file=CarrierFile.objects.filter(provider=harbour).first(),
+        line_number=2,
+        field="record_id",
+        reason="a rejected line",
+        content="JUNK line content",
+    )
+    run = CollectionRun.objects.create(trigger="manual")
+    ProviderCollection.objects.create(run=run, provider=harbour, error="collection error text")
+    ReconciliationNote.objects.create(
+        provider=harbour,
+        period_start=datetime.date(2026, 10, 1),
+        period_end=datetime.date(2026, 10, 31),
+        key="product:1",
+        line="a reconciliation line",
+        note="a confidential reconciliation note",
+        explained_by=foreign_user,
+        explained_at=timezone.now(),
+    )
+    QuarantineAction.objects.create(provider=harbour, kind="cleanse", note="a quarantine note")
+    foreign_ids = list(Provider.objects.exclude(pk=own.pk).values_list("pk", flat=True))
+    for model in _provider_owned_models():
+        assert _rows(model, foreign_ids).exists(), f"no foreign {model._meta.label} to crawl"
+        _stamp(model, foreign_ids)
+    for number, role in enumerate((PROVISIONING_STAFF, BILLING_STAFF, PROVIDER_ADMINISTRATORS)):
+        make_staff(f"cc-role-{number}", own, role=role)
+    return own, foreign_ids
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+class Crawler:
+    def __init__(self, client: Client, own: Provider):
+        self.client = client
+        self.own = own
+        self.requests = 0
+        self.failures: list[str] = []
+
+    def hit(self, method: str, url: str, data=None) -> None:
+        self.requests += 1
+        try:
+            response = getattr(self.client, method)(url, data or {})
+        except Exception as exc:  # noqa: BLE001 - any crash is a finding
+            self.failures.append(f"{method.upper()} {url}: {exc.__class__.__name__}: {exc}")
+            return
+        if response.status_code >= 500:
+            self.failures.append(f"{method.upper()} {url}: HTTP {response.status_code}")
+        elif MARKER in _body(response):
+            self.failures.append(f"{method.upper()} {url}: shows another provider's data")
+
+
+def _post_data(obj, own: Provider) -> dict:
+    """The object's own values, unmarked, with its provider switched to ``own``:
+    what a hostile form submission would send to edit or move it."""
+    data = {}
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        if value is not None and not f.primary_key:
+            data[f.name] = str(value).replace(MARKER, "").strip()
+    if "provider" in data:
+        data["provider"] = str(own.pk)
+    data.update({"_save": "Save", "post": "yes", "apply": "1", "reason": "hostile", "note": "hostile"})
+    return data
+
+
+def _custom_urls(model_admin):
+    opts = model_admin.model._meta
+    standard = {f"{opts.app_label}_{opts.model_name}_{view}" for view in ("changelist", "add", "change", "delete")}
+    standard.add(f"{opts.app_label}_{opts.model_name}_history")
+    for pattern in model_admin.get_urls():
+        name = getattr(pattern, "name", None)
+        if name and name not in standard:
+            yield pattern
+
+
+def _crawl_admin(crawler: Crawler, model, model_admin, foreign_ids, rf_request):
+    own = crawler.own
+    opts = model._meta
+    prefix = f"admin:{opts.app_label}_{opts.model_name}"
+    foreign = list(model_admin.model._base_manager.filter(**{f"{model.provider_lookup}__in": foreign_ids})[:2])
+    changelist = reverse(f"{prefix}_changelist")
+
+    crawler.hit("get", changelist)
+    crawler.hit("get", changelist, {"q": SEARCH})
+    crawler.hit("get", changelist, {IS_POPUP_VAR: "1", "_to_field": "id"})
+    for provider_id in foreign_ids:
+        crawler.hit("get", changelist, {f"{model.provider_lookup}__id__exact": provider_id})
+        crawler.hit("get", changelist, {f"{model.provider_lookup}__exact": provider_id})
+    try:
+        add = reverse(f"{prefix}_add")
+    except NoReverseMatch:
+        add = None
+    if add and foreign:
+        crawler.hit("get", add)
+        data = _post_data(foreign[0], own)
+        if "provider" in data:
+            data["provider"] = str(foreign_ids[0])
+        crawler.hit("post", add, data)
+
+    base = changelist
+    for obj in foreign:
+        for form in _id_forms(obj.pk):
+            for view in ("change", "delete", "history"):
+                url = f"{base}{form}/{view}/"
+                crawler.hit("get", url)
+                if view != "history":
+                    crawler.hit("post", url, _post_data(obj, own))
+            crawler.hit("get", f"{base}{form}/")
+
+    # Actions on foreign rows, asked and confirmed.
+    for action in model_admin.get_actions(rf_request):
+        data = {"action": action, "_selected_action": [str(o.pk) for o in foreign], "index": "0"}
+        crawler.hit("post", changelist, data)
+        crawler.hit("post", changelist, {**data, "post": "yes", "apply": "1", "reason": "hostile", "do": action})
+
+    # Custom views with every foreign id and every value of their other parameters.
+    for pattern in _custom_urls(model_admin):
+        names = list(pattern.pattern.converters)
+        unknown = [
+            n for n in names if n not in PARAMETER_VALUES | dict.fromkeys(OBJECT_PARAMETERS | PROVIDER_PARAMETERS)
+        ]
+        assert not unknown, f"{pattern.name}: add values for {unknown} to PARAMETER_VALUES"
+        choices: list[dict] = [{}]
+        for name in names:
+            if name in OBJECT_PARAMETERS:
+                values = [o.pk for o in foreign]
+            elif name in PROVIDER_PARAMETERS:
+                values = foreign_ids
+            else:
+                values = PARAMETER_VALUES[name]
+            choices = [{**c, name: v} for c in choices for v in values]
+        for kwargs in choices:
+            url = reverse(f"admin:{pattern.name}", kwargs=kwargs)
+            crawler.hit("get", url)
+            crawler.hit("post", url, {**_post_data(foreign[0], own), "group": [f"{foreign_ids[0]}|x|y"]})
+            for name in set(kwargs) & OBJECT_PARAMETERS:
+                for form in _id_forms(kwargs[name]):
+                    crawler.hit("get", url.replace(f"/{kwargs[name]}/", f"/{form}/", 1))
+
+    # Autocomplete of every field this admin (and its inlines) offers.
+    fields = [(model, f) for f in model_admin.autocomplete_fields]
+    for inline in model_admin.inlines:
+        fields += [(inline.model, f) for f in inline.autocomplete_fields]
+    for source, field in fields:
+        for term in ("", SEARCH, "a"):
+            crawler.hit(
+                "get",
+                reverse("admin:autocomplete"),
+                {
+                    "app_label": source._meta.app_label,
+                    "model_name": source._meta.model_name,
+                    "field_name": field,
+                    "term": term,
+                },
+            )
+
+
+@pytest.mark.parametrize("role", [PROVISIONING_STAFF, BILLING_STAFF, PROVIDER_ADMINISTRATORS])
+def test_hostile_crawl_finds_no_foreign_data_and_changes_nothing(world, role):
+    own, foreign_ids = world
+    user = StaffMembership.objects.get(provider=own, user__groups__name=role).user
+    client = Client()
+    client.force_login(user)
+    crawler = Crawler(client, own)
+    rf_request = RequestFactory().get("/admin/")
+    rf_request.user = user
+    before = _snapshot(foreign_ids)
+
+    crawler.hit("get", reverse("admin:index"))
+    for model, model_admin in _registered():
+        if is_provider_owned(model):
+            _crawl_admin(crawler, model, model_admin, foreign_ids, rf_request)
+        else:
+            # Shared rows (layouts, users …) may carry provider-owned inlines.
+            changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            crawler.hit("get", changelist)
+            for obj in model._base_manager.all()[:5]:
+                crawler.hit("get", f"{changelist}{quote(str(obj.pk))}/change/")
+
+    assert crawler.failures == [], "\n".join(crawler.failures[:50])
+    assert _snapshot(foreign_ids) == before
+    assert crawler.requests > 500
