@@ -6,7 +6,8 @@ A summary sheet, then one sheet per section; each with a frozen, bold header
 row, an auto-filter over the rows, currency, quantity and date formats, column
 widths fitted to what the columns hold (measured by the database ahead of the
 rows for the large sections), and the differences filled: red when still to
-act on, yellow once explained.
+act on, yellow once explained. Every text goes through ``ssaas.spreadsheet``: a
+name or description that looks like a formula is written as inert text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from ssaas.spreadsheet import inert, inert_cell
 
 from .data import Column, ReconciliationReport, Section
 
@@ -52,7 +55,7 @@ class _Sheet:
         self.sheet.freeze_panes = "A2"
         header = []
         for column in columns:
-            cell = WriteOnlyCell(self.sheet, value=column.header)
+            cell = inert_cell(self.sheet, column.header)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             header.append(cell)
         self.sheet.append(header)
@@ -61,11 +64,16 @@ class _Sheet:
     def append(self, values: list, fill: PatternFill | None = None) -> None:
         row = []
         for column, value in zip(self.columns, values, strict=True):
+            # Customer and catalogue names, carrier text: never a formula. Once
+            # inert, no text starts with "=", so openpyxl writes it as a string.
+            value = inert(value)
             number_format = FORMATS.get(column.kind)
             if fill is None and (value is None or number_format is None):
                 row.append(value)
                 continue
             cell = WriteOnlyCell(self.sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
             if number_format and value is not None:
                 cell.number_format = number_format
             if fill is not None:
