@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
@@ -124,6 +124,16 @@ class ProviderAdmin(ProviderScopedAdmin):
     @admin.display(description="FTP password")
     def ftp_password_status(self, obj: Provider) -> str:
         return "set" if obj and obj.has_ftp_password else "not set"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.ftp_password_cleared_for:
+            self.message_user(
+                request,
+                f"{', '.join(obj.ftp_password_cleared_for).capitalize()}: the stored FTP password was removed. "
+                "Enter it again (New FTP password) before the next collection.",
+                messages.WARNING,
+            )
 
     @method_decorator(sensitive_post_parameters("new_ftp_password"))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -175,6 +175,49 @@ class Provider(models.Model):
     def set_ftp_password(self, raw: str) -> None:
         """Store ``raw`` encrypted; an empty value clears the password."""
         self.ftp_password_encrypted = secrets.encrypt(raw) if raw else ""
+        self._ftp_password_given = True
+
+    # Where the password goes and how it travels: changing any of these without
+    # entering the password again clears it, so that it is never sent to a new
+    # host, or in clear, on the strength of a password entered for the old one.
+    FTP_PASSWORD_BOUND = {
+        "ftp_host": "FTP host",
+        "ftp_port": "FTP port",
+        "ftp_username": "FTP username",
+    }
+    FTP_PASSWORD_PROTECTED_BY = {"ftp_use_tls": "FTPS", "ftp_verify_certificate": "certificate verification"}
+
+    def ftp_password_exposing_changes(self) -> list[str]:
+        """What changed since the stored row that the stored password was not
+        entered for: a new host, port or username, FTPS or certificate checks off."""
+        if self.pk is None or not self.ftp_password_encrypted:
+            return []
+        fields = [*self.FTP_PASSWORD_BOUND, *self.FTP_PASSWORD_PROTECTED_BY]
+        stored = type(self)._base_manager.filter(pk=self.pk).values(*fields).first()
+        if stored is None:
+            return []
+        changes = [label for name, label in self.FTP_PASSWORD_BOUND.items() if getattr(self, name) != stored[name]]
+        changes += [
+            f"{label} turned off"
+            for name, label in self.FTP_PASSWORD_PROTECTED_BY.items()
+            if stored[name] and not getattr(self, name)
+        ]
+        return changes
+
+    def save(self, *args, **kwargs):
+        self.ftp_password_cleared_for = []
+        if not getattr(self, "_ftp_password_given", False):
+            update_fields = kwargs.get("update_fields")
+            watched = {*self.FTP_PASSWORD_BOUND, *self.FTP_PASSWORD_PROTECTED_BY}
+            if update_fields is None or watched & set(update_fields):
+                changes = self.ftp_password_exposing_changes()
+                if changes:
+                    self.ftp_password_encrypted = ""
+                    self.ftp_password_cleared_for = changes
+                    if update_fields is not None:
+                        kwargs["update_fields"] = {*update_fields, "ftp_password_encrypted"}
+        super().save(*args, **kwargs)
+        self._ftp_password_given = False
 
     def get_ftp_password(self) -> str:
         if not self.ftp_password_encrypted:

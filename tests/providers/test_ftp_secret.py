@@ -73,9 +73,9 @@ def test_password_set_through_admin_is_encrypted_and_never_shown(client, superus
 
 
 @pytest.mark.django_db
-def test_empty_field_keeps_password_and_clear_removes_it(client, superuser, harbour):
-    harbour.set_ftp_password(SECRET)
-    harbour.save()
+def test_empty_field_keeps_password_and_clear_removes_it(client, superuser, harbour_with_password):
+    # The same host, port and username as the password was entered for (see below).
+    harbour = harbour_with_password
     client.force_login(superuser)
     url = reverse("admin:providers_provider_change", args=[harbour.pk])
     client.post(url, provider_form(harbour))
@@ -109,3 +109,64 @@ def test_key_rotation_keeps_secrets_readable(harbour, settings):
     with override_settings(FIELD_ENCRYPTION_KEYS=[new_key]):
         harbour.refresh_from_db()
         assert harbour.get_ftp_password() == SECRET
+
+
+@pytest.fixture
+def harbour_with_password(harbour):
+    harbour.ftp_host, harbour.ftp_port, harbour.ftp_username = "ftp.aapt.example", 21, "harbour"
+    harbour.ftp_use_tls = harbour.ftp_verify_certificate = True
+    harbour.set_ftp_password(SECRET)
+    harbour.save()
+    return harbour
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"ftp_host": "ftp.evil.example"}, "Ftp host"),
+        ({"ftp_port": "2121"}, "Ftp port"),
+        ({"ftp_username": "someone-else"}, "Ftp username"),
+        ({"ftp_use_tls": ""}, "Ftps turned off"),
+        ({"ftp_verify_certificate": ""}, "Certificate verification turned off"),
+    ],
+)
+def test_pointing_the_password_elsewhere_clears_it(client, harbour_with_password, harbour_admin, change, said):
+    """A provider administrator cannot send the stored password to a new host, or in
+    clear, without entering it again."""
+    client.force_login(harbour_admin)
+    url = reverse("admin:providers_provider_change", args=[harbour_with_password.pk])
+    data = {k: v for k, v in provider_form(harbour_with_password, **change).items() if v != ""}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "the stored FTP password was removed" in body and said.split()[0] in body
+    harbour_with_password.refresh_from_db()
+    assert not harbour_with_password.has_ftp_password
+
+
+@pytest.mark.django_db
+def test_the_password_entered_with_the_change_is_kept(client, harbour_with_password, harbour_admin):
+    client.force_login(harbour_admin)
+    url = reverse("admin:providers_provider_change", args=[harbour_with_password.pk])
+    client.post(url, provider_form(harbour_with_password, ftp_host="ftp2.aapt.example", new_ftp_password="n3w-pass"))
+    harbour_with_password.refresh_from_db()
+    assert harbour_with_password.ftp_host == "ftp2.aapt.example"
+    assert harbour_with_password.get_ftp_password() == "n3w-pass"
+
+
+@pytest.mark.django_db
+def test_other_changes_and_turning_checks_on_keep_the_password(harbour_with_password):
+    harbour_with_password.ftp_directory = "/elsewhere"
+    harbour_with_password.ftp_passive = False
+    harbour_with_password.save()
+    harbour_with_password.refresh_from_db()
+    assert harbour_with_password.get_ftp_password() == SECRET
+
+
+@pytest.mark.django_db
+def test_the_rule_holds_outside_the_admin_too(harbour_with_password):
+    harbour_with_password.ftp_host = "ftp.evil.example"
+    harbour_with_password.save(update_fields=["ftp_host"])
+    harbour_with_password.refresh_from_db()
+    assert (harbour_with_password.ftp_host, harbour_with_password.has_ftp_password) == ("ftp.evil.example", False)
