@@ -117,6 +117,22 @@ class Provider(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # See FTP_PASSWORD_BOUND: a changed destination clears the stored password.
+        self.ftp_password_cleared_for = []
+        if not getattr(self, "_ftp_password_given", False):
+            update_fields = kwargs.get("update_fields")
+            watched = {*self.FTP_PASSWORD_BOUND, *self.FTP_PASSWORD_PROTECTED_BY}
+            if update_fields is None or watched & set(update_fields):
+                changes = self.ftp_password_exposing_changes()
+                if changes:
+                    self.ftp_password_encrypted = ""
+                    self.ftp_password_cleared_for = changes
+                    if update_fields is not None:
+                        kwargs["update_fields"] = {*update_fields, "ftp_password_encrypted"}
+        super().save(*args, **kwargs)
+        self._ftp_password_given = False
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
@@ -203,21 +219,6 @@ class Provider(models.Model):
             if stored[name] and not getattr(self, name)
         ]
         return changes
-
-    def save(self, *args, **kwargs):
-        self.ftp_password_cleared_for = []
-        if not getattr(self, "_ftp_password_given", False):
-            update_fields = kwargs.get("update_fields")
-            watched = {*self.FTP_PASSWORD_BOUND, *self.FTP_PASSWORD_PROTECTED_BY}
-            if update_fields is None or watched & set(update_fields):
-                changes = self.ftp_password_exposing_changes()
-                if changes:
-                    self.ftp_password_encrypted = ""
-                    self.ftp_password_cleared_for = changes
-                    if update_fields is not None:
-                        kwargs["update_fields"] = {*update_fields, "ftp_password_encrypted"}
-        super().save(*args, **kwargs)
-        self._ftp_password_given = False
 
     def get_ftp_password(self) -> str:
         if not self.ftp_password_encrypted:
