@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
+    "csp",
     "providers",
     "provisioning",
     "usage",
@@ -49,7 +51,49 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes). The first backend refuses a login while its
+# username and address are locked out; the second one logs people in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked after AXES_FAILURE_LIMIT failed logins for the same username from the same
+# address, for AXES_COOLOFF_HOURS (0: until an administrator unlocks: the admin's
+# "Access attempts" page, or `manage.py axes_reset_username <name>`,
+# `axes_reset_ip <address>`, `axes_reset`). The address is REMOTE_ADDR: behind a
+# reverse proxy, make the proxy pass the client's address there.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_AXES_COOLOFF_HOURS = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_COOLOFF_TIME = _AXES_COOLOFF_HOURS or None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Content-Security-Policy (django-csp 4): everything from this site only; no
+# inline script. The admin's own pages need nothing else; a theme that does
+# (inline styles, eval) is given it here, in this one dictionary, and nowhere
+# else. tests/ssaas/test_csp_browser.py opens the admin in Chromium and fails on
+# any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "ssaas.urls"
 

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from providers.models import Customer, Provider
 from provisioning.models import PlanRate, Service, ServiceFeature, ServiceIdentifier
@@ -26,8 +27,9 @@ def test_loaddemo_is_idempotent():
         "southern-wholesale",
         "coastal-comms",
     }
-    assert authenticate(username="demo", password="demo").is_superuser
-    billing = authenticate(username="billing", password="billing")
+    request = RequestFactory().post("/admin/login/")  # the login throttle needs the request
+    assert authenticate(request, username="demo", password="demo").is_superuser
+    billing = authenticate(request, username="billing", password="billing")
     assert [m.provider.slug for m in billing.provider_memberships.all()] == ["harbour-voice"]
 
 
