@@ -2,12 +2,11 @@
 until the cool-off passes or an administrator unlocks it."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-
-from axes.models import AccessAttempt
 
 LOGIN = reverse("admin:login")
 
