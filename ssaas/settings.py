@@ -140,6 +140,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The product's own admin stylesheet (static/ssaas/admin.css): no inline styles.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so
