@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -263,3 +264,35 @@ def test_a_credit_is_listed_against_the_charge_it_reverses(october, harbour_bill
     assert values(standard, "AAPT amount", "AAPT quantity") == (54, 12)
     summary = {r["Item"].value: r for r in rows(workbook["Summary"])}
     assert summary["  Credits, adjustments and one-off charges"]["Amount"].value == -9.5
+
+
+@pytest.mark.parametrize("form", ["{pk}", "+{pk}", "%20{pk}", "{pk}%20"])
+def test_another_providers_note_cannot_be_read_edited_or_moved(october, harbour_billing, make_staff, coastal, form):
+    """Past the custom <int:provider_id>/ route, the default change and history
+    pages of a note are scoped too (issue 9, defect 1)."""
+    client_ = Client()
+    client_.force_login(harbour_billing)
+    client_.post(
+        reverse("admin:usage_reconciliation_explain", args=[october.pk, "2026-10"]),
+        {"key": "product:501001", "line": "Standard User Service Pack", "note": "Harbour's private reason"},
+    )
+    note = ReconciliationNote.objects.get()
+    before = list(ReconciliationNote.objects.values())
+
+    client_.force_login(make_staff("cc-bill", coastal, role="Billing staff"))
+    base = reverse("admin:usage_reconciliation_changelist") + form.format(pk=note.pk)
+    for view in ("change", "history"):
+        body = client_.get(f"{base}/{view}/", follow=True).content.decode()
+        assert "private reason" not in body and "Harbour Voice" not in body
+    client_.post(
+        f"{base}/change/",
+        {
+            "provider": coastal.pk,
+            "period_start": "2026-10-01",
+            "period_end": "2026-10-31",
+            "key": "product:501001",
+            "line": "moved",
+            "note": "edited",
+        },
+    )
+    assert list(ReconciliationNote.objects.values()) == before
