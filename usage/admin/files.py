@@ -156,6 +156,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             Status.PROCESSED: "#2e7d32",
             Status.PROCESSED_WITH_EXCEPTIONS: "#b26a00",
             Status.REJECTED: "#c62828",
+            Status.FAILED: "#c62828",
             Status.DUPLICATE: "#616161",
         }
         return format_html(
@@ -166,7 +167,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
 
     @admin.display(description="lines")
     def outcome(self, obj: CarrierFile) -> str:
-        if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE):
+        if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE, Status.FAILED):
             return "—"
         if obj.kind == CarrierFileKindChoices.COCE:
             if not obj.quarantined:
