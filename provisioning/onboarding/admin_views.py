@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
+from ssaas.limits import upload_refusal
 
 from .importer import may_import_onboarding, onboarding_import
 from .layout import KINDS, template_workbook
@@ -50,6 +51,9 @@ class OnboardingUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name).suffix.lower() not in XLSX_SUFFIXES + CSV_SUFFIXES:
             raise forms.ValidationError("Upload an XLSX workbook (.xlsx) or a CSV file (.csv).")
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return upload
 
 

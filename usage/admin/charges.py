@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
@@ -29,6 +30,9 @@ class UploadForm(forms.ModelForm):
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
         try:
             check_file_name(upload.name)
         except UnsafeFileName as exc:

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
@@ -81,6 +82,13 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = scope_queryset(Provider.objects.all(), user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return upload
 
 
 @admin.register(CarrierFile)

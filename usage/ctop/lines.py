@@ -26,19 +26,12 @@ from typing import IO
 
 from django.conf import settings
 
+from ssaas.limits import size_text
+
 from .parser import FileRejected
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-def size_text(size: int) -> str:
-    """``52428800`` → ``50 MB`` (binary units, as the settings are usually written)."""
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"
 
 
 class ContentRefused(FileRejected):
