@@ -135,7 +135,7 @@ LINE_MAX_BYTES = env.int("LINE_MAX_BYTES", default=64 * 1024)
 SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=100_000)
 # An XLSX whose members (sheets, shared strings) inflate beyond this is refused before
 # openpyxl reads it; a cell's text longer than SPREADSHEET_CELL_MAX_CHARS is an error.
-SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=512 * 1024 * 1024)
+SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=100 * 1024 * 1024)
 SPREADSHEET_CELL_MAX_CHARS = env.int("SPREADSHEET_CELL_MAX_CHARS", default=10_000)
 # Problems listed for one file: the first N, then "and K more".
 ERRORS_LISTED_MAX = env.int("ERRORS_LISTED_MAX", default=100)
