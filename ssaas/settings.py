@@ -139,6 +139,9 @@ SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=100 * 1024 * 10
 SPREADSHEET_CELL_MAX_CHARS = env.int("SPREADSHEET_CELL_MAX_CHARS", default=10_000)
 # Problems listed for one file: the first N, then "and K more".
 ERRORS_LISTED_MAX = env.int("ERRORS_LISTED_MAX", default=100)
+# An onboarding file larger than this is checked and imported by the worker, not in the
+# request (its page says so and shows the result when done).
+ONBOARDING_SYNC_MAX_BYTES = env.int("ONBOARDING_SYNC_MAX_BYTES", default=256 * 1024)
 # A carrier file received or processing for longer than this is flagged under Needs attention.
 STUCK_FILE_MINUTES = env.int("STUCK_FILE_MINUTES", default=120)
 

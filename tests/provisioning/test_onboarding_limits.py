@@ -100,3 +100,43 @@ def test_an_upload_over_the_size_limit_is_refused_with_the_limit_named(harbour, 
     response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
     errors = response.context["form"].errors["file"]
     assert errors == ["services.csv is 2 KB: uploads are limited to 1 KB (the setting UPLOAD_MAX_BYTES)."]
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_checked_and_imported_by_the_worker(harbour, settings, admin_client):
+    """Onboarding 50,000 rows ran about three minutes inside the request. Here the
+    file goes to django-q2 (which runs tasks at once in the tests' settings) and the
+    status page shows the worker's result."""
+    from provisioning.models import Service
+
+    settings.ONBOARDING_SYNC_MAX_BYTES = 100
+    rows = "".join(f"HV-9{n:03d},ACME,Business Voice,active,2026-10-01,,\n" for n in range(20))
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + rows).encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    assert not Service.objects.filter(reference="HV-9000").exists()
+
+    response = admin_client.get(response.url)  # the worker has run the dry run
+    kept = response.context["kept"]
+    assert kept is not None and not response.context["result"].errors
+    assert "would" in response.content.decode() or "Import" in response.content.decode()
+
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"token": kept.token})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url, follow=True)
+    assert "Imported services.csv into Harbour Voice" in response.content.decode()
+    assert Service.objects.filter(reference__startswith="HV-9").count() == 20
+
+
+@pytest.mark.django_db
+def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings, admin_client, monkeypatch):
+    from provisioning.onboarding import admin_views
+
+    settings.ONBOARDING_SYNC_MAX_BYTES = 50
+    monkeypatch.setattr(admin_views, "async_task", lambda *args, **kwargs: "not-run-yet")
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + "HV-1,ACME,Business Voice,,,,\n").encode())
+    response = admin_client.post(
+        reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload}, follow=True
+    )
+    assert "The dry run of services.csv for Harbour Voice is queued" in response.content.decode()
+    assert admin_client.get(reverse("admin:provisioning_service_import_status", args=["other"])).status_code == 404

@@ -261,3 +261,17 @@ def test_a_receive_that_dies_half_way_leaves_a_row_and_no_partial_stored_file(ha
     assert not carrier_file.stored
     assert stored_files() == before
     assert not list(Path(settings.COLLECTION_TEMP_DIR).glob(".receiving-*"))
+
+
+def test_a_carrier_file_upload_over_the_size_limit_is_refused_with_the_limit_named(admin_client, harbour, settings):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    upload = io.BytesIO(b"PWTHDR" + b"0" * (3 * 1024 * 1024))
+    upload.name = HARBOUR_NAME
+    response = admin_client.post(
+        reverse("admin:usage_carrierfile_upload"), {"provider": harbour.pk, "kind": "ctop", "file": upload}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        f"{HARBOUR_NAME} is 3 MB: uploads are limited to 1 MB (the setting UPLOAD_MAX_BYTES)."
+    ]
+    assert not CarrierFile.objects.exists()
