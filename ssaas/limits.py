@@ -11,8 +11,7 @@ def size_text(size: int) -> str:
     """``52428800`` → ``50 MB`` (binary units, as the settings are usually written)."""
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if size >= scale:
-            value = size / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"
 
 
