@@ -188,7 +188,11 @@ def carrier_file_receive(
         carrier_file.save(update_fields=["stored", "size", "sha256"])
     except Exception as exc:
         logger.exception("could not store %s for %s", name, provider.slug)
-        return _mark_failed(carrier_file.pk, f"could not be stored: {exc}")
+        return _mark_failed(
+            carrier_file.pk,
+            f"could not be stored: {exc}",
+            "Nothing of it was kept or billed: receive it again (collection fetches it again).",
+        )
     try:
         if size >= 2 and carrier_file.stored.open("rb").read(2) == GZIP_MAGIC:
             carrier_file.sha256 = _content_sha256(carrier_file)
@@ -228,13 +232,17 @@ def _mark_processing(carrier_file_id: int) -> None:
     )
 
 
-def _mark_failed(carrier_file_id: int, reason: str) -> CarrierFile:
+def _mark_failed(
+    carrier_file_id: int,
+    reason: str,
+    remedy: str = "Nothing of it was billed; re-process it once the cause is fixed.",
+) -> CarrierFile:
     """Record an unexpected failure on the file, in its own transaction (the
     processing's has rolled back), so that it is listed and can be re-processed."""
     with transaction.atomic():
         CarrierFile.objects.filter(pk=carrier_file_id).update(
             status=Status.FAILED,
-            reason=f"Failed: {reason[:2000]}. Nothing of it was billed; re-process it once the cause is fixed.",
+            reason=f"Failed: {reason[:2000]}. {remedy}",
             processed_at=timezone.now(),
         )
     return CarrierFile.objects.get(pk=carrier_file_id)
