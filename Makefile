@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: install demo test lint bench browser clean
+.PHONY: install demo test lint bench browser servers clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ demo: install
 browser:
 	scripts/ensure-chromium.sh
 
-test: install browser
+# Debian's vsftpd, which the collection tests start on loopback.
+servers:
+	scripts/ensure-vsftpd.sh
+
+test: install browser servers
 	$(BIN)/pytest -n auto --dist loadfile -q
 
 lint: install

@@ -274,6 +274,11 @@ class ServiceAdmin(ProviderScopedAdmin):
         return [
             path("import/", wrap(onboarding_admin.import_view), name="provisioning_service_import"),
             path(
+                "import/status/<str:task_id>/",
+                wrap(onboarding_admin.status_view),
+                name="provisioning_service_import_status",
+            ),
+            path(
                 "import/template.xlsx",
                 wrap(onboarding_admin.template_view),
                 name="provisioning_service_import_template",

@@ -167,6 +167,30 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
+# Limits on what a file may make the application do (README, "Security"). Each refusal
+# names the file, the limit and the setting. A hostile or corrupt file is small on the
+# wire and large once read: every one of these is counted as the file is read.
+# An uploaded file (carrier file, BroadWorks report, onboarding file) larger than this is refused.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024 * 1024)
+# A carrier file whose content (after gzip) is larger than this is rejected whole.
+DECOMPRESSED_MAX_BYTES = env.int("DECOMPRESSED_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+# A line longer than this in a carrier file or a CSV rejects the file (CTOP/COCE lines are
+# a few hundred bytes): the reader never holds more than this of one line.
+LINE_MAX_BYTES = env.int("LINE_MAX_BYTES", default=64 * 1024)
+# Rows per onboarding sheet or CSV, and per BroadWorks report.
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=100_000)
+# An XLSX whose members (sheets, shared strings) inflate beyond this is refused before
+# openpyxl reads it; a cell's text longer than SPREADSHEET_CELL_MAX_CHARS is an error.
+SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=100 * 1024 * 1024)
+SPREADSHEET_CELL_MAX_CHARS = env.int("SPREADSHEET_CELL_MAX_CHARS", default=10_000)
+# Problems listed for one file: the first N, then "and K more".
+ERRORS_LISTED_MAX = env.int("ERRORS_LISTED_MAX", default=100)
+# An onboarding file larger than this is checked and imported by the worker, not in the
+# request (its page says so and shows the result when done).
+ONBOARDING_SYNC_MAX_BYTES = env.int("ONBOARDING_SYNC_MAX_BYTES", default=256 * 1024)
+# A carrier file received or processing for longer than this is flagged under Needs attention.
+STUCK_FILE_MINUTES = env.int("STUCK_FILE_MINUTES", default=120)
+
 # django-q2: the ORM broker serves one machine; set Q_REDIS_URL to use Redis and run
 # workers on several machines. ``retry`` must exceed ``timeout`` or a slow task is
 # started a second time while the first still runs.

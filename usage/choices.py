@@ -26,6 +26,7 @@ class CarrierFileStatusChoices(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     DUPLICATE = "duplicate", "Duplicate (not billed)"
     SUPERSEDED = "superseded", "Superseded by a re-issue"
+    FAILED = "failed", "Failed (re-process it)"
 
 
 class CarrierFileSourceChoices(models.TextChoices):

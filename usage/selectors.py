@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Sum
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from providers.choices import ProviderIdentificationMethodChoices as Method
@@ -188,6 +189,33 @@ def rejected_files(user):
     )
 
 
+def failed_files(user):
+    """Files whose processing failed unexpectedly (nothing of them billed): re-process them."""
+    return (
+        scope_queryset(CarrierFile.objects.all(), user)
+        .filter(status=CarrierFileStatusChoices.FAILED)
+        .select_related("provider")
+        .order_by("-received_at")
+    )
+
+
+def stuck_files(user, *, now: datetime.datetime | None = None):
+    """Files processing for longer than ``STUCK_FILE_MINUTES`` (a killed worker), or
+    received that long ago and never stored whole (a kill during receive)."""
+    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.STUCK_FILE_MINUTES)
+    Status = CarrierFileStatusChoices
+    return (
+        scope_queryset(CarrierFile.objects.all(), user)
+        .filter(
+            Q(status=Status.PROCESSING, processing_since__lt=since)
+            | Q(status=Status.PROCESSING, processing_since__isnull=True, received_at__lt=since)
+            | Q(status=Status.RECEIVED, sha256="", received_at__lt=since)
+        )
+        .select_related("provider")
+        .order_by("received_at")
+    )
+
+
 def silent_providers(user, *, hours: int = 24, now: datetime.datetime | None = None) -> list[dict]:
     """Active providers with no CTOP file received in the last ``hours``."""
     now = now or timezone.now()
@@ -214,6 +242,10 @@ def attention(user) -> dict:
         "quarantine": quarantine_counts(user),
         "rejected_files": list(rejected_files(user)[:10]),
         "rejected_total": rejected_files(user).count(),
+        "failed_files": list(failed_files(user)[:10]),
+        "failed_total": failed_files(user).count(),
+        "stuck_files": list(stuck_files(user)[:10]),
+        "stuck_minutes": settings.STUCK_FILE_MINUTES,
         "gaps": sequence_gaps(user),
         "collection": collection,
         # Already flagged as late today: not said twice.

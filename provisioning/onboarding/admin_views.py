@@ -9,14 +9,17 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django_q.tasks import async_task, fetch
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
+from ssaas.limits import upload_refusal
 
 from .importer import may_import_onboarding, onboarding_import
 from .layout import KINDS, template_workbook
@@ -50,6 +53,9 @@ class OnboardingUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name).suffix.lower() not in XLSX_SUFFIXES + CSV_SUFFIXES:
             raise forms.ValidationError("Upload an XLSX workbook (.xlsx) or a CSV file (.csv).")
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return upload
 
 
@@ -63,6 +69,8 @@ def import_view(model_admin, request):
         return _page(model_admin, request, form)
     provider, kind = form.cleaned_data["provider"], form.cleaned_data["kind"] or None
     kept = keep_upload(request.session, form.cleaned_data["file"], provider_id=provider.pk, kind=kind)
+    if _to_worker(kept):
+        return _queue(request, kept, provider, dry_run=True)
     result = _run(request, kept, provider, dry_run=True)
     if result.errors:
         forget_upload(request.session, kept.token)
@@ -81,14 +89,95 @@ def _confirm(model_admin, request, token: str):
     if provider is None:
         forget_upload(request.session, token)
         raise PermissionDenied
+    if _to_worker(kept):
+        return _queue(request, kept, provider, dry_run=False)
     result = _run(request, kept, provider, dry_run=False)
     forget_upload(request.session, token)
+    return _imported(model_admin, request, provider, result)
+
+
+def _imported(model_admin, request, provider: Provider, result: OnboardingResult):
     if result.errors:
         # The data changed since the dry run (someone else's edit): nothing was written.
         form = OnboardingUploadForm(initial={"provider": provider.pk}, user=request.user)
         return _page(model_admin, request, form, result=result, provider=provider)
-    messages.success(request, f"Imported {kept.name} into {provider}: {result.summary()}.")
+    messages.success(request, f"Imported {result.file_name} into {provider}: {result.summary()}.")
     return HttpResponseRedirect(reverse("admin:provisioning_service_changelist"))
+
+
+# -- large files: the worker -----------------------------------------------------------
+
+TASKS_KEY = "onboarding_tasks"
+
+
+def _to_worker(kept: KeptUpload) -> bool:
+    """A file this large is checked and imported by the worker, not in the request
+    (50,000 rows took about three minutes)."""
+    return kept.path.stat().st_size > settings.ONBOARDING_SYNC_MAX_BYTES
+
+
+def _queue(request, kept: KeptUpload, provider: Provider, *, dry_run: bool):
+    task_id = async_task(
+        "provisioning.onboarding.tasks.run_onboarding",
+        user_id=request.user.pk,
+        provider_id=provider.pk,
+        path=str(kept.path),
+        name=kept.name,
+        kind=kept.kind,
+        dry_run=dry_run,
+        task_name=f"onboarding {'dry run' if dry_run else 'import'} of {kept.name} for {provider.slug}",
+        group="onboarding",
+    )
+    tasks = request.session.get(TASKS_KEY, {})
+    tasks[task_id] = {"token": kept.token, "provider": provider.pk, "dry_run": dry_run}
+    request.session[TASKS_KEY] = tasks
+    return HttpResponseRedirect(reverse("admin:provisioning_service_import_status", args=[task_id]))
+
+
+def status_view(model_admin, request, task_id: str):
+    """The result of a queued dry run or import, once the worker has it; until then a
+    page saying it is queued, which reloads itself."""
+    if not may_import_onboarding(request.user):
+        raise PermissionDenied
+    entry = request.session.get(TASKS_KEY, {}).get(task_id)
+    if not isinstance(entry, dict):
+        raise Http404("No such onboarding task in this session.")
+    provider = scope_queryset(Provider.objects.all(), request.user).filter(pk=entry["provider"]).first()
+    if provider is None:
+        raise PermissionDenied
+    kept = kept_upload(request.session, entry["token"])
+    task = fetch(task_id)
+    if task is None:
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": "Import onboarding data",
+            "queued": True,
+            "dry_run": entry["dry_run"],
+            "file_name": kept.name if kept else "",
+            "provider": provider,
+        }
+        return TemplateResponse(request, "admin/provisioning/service/import_onboarding_queued.html", context)
+    tasks = request.session.get(TASKS_KEY, {})
+    tasks.pop(task_id, None)
+    request.session[TASKS_KEY] = tasks
+    if not task.success:
+        if kept:
+            forget_upload(request.session, kept.token)
+        messages.error(request, f"The onboarding {'dry run' if entry['dry_run'] else 'import'} failed: {task.result}")
+        return HttpResponseRedirect(reverse("admin:provisioning_service_import"))
+    result: OnboardingResult = task.result
+    if not entry["dry_run"]:
+        if kept:
+            forget_upload(request.session, kept.token)
+        return _imported(model_admin, request, provider, result)
+    if result.errors and kept:
+        forget_upload(request.session, kept.token)
+        kept = None
+    fresh = OnboardingUploadForm(
+        initial={"provider": provider.pk, "kind": kept.kind if kept else None}, user=request.user
+    )
+    return _page(model_admin, request, fresh, result=result, kept=kept, provider=provider)
 
 
 def _run(request, kept: KeptUpload, provider: Provider, *, dry_run: bool) -> OnboardingResult:

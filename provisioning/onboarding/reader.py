@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 import openpyxl
+from django.conf import settings
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+
+from ssaas.limits import size_text
 
 from . import cells
 from .layout import KINDS, LAYOUTS, SheetLayout, header_key, kind_from_name
@@ -78,7 +83,64 @@ def read_onboarding_file(file: BinaryIO, *, name: str, kind: str | None = None) 
 _RawSheet = tuple[str, str, list[tuple[int, tuple]]]
 
 
+def _inflated_size(file: BinaryIO) -> int | None:
+    """What the workbook's zip members add up to once inflated (``None``: not a zip)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        file.seek(0)
+
+
+def _limited_rows(title: str, rows: Iterable[tuple], errors: list[RowError]) -> list[tuple[int, tuple]] | None:
+    """The sheet's rows, numbered, at most ``SPREADSHEET_MAX_ROWS`` (else ``None`` and an
+    error); a text longer than ``SPREADSHEET_CELL_MAX_CHARS`` is an error and left out."""
+    max_rows, max_chars = settings.SPREADSHEET_MAX_ROWS, settings.SPREADSHEET_CELL_MAX_CHARS
+    numbered = []
+    for number, row in enumerate(itertools.islice(rows, max_rows + 1), start=1):
+        if number > max_rows:
+            errors.append(
+                RowError(
+                    title,
+                    None,
+                    "",
+                    f"More than {max_rows:,} rows (the limit SPREADSHEET_MAX_ROWS): split the file, "
+                    "or ask an administrator to raise the limit.",
+                )
+            )
+            return None
+        if any(isinstance(cell, str) and len(cell) > max_chars for cell in row):
+            row = list(row)
+            for position, cell in enumerate(row):
+                if isinstance(cell, str) and len(cell) > max_chars:
+                    errors.append(
+                        RowError(
+                            title,
+                            number,
+                            f"column {get_column_letter(position + 1)}",
+                            f"{len(cell):,} characters: at most {max_chars:,} (the limit SPREADSHEET_CELL_MAX_CHARS).",
+                        )
+                    )
+                    row[position] = None
+            row = tuple(row)
+        numbered.append((number, row))
+    return numbered
+
+
 def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowError]]:
+    inflated = _inflated_size(file)
+    if inflated is not None and inflated > settings.SPREADSHEET_MAX_BYTES:
+        return [], [
+            RowError(
+                name,
+                None,
+                "",
+                f"This workbook holds {size_text(inflated)} once unpacked: at most "
+                f"{size_text(settings.SPREADSHEET_MAX_BYTES)} (the limit SPREADSHEET_MAX_BYTES). Split it.",
+            )
+        ]
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
@@ -113,8 +175,9 @@ def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowErro
             seen[kind] = title
             # Some writers record wrong sheet dimensions: read up to the last real row.
             worksheet.reset_dimensions()
-            rows = list(enumerate(worksheet.iter_rows(values_only=True), start=1))
-            raw_sheets.append((title, kind, rows))
+            rows = _limited_rows(title, worksheet.iter_rows(values_only=True), errors)
+            if rows is not None:
+                raw_sheets.append((title, kind, rows))
     finally:
         workbook.close()
     return raw_sheets, errors
@@ -132,17 +195,22 @@ def _read_csv(file: BinaryIO, name: str, kind: str | None) -> tuple[list[_RawShe
                 "or name the file after it, e.g. services.csv.",
             )
         ]
-    data = file.read()
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV (Comma delimited)" is Windows-1252, not UTF-8.
-        content = data.decode("cp1252", errors="replace")
-    try:
-        rows = list(enumerate(csv.reader(io.StringIO(content, newline="")), start=1))
-    except csv.Error as exc:
-        return [], [RowError(name, None, "", f"This is not a CSV file Excel can open ({exc}).")]
-    return [(name, kind, rows)], []
+    # Streamed (the file may be as large as UPLOAD_MAX_BYTES); Excel's plain "CSV (Comma
+    # delimited)" is Windows-1252, not UTF-8, so a file that is not UTF-8 is read again so.
+    for encoding, on_error in (("utf-8-sig", "strict"), ("cp1252", "replace")):
+        errors: list[RowError] = []
+        file.seek(0)
+        text = io.TextIOWrapper(file, encoding=encoding, errors=on_error, newline="")
+        try:
+            rows = _limited_rows(name, csv.reader(text), errors)
+        except UnicodeDecodeError:
+            continue
+        except csv.Error as exc:
+            return [], [RowError(name, None, "", f"This is not a CSV file Excel can open ({exc}).")]
+        finally:
+            text.detach()
+        return ([] if rows is None else [(name, kind, rows)]), errors
+    raise AssertionError("cp1252 with errors='replace' reads any bytes")  # pragma: no cover
 
 
 def _with_header(title: str, kind: str, numbered_rows: list[tuple[int, tuple]]) -> tuple[Sheet | None, list[RowError]]:

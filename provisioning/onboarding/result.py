@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 # What the counts are of, in the order a summary lists them.
@@ -36,11 +38,39 @@ class RowError:
         return f"{self.sheet}:{self.row or ''}:{self.column}: {self.message}"
 
 
+class ErrorList(list):
+    """The first ``ERRORS_LISTED_MAX`` errors, and a count of the rest (``more``): a
+    file of a million bad rows must not make a million messages."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = settings.ERRORS_LISTED_MAX if limit is None else limit
+        self.more = 0
+
+    def append(self, error: RowError) -> None:
+        if len(self) < self.limit:
+            super().append(error)
+        else:
+            self.more += 1
+
+    def extend(self, errors) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __iadd__(self, errors):
+        self.extend(errors)
+        return self
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+
 @dataclass
 class OnboardingResult:
     dry_run: bool
     file_name: str = ""
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)
     # entity → {"created": n, "updated": n, "unchanged": n}
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     rows: int = 0

@@ -103,3 +103,94 @@ def test_upload_in_the_admin_shows_the_problems(harbour, harbour_billing, client
     report = BroadWorksReport.objects.get()
     assert report.uploaded_by == harbour_billing and report.source == "upload"
     assert report.stored.read().startswith(b"group_id,item_type")
+
+
+# -- hostile reports (issue 9, defects 4 and 11) ------------------------------------------
+
+HEADER = "group_id,item_type,item_name,quantity\n"
+GOOD_ROW = "ACMEPTYLTD,SERVICE_PACK,Standard User Service Pack,11\n"
+
+
+def stored_reports() -> list:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.CARRIER_FILES_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file() and "broadworks" in p.parts)
+
+
+@pytest.mark.parametrize(
+    "row, where",
+    [
+        ("ACMEPTYLTD,SERVICE_PACK," + "S" * 300 + ",1\n", "row 3, column item_name: 300 characters, at most 200"),
+        ("G" * 200 + ",SIP_SESSION,TG1,1\n", "row 3, column group_id: 200 characters, at most 96"),
+        ("ACME\0PTYLTD,SIP_SESSION,TG1,1\n", "row 3, column group_id: contains a NUL character"),
+        (
+            "ACMEPTYLTD,SIP_SESSION," + "T" * 200_000 + ",1\n",
+            "bw.csv line 3 is longer than 64 KB (the limit LINE_MAX_BYTES)",
+        ),
+    ],
+    ids=["item_name-300", "group_id-200", "nul", "field-200000"],
+)
+def test_a_hostile_row_is_named_never_a_500_and_nothing_is_left_on_disk(harbour, harbour_billing, client, row, where):
+    before = stored_reports()
+    client.force_login(harbour_billing)
+    upload = SimpleUploadedFile("bw.csv", (HEADER + GOOD_ROW + row).encode())
+    response = client.post(
+        reverse("admin:usage_broadworksreport_add"), {"provider": harbour.pk, "period": "2026-10", "upload": upload}
+    )
+    assert response.status_code == 200
+    errors = str(response.context["adminform"].form.non_field_errors())
+    assert where in errors
+    assert not BroadWorksReport.objects.exists()
+    assert stored_reports() == before
+
+
+def test_the_service_refuses_a_hostile_row_without_storing_anything(harbour, tmp_path):
+    from usage.reconciliation.periods import period_for
+    from usage.services.broadworks import ReportInvalid, broadworks_report_upload
+
+    before = stored_reports()
+    with pytest.raises(ReportInvalid) as refused:
+        broadworks_report_upload(
+            provider=harbour,
+            period=period_for(harbour, "2026-10"),
+            name="bw.csv",
+            content=io.BytesIO((HEADER + GOOD_ROW + "ACMEPTYLTD,SERVICE_PACK," + "S" * 300 + ",1\n").encode()),
+        )
+    assert "bw.csv row 3, column item_name" in str(refused.value)
+    assert stored_reports() == before
+
+
+def test_rows_beyond_the_limit_and_problems_beyond_the_list_are_counted(harbour, tmp_path, settings, capsys):
+    settings.SPREADSHEET_MAX_ROWS = 1000
+    settings.ERRORS_LISTED_MAX = 5
+    path = tmp_path / "bw.csv"
+    path.write_text(HEADER + "ACMEPTYLTD,SIP_SESSION,TG,four\n" * 1500)
+    with pytest.raises(SystemExit):
+        call_command("ingest_broadworks", str(path), provider="harbour-voice", period="2026-10")
+    problems = capsys.readouterr().err.strip().splitlines()
+    assert len(problems) == 7
+    assert problems[0].startswith("bw.csv row 2, column quantity")
+    assert problems[5] == "bw.csv row 1002: more than 1,000 rows (the limit SPREADSHEET_MAX_ROWS): not read further"
+    assert problems[6] == "… and 995 more problem(s) not listed"
+    assert not BroadWorksReport.objects.exists()
+
+
+def test_a_large_report_page_shows_a_bounded_number_of_rows(harbour, admin_client, tmp_path):
+    from usage.admin.broadworks import ROWS_SHOWN
+
+    groups = [f"GROUP{n:05d}" for n in range(300)]
+    path = tmp_path / "bw.csv"
+    path.write_text(HEADER + "".join(f"{g},SERVICE_PACK,Standard User Service Pack,1\n" for g in groups))
+    call_command("ingest_broadworks", str(path), provider="harbour-voice", period="2026-10", stdout=io.StringIO())
+    report = BroadWorksReport.objects.get()
+    assert report.rows == 300
+    body = admin_client.get(reverse("admin:usage_broadworksreport_change", args=[report.pk])).content.decode()
+    assert body.count("GROUP0") == ROWS_SHOWN
+    assert "GROUP00299" not in body
+    link = reverse("admin:usage_broadworksitem_changelist") + f"?report__id__exact={report.pk}"
+    assert f'href="{link}"' in body and "All 300 rows" in body
+    listing = admin_client.get(link).content.decode()
+    assert "GROUP00000" in listing

@@ -149,3 +149,31 @@ def test_two_cleanses_at_once_bill_once(demo_providers):
         t.join()
     assert sorted(results) == [0, 1]
     assert CarrierFile.objects.get().rated == 5
+
+
+def test_a_record_written_off_between_read_and_update_is_not_counted_as_rated(southern, superuser, monkeypatch):
+    """Issue 9: the counters came from what the cleanse planned, not from the rows its
+    guarded UPDATE changed."""
+    from usage.services import quarantine
+
+    carrier_file = ingest_sample(southern)
+    add_range("SW-2002", "0370002100-0370002199")
+    record = UsageRecord.objects.get(record_id="SW0000000000000000006")
+    planned = quarantine._Batches._outcomes
+
+    def then_written_off(self, rows):
+        outcome = planned(self, rows)
+        # Another user writes the record off after the cleanse read it, before its update.
+        quarantine_write_off(provider=southern, acting_user=superuser, record_ids=[record.pk], reason="disputed")
+        return outcome
+
+    monkeypatch.setattr(quarantine._Batches, "_outcomes", then_written_off)
+    action = quarantine_cleanse(provider=southern, acting_user=superuser)
+
+    assert action.rated == 0
+    record.refresh_from_db()
+    assert record.status == "written_off" and record.charge is None
+    carrier_file.refresh_from_db()
+    assert (carrier_file.rated, carrier_file.quarantined, carrier_file.written_off) == (4, 1, 1)
+    assert carrier_file.charge_total == Decimal("0.55")
+    assert carrier_file.counts_add_up

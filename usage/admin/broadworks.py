@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from providers.scoping import ProviderScopedInline, ScopedRelatedFieldListFilter
+from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileSourceChoices
@@ -37,18 +39,31 @@ class BroadWorksUploadForm(UploadForm):
         except PeriodInvalid as exc:
             self.add_error("period", str(exc))
             return data
-        _, problems = parse_broadworks_report(provider, upload.name, upload.read())
+        _, problems = parse_broadworks_report(provider, upload.name, upload)
         upload.seek(0)
         if problems:
             raise forms.ValidationError(problems)
         return data
 
 
-class BroadWorksItemInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
-    model = BroadWorksItem
-    fields = ["row_number", "group_id", "item_type", "item_name", "quantity", "product"]
-    readonly_fields = fields
-    extra = 0
+ROWS_SHOWN = 50
+
+
+@admin.register(BroadWorksItem)
+class BroadWorksItemAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
+    """A report's rows, paginated (a report may hold up to SPREADSHEET_MAX_ROWS rows:
+    its own page shows the first ones and links here)."""
+
+    list_display = ["row_number", "report", "group_id", "item_type", "item_name", "quantity", "product"]
+    list_filter = ["item_type"]
+    list_select_related = ["report", "product"]
+    search_fields = ["group_id", "item_name"]
+    ordering = ["report", "row_number"]
+    show_full_result_count = False
+    list_per_page = 200
+
+    def has_module_permission(self, request):
+        return False  # reached from a report's page, not the index
 
 
 @admin.register(BroadWorksReport)
@@ -57,7 +72,6 @@ class BroadWorksReportAdmin(UploadAdmin):
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["provider", "uploaded_by"]
     search_fields = ["name"]
-    inlines = [BroadWorksItemInline]
     readonly_fields = [
         "name",
         "provider",
@@ -69,6 +83,7 @@ class BroadWorksReportAdmin(UploadAdmin):
         "source",
         "uploaded_at",
         "uploaded_by",
+        "rows_shown",
     ]
 
     upload_form = BroadWorksUploadForm
@@ -89,6 +104,24 @@ class BroadWorksReportAdmin(UploadAdmin):
             messages.SUCCESS,
         )
         return report
+
+    @admin.display(description=f"first {ROWS_SHOWN} rows")
+    def rows_shown(self, obj: BroadWorksReport) -> str:
+        items = list(obj.items.select_related("product").order_by("row_number")[:ROWS_SHOWN])
+        table = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((i.row_number, i.group_id, i.get_item_type_display(), i.item_name, i.quantity, i.product) for i in items),
+        )
+        link = reverse("admin:usage_broadworksitem_changelist") + f"?report__id__exact={obj.pk}"
+        return format_html(
+            "<table><thead><tr><th>row</th><th>Group ID</th><th>item type</th><th>item name</th>"
+            "<th>quantity</th><th>product</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">All {} rows, paginated</a></p>',
+            table,
+            link,
+            obj.rows,
+        )
 
     @admin.display(description="period", ordering="period_start")
     def period(self, obj: BroadWorksReport) -> str:

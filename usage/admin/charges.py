@@ -10,16 +10,17 @@ from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.limits import upload_refusal
 
-from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
 from ..services.carrier_files import (
     UnsafeFileName,
-    carrier_file_process,
     carrier_file_receive,
     check_file_name,
 )
-from ..services.other_charges import coce_file_summary, other_charges_classify
+from ..services.other_charges import other_charges_classify
+from ..tasks import enqueue_processing
 
 
 class UploadForm(forms.ModelForm):
@@ -29,6 +30,9 @@ class UploadForm(forms.ModelForm):
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
         try:
             check_file_name(upload.name)
         except UnsafeFileName as exc:
@@ -144,18 +148,18 @@ class CoceFileAdmin(UploadAdmin):
             kind=CarrierFileKindChoices.COCE,
             acting_user=request.user,
         )
-        processed = carrier_file_process(carrier_file_id=received.pk, acting_user=request.user)
-        summary = coce_file_summary(processed)
-        level = messages.ERROR if processed.status == "rejected" else messages.INFO
-        self.message_user(
-            request,
-            f"{processed.name}: {processed.get_status_display()}. {summary['charges']} charge(s), "
-            f"{summary['exceptions']} exception(s), {summary['duplicates']} duplicate(s), "
-            f"{summary['rejected']} rejected line(s), total {summary['amount_total']}. "
-            f"{processed.reason}",
-            level,
-        )
-        return CoceFile.objects.get(pk=processed.pk)
+        if received.status == CarrierFileStatusChoices.RECEIVED:
+            enqueue_processing(received.pk)
+            self.message_user(
+                request,
+                f"{received.name} received; processing is queued. This page shows its charges, "
+                "exceptions and status once the worker is done.",
+                messages.INFO,
+            )
+        else:  # a duplicate, or refused on receipt (truncated gzip, too large once inflated)
+            level = messages.WARNING if received.status == CarrierFileStatusChoices.DUPLICATE else messages.ERROR
+            self.message_user(request, f"{received.name}: {received.get_status_display()}. {received.reason}", level)
+        return CoceFile.objects.get(pk=received.pk)
 
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:

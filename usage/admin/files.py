@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
@@ -81,6 +82,13 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = scope_queryset(Provider.objects.all(), user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refusal = upload_refusal(upload)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return upload
 
 
 @admin.register(CarrierFile)
@@ -156,6 +164,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             Status.PROCESSED: "#2e7d32",
             Status.PROCESSED_WITH_EXCEPTIONS: "#b26a00",
             Status.REJECTED: "#c62828",
+            Status.FAILED: "#c62828",
             Status.DUPLICATE: "#616161",
         }
         return format_html(
@@ -166,7 +175,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
 
     @admin.display(description="lines")
     def outcome(self, obj: CarrierFile) -> str:
-        if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE):
+        if obj.status in (Status.RECEIVED, Status.PROCESSING, Status.REJECTED, Status.DUPLICATE, Status.FAILED):
             return "—"
         if obj.kind == CarrierFileKindChoices.COCE:
             if not obj.quarantined:

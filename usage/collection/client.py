@@ -112,6 +112,21 @@ def as_ftp_error(exc: BaseException, secret: str, *, context: str = "") -> FtpEr
     return FtpError(scrub(message, secret), transient=transient)
 
 
+class SessionReusingFTP_TLS(ftplib.FTP_TLS):  # noqa: N801 - ftplib's spelling
+    """``FTP_TLS`` whose data connections resume the control connection's TLS session.
+
+    Servers commonly require it (vsftpd's default ``require_ssl_reuse=YES``,
+    FileZilla Server), so that a data connection provably comes from the client
+    that logged in; plain ``FTP_TLS`` opens a fresh session and is refused with
+    ``522 SSL connection failed: session reuse required``."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+
 class FtpSession:
     """An open, logged-in session in the provider's directory; use as a context manager."""
 
@@ -126,7 +141,7 @@ class FtpSession:
         try:
             if config.use_tls:
                 context = ssl_context(verify=config.verify_certificate, ca_file=config.ca_file)
-                ftp: ftplib.FTP = ftplib.FTP_TLS(context=context, timeout=config.connect_timeout)
+                ftp: ftplib.FTP = SessionReusingFTP_TLS(context=context, timeout=config.connect_timeout)
             else:
                 ftp = ftplib.FTP(timeout=config.connect_timeout)
             self.ftp = ftp

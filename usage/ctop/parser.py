@@ -11,8 +11,6 @@ the caller takes the file whole or not at all.
 from __future__ import annotations
 
 import datetime
-import gzip
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -106,13 +104,12 @@ class CompiledLayout:
         )
 
 
-def open_lines(source: IO[bytes]) -> Iterator[bytes]:
-    """Lines of a plain or gzip-compressed binary stream (detected by content)."""
-    head = source.read(2)
-    source.seek(0)
-    if head == b"\x1f\x8b":
-        return iter(io.BufferedReader(gzip.GzipFile(fileobj=source), buffer_size=1 << 20))
-    return iter(source)
+def open_lines(source: IO[bytes], name: str = "the file") -> Iterator[bytes]:
+    """Lines of a plain or gzip-compressed binary stream (detected by content), read
+    in bounded chunks under the size limits (see ``lines.py``)."""
+    from .lines import bounded_lines  # it builds on FileRejected
+
+    return bounded_lines(source, name=name)
 
 
 @dataclass

@@ -56,6 +56,9 @@ class CarrierFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    processing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When its processing last started (a file processing too long is flagged)."
+    )
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
     reason = models.TextField(blank=True, help_text="Why the file was rejected, or notes.")
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -9,16 +9,18 @@ records and its status are committed in one transaction.
 from __future__ import annotations
 
 import datetime
-import gzip
 import hashlib
 import logging
+import os
 import re
+import tempfile
 import zoneinfo
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,6 +30,7 @@ from providers.models import Provider
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
 from ..ctop.identify import ProviderIndex
+from ..ctop.lines import GZIP_MAGIC, content_chunks
 from ..ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
 from ..ctop.pipeline import COLUMNS, NULL, BatchSink, CopySink, DuplicateRecord, Stats, run
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
@@ -73,28 +76,53 @@ def parse_file_name(name: str) -> NameInfo:
     return NameInfo(match["kind"].lower(), match["account"], int(match["sequence"]), produced)
 
 
-class _HashingFile(File):
-    """A file whose chunks feed a SHA-256 and a byte count as storage copies them."""
-
-    def __init__(self, source: IO[bytes], name: str) -> None:
-        super().__init__(source, name=name)
-        self.sha256 = hashlib.sha256()
-        self.bytes = 0
-
-    def chunks(self, chunk_size=None) -> Iterator[bytes]:
-        self.file.seek(0)
-        while chunk := self.file.read(1 << 20):
-            self.sha256.update(chunk)
-            self.bytes += len(chunk)
-            yield chunk
-
-
 def _content_sha256(carrier_file: CarrierFile) -> str:
+    """SHA-256 of the decompressed content, read under the size limit; raises
+    :class:`FileRejected` for a truncated or corrupt gzip or a bomb."""
     digest = hashlib.sha256()
-    with carrier_file.stored.open("rb") as raw, gzip.GzipFile(fileobj=raw) as unzipped:
-        while chunk := unzipped.read(1 << 20):
+    with carrier_file.stored.open("rb") as raw:
+        for chunk in content_chunks(raw, name=carrier_file.name):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class _Spooled(File):
+    """A complete copy of the received bytes in a temporary file beside the storage,
+    which the storage moves into place by a rename."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _spool(content: IO[bytes], name: str) -> tuple[_Spooled, int, str]:
+    """Copy ``content`` into a temporary file under ``COLLECTION_TEMP_DIR`` (the storage's
+    filesystem), counting and hashing it: the stored file then appears whole or not at
+    all. A download already there is used where it lies."""
+    incoming = Path(settings.COLLECTION_TEMP_DIR)
+    incoming.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    path = getattr(content, "temporary_file_path", lambda: None)()
+    if path and Path(path).resolve().parent == incoming.resolve():
+        with open(path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        return _Spooled(open(path, "rb"), name=name), size, digest.hexdigest()  # noqa: SIM115
+    spool = tempfile.NamedTemporaryFile(dir=incoming, prefix=".receiving-", delete=False)  # noqa: SIM115
+    try:
+        if hasattr(content, "seek"):
+            content.seek(0)
+        while chunk := content.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            spool.write(chunk)
+        spool.flush()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        os.unlink(spool.name)
+        raise
+    return _Spooled(spool, name=name), size, digest.hexdigest()
 
 
 def processed_twin(carrier_file: CarrierFile) -> CarrierFile | None:
@@ -123,18 +151,17 @@ def carrier_file_receive(
     """Keep the file's raw bytes and record it. Its content hash decides whether it
     is new or a duplicate of a file already processed (whatever its name).
 
-    ``content`` with a ``temporary_file_path()`` (a complete download or upload on
-    disk) is hashed where it lies and then moved into the storage whole, so a
-    failure half-way never leaves part of a file there."""
+    The row comes first, so that every file received is recorded whatever happens
+    next; the bytes are then copied beside the storage and moved into place by a
+    rename, so no partial file is ever stored. A gzip that is truncated, corrupt or
+    inflates beyond ``DECOMPRESSED_MAX_BYTES`` is kept and recorded as rejected; a
+    failure to store it marks the row failed. A row left ``received`` with no
+    content hash (a kill half-way) is flagged once it is ``STUCK_FILE_MINUTES``
+    old."""
     check_file_name(name)
     info = parse_file_name(name)
     kind = kind or info.kind or CarrierFileKindChoices.CTOP
-    hashing = _HashingFile(content, name)
-    movable = hasattr(content, "temporary_file_path")
-    if movable:
-        for _chunk in hashing.chunks():
-            pass
-    carrier_file = CarrierFile(
+    carrier_file = CarrierFile.objects.create(
         provider=provider,
         kind=kind,
         name=name,
@@ -145,20 +172,40 @@ def carrier_file_receive(
         source=source,
         received_by=acting_user,
     )
-    carrier_file.stored.save(name, content if movable else hashing, save=False)
     try:
-        carrier_file.size = hashing.bytes
-        head = carrier_file.stored.open("rb").read(2)
+        spooled, size, raw_sha256 = _spool(content, name)
+        try:
+            carrier_file.stored.save(name, spooled, save=False)
+        finally:
+            spooled.close()
+            if (
+                os.path.exists(spooled.temporary_file_path())
+                and spooled.temporary_file_path() != getattr(content, "temporary_file_path", lambda: None)()
+            ):
+                os.unlink(spooled.temporary_file_path())
+        carrier_file.size = size
+        carrier_file.sha256 = raw_sha256
+        carrier_file.save(update_fields=["stored", "size", "sha256"])
+    except Exception as exc:
+        logger.exception("could not store %s for %s", name, provider.slug)
+        return _mark_failed(
+            carrier_file.pk,
+            f"could not be stored: {exc}",
+            "Nothing of it was kept or billed: receive it again (collection fetches it again).",
+        )
+    try:
+        if size >= 2 and carrier_file.stored.open("rb").read(2) == GZIP_MAGIC:
+            carrier_file.sha256 = _content_sha256(carrier_file)
+    except FileRejected as exc:
+        _reject(carrier_file, str(exc))
+        return carrier_file
+    finally:
         carrier_file.stored.close()
-        carrier_file.sha256 = _content_sha256(carrier_file) if head == b"\x1f\x8b" else hashing.sha256.hexdigest()
-        twin = processed_twin(carrier_file)
-        if twin:
-            _finish_duplicate(carrier_file, twin)
-        else:
-            carrier_file.save()
-    except BaseException:
-        carrier_file.stored.delete(save=False)  # no stored bytes without their registry row
-        raise
+    twin = processed_twin(carrier_file)
+    if twin:
+        _finish_duplicate(carrier_file, twin)
+    else:
+        carrier_file.save(update_fields=["sha256"])
     logger.info(
         "received %s for %s (%s bytes, %s)",
         name,
@@ -174,17 +221,46 @@ def carrier_file_receive(
 # ---------------------------------------------------------------------------
 
 
+REPROCESSABLE = (Status.RECEIVED, Status.REJECTED, Status.FAILED, Status.PROCESSING)
+
+
 def _mark_processing(carrier_file_id: int) -> None:
-    """Shown while the file's transaction runs; a crash leaves it here, to be re-run."""
-    CarrierFile.objects.filter(pk=carrier_file_id, status__in=[Status.RECEIVED, Status.REJECTED]).update(
-        status=Status.PROCESSING
+    """Shown while the file's transaction runs; a kill leaves it here, flagged once it
+    is older than ``STUCK_FILE_MINUTES``, to be re-run."""
+    CarrierFile.objects.filter(pk=carrier_file_id, status__in=REPROCESSABLE).update(
+        status=Status.PROCESSING, processing_since=timezone.now()
     )
+
+
+def _mark_failed(
+    carrier_file_id: int,
+    reason: str,
+    remedy: str = "Nothing of it was billed; re-process it once the cause is fixed.",
+) -> CarrierFile:
+    """Record an unexpected failure on the file, in its own transaction (the
+    processing's has rolled back), so that it is listed and can be re-processed."""
+    with transaction.atomic():
+        CarrierFile.objects.filter(pk=carrier_file_id).update(
+            status=Status.FAILED,
+            reason=f"Failed: {reason[:2000]}. {remedy}",
+            processed_at=timezone.now(),
+        )
+    return CarrierFile.objects.get(pk=carrier_file_id)
 
 
 def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFile:
     """Process a received file: all its records and its status in one transaction;
-    then, if the file changed much of the usage table, fresh planner statistics."""
-    carrier_file = _process(carrier_file_id)
+    then, if the file changed much of the usage table, fresh planner statistics.
+
+    Any unexpected error rolls the file's transaction back and marks it failed with
+    the reason (never left ``processing``); it is logged with its traceback."""
+    try:
+        carrier_file = _process(carrier_file_id)
+    except Exception as exc:
+        logger.exception("processing of carrier file %s failed", carrier_file_id)
+        if connection.needs_rollback and connection.in_atomic_block:
+            raise  # inside a caller's transaction: it decides
+        return _mark_failed(carrier_file_id, f"{type(exc).__name__}: {exc}")
     if carrier_file.kind == CarrierFileKindChoices.CTOP and carrier_file.lines >= STATISTICS_AFTER_LINES:
         refresh_statistics_if_stale()
     return carrier_file
@@ -199,6 +275,8 @@ def _process(carrier_file_id: int) -> CarrierFile:
         carrier_file = CarrierFile.objects.select_for_update().get(pk=carrier_file_id)
         if carrier_file.is_final:
             return carrier_file
+        if not carrier_file.stored:
+            raise FileNotFoundError(f"{carrier_file.name} was never stored completely: receive it again")
         twin = processed_twin(carrier_file)
         if twin:
             _finish_duplicate(carrier_file, twin)
@@ -308,7 +386,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         with carrier_file.stored.open("rb") as raw:
             run(
                 parser=parser,
-                raw_lines=open_lines(raw),
+                raw_lines=open_lines(raw, carrier_file.name),
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),

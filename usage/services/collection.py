@@ -398,6 +398,8 @@ class _Collector:
                 )
             except OSError as exc:
                 raise LocalWriteError(f"cannot store {name}: {exc.strerror or exc}") from exc
+            if carrier_file.status == CarrierFileStatusChoices.FAILED:  # recorded, but not stored
+                raise LocalWriteError(f"cannot store {name}: {carrier_file.reason}")
         finally:
             download.discard()
         duplicate = carrier_file.status == CarrierFileStatusChoices.DUPLICATE
@@ -408,7 +410,7 @@ class _Collector:
             size=size,
             carrier_file=carrier_file.pk,
         )
-        if not duplicate:
+        if carrier_file.status == CarrierFileStatusChoices.RECEIVED:  # not refused on receipt
             from ..tasks import enqueue_processing  # tasks import this module
 
             enqueue_processing(carrier_file.pk)

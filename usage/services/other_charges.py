@@ -390,7 +390,7 @@ def _ingest(provider: Provider, carrier_file: CarrierFile, compiled):
     writer = _ChargeWriter(provider, carrier_file, ChargeClassifier(provider))
     rejected: list[Rejected] = []
     with carrier_file.stored.open("rb") as raw:
-        for event in parser.parse(open_lines(raw)):
+        for event in parser.parse(open_lines(raw, carrier_file.name)):
             if event.__class__ is Rejected:
                 rejected.append(event)
             else:

@@ -4,13 +4,18 @@ Cleansing re-runs identify, bucket and rate on quarantined records with the
 provider's set-up as it is now. What passes is billed, once: a record moves
 from quarantined to rated in a guarded UPDATE (``… AND status =
 'quarantined'``), so a second cleanse, or two at once, cannot bill it twice.
-What does not pass stays, with its new reason.
+What does not pass stays, with its new reason. The files' counters come
+from the rows that UPDATE actually changed (``RETURNING``), never from what
+was planned: a record written off meanwhile is neither billed nor counted.
 
 Each batch of records commits with its files' counters, so on PostgreSQL the
 batches of a large quarantine are written by three database sessions at once:
 a record's update costs the database as much as its insert did at ingest,
-and only in parallel does cleansing keep pace with ingesting. Inside an
-outer transaction (or on SQLite) the batches run one after another.
+and only in parallel does cleansing keep pace with ingesting. Each batch
+holds the provider row's lock shared (write-off and ingest take it
+exclusively), besides the advisory lock that keeps one cleanse a provider.
+Inside an outer transaction (or on SQLite) the batches run one after another
+under the provider's row lock.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from ..models import CarrierFile, QuarantineAction, UsageRecord
 from .statistics import refresh_statistics_if_stale
 
 BATCH = 5000
+CENT = Decimal("0.01")
 PARALLEL_SESSIONS = 3
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
 _FIELDS = (
@@ -158,6 +164,14 @@ def _id_ranges(provider_id: int) -> list[tuple[int, int | None]]:
     return [(low, high) for low, high in zip(starts, [*starts[1:], None], strict=True)]
 
 
+def _share_provider_lock(provider_id: int) -> None:
+    """The provider row's lock, shared: the parallel sessions hold it together, while
+    a write-off (or an ingest), which takes it ``FOR UPDATE``, waits for the batch to
+    commit, so no record is written off between a batch's read and its update."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {Provider._meta.db_table} WHERE id = %s FOR SHARE", [provider_id])
+
+
 def _cleanse_in_parallel(provider: Provider, totals: _Totals) -> None:
     work: queue.SimpleQueue = queue.SimpleQueue()
     for item in _id_ranges(provider.pk):
@@ -173,6 +187,7 @@ def _cleanse_in_parallel(provider: Provider, totals: _Totals) -> None:
                 except queue.Empty:
                     return
                 with transaction.atomic():
+                    _share_provider_lock(provider.pk)
                     batches.run(connection, [(low, high)], provider.pk, None)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             failures.append(exc)
@@ -221,15 +236,15 @@ class _Batches:
                     after = rows[-1][0]
                     self._write(conn, cursor, self._outcomes(rows))
 
-    def _outcomes(self, rows: list[tuple]) -> tuple[list[tuple], dict]:
-        files: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+    def _outcomes(self, rows: list[tuple]) -> tuple[list[tuple], int]:
+        """The planned changes (and how many rows were considered); what is counted
+        is what the guarded UPDATE then changed."""
         changes = []
-        rated = 0
         with self._index_lock:  # the index's caches are not shared between threads
             evaluate = self.index.evaluate
             for (
                 rid,
-                file_id,
+                _file_id,
                 username,
                 group_id,
                 day,
@@ -244,9 +259,6 @@ class _Batches:
                     username, group_id, _date(day), _units(units), unittype, target
                 )
                 if reason is None:
-                    rated += 1
-                    files[file_id][0] += 1
-                    files[file_id][1] += cents
                     changes.append(
                         (
                             rid,
@@ -266,35 +278,56 @@ class _Batches:
                     changes.append(
                         (rid, QUARANTINED, reason, identifier, service_id, plan_id, category, seconds, None, None, None)
                     )
-        self.totals.add(len(rows), rated)
-        return changes, files
+        return changes, len(rows)
 
     def _write(self, conn, cursor, outcome) -> None:
-        changes, files = outcome
+        """Apply the planned changes where the record is still quarantined, and count
+        on each file only the rows this UPDATE moved to rated (``RETURNING``): a record
+        written off since it was read is neither changed nor counted."""
+        changes, considered = outcome
         table = UsageRecord._meta.db_table
+        returning = " RETURNING u.carrier_file_id, u.charge"
+        moved: list[tuple] = []
+        rated_changes = [c for c in changes if c[1] == RATED]
+        others = [c for c in changes if c[1] != RATED]
         if changes and conn.vendor == "postgresql":
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS cleanse_updates (id bigint, {_TEMP_COLUMNS})")
-            cursor.execute("DELETE FROM cleanse_updates")
-            text = "".join("\t".join(_copy_value(v) for v in change) + "\n" for change in changes)
-            with cursor.copy(f"COPY cleanse_updates (id, {', '.join(_UPDATED)}) FROM STDIN") as copy:
-                copy.write(text)
-            cursor.execute(
-                f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
-                "FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'"
-            )
+            for group, tail in ((rated_changes, returning), (others, "")):
+                if not group:
+                    continue
+                cursor.execute("DELETE FROM cleanse_updates")
+                text = "".join("\t".join(_copy_value(v) for v in change) + "\n" for change in group)
+                with cursor.copy(f"COPY cleanse_updates (id, {', '.join(_UPDATED)}) FROM STDIN") as copy:
+                    copy.write(text)
+                cursor.execute(
+                    f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
+                    f"FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'{tail}"
+                )
+                if tail:
+                    moved = cursor.fetchall()
         elif changes:
             adapt = conn.ops.adapt_datetimefield_value
-            cursor.executemany(
-                f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
-                "WHERE id = %s AND status = 'quarantined'",
-                [(*change[1:-1], adapt(change[-1]), change[0]) for change in changes],
+            sql = (
+                f"UPDATE {table} AS u SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
+                "WHERE id = %s AND status = 'quarantined'"
             )
-        for file_id, (rated, cents) in files.items():
+            for change in rated_changes:  # SQLite ≥ 3.35 returns the row the UPDATE changed
+                cursor.execute(
+                    sql + " RETURNING carrier_file_id, charge", [*change[1:-1], adapt(change[-1]), change[0]]
+                )
+                moved += cursor.fetchall()
+            cursor.executemany(sql, [(*change[1:-1], adapt(change[-1]), change[0]) for change in others])
+        files: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+        for file_id, charge in moved:
+            files[file_id][0] += 1
+            files[file_id][1] += Decimal(str(charge)).quantize(CENT)
+        for file_id, (rated, amount) in files.items():
             CarrierFile.objects.filter(pk=file_id).update(
                 rated=F("rated") + rated,
                 quarantined=F("quarantined") - rated,
-                charge_total=F("charge_total") + Decimal(cents).scaleb(-2),
+                charge_total=F("charge_total") + amount,
             )
+        self.totals.add(considered, len(moved))
 
 
 def _copy_value(value) -> str:

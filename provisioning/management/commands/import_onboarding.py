@@ -51,8 +51,10 @@ class Command(BaseCommand):
     def report(self, result: OnboardingResult, provider: Provider) -> None:
         for error in result.errors:
             self.stderr.write(str(error))
+        if result.errors.more:
+            self.stderr.write(f"… and {result.errors.more} more error(s) not listed")
         if result.errors:
-            raise CommandError(f"{len(result.errors)} error(s) in {result.file_name}: nothing was imported.")
+            raise CommandError(f"{result.errors.total} error(s) in {result.file_name}: nothing was imported.")
         if result.dry_run:
             self.stdout.write(
                 f"Dry run of {result.file_name} for {provider}: no errors; would import "

@@ -15,7 +15,7 @@ from usage.services.carrier_files import UnsafeFileName, carrier_file_process, c
 class Command(BaseCommand):
     help = (
         "Ingest local CTOP files (plain or .gz) for a provider. Prints one JSON object per "
-        "file; exits non-zero if any file was rejected."
+        "file; exits non-zero if any file was rejected or failed."
     )
     kind = CarrierFileKindChoices.CTOP
 
@@ -46,8 +46,14 @@ class Command(BaseCommand):
                     )
             except UnsafeFileName as exc:
                 raise CommandError(f"{path}: {exc}") from exc
-            result = carrier_file_process(carrier_file_id=received.pk)
-            rejected |= result.status == CarrierFileStatusChoices.REJECTED
-            self.stdout.write(json.dumps(self.summary(result)))
+            result = received
+            if received.status == CarrierFileStatusChoices.RECEIVED:
+                result = carrier_file_process(carrier_file_id=received.pk)
+            failed = result.status in (CarrierFileStatusChoices.REJECTED, CarrierFileStatusChoices.FAILED)
+            rejected |= failed
+            summary = self.summary(result)
+            if failed:
+                summary["reason"] = result.reason
+            self.stdout.write(json.dumps(summary))
         if rejected:
             raise SystemExit(1)
