@@ -56,6 +56,8 @@ PARAMETER_VALUES = {
     "period": ["2026-10", "2026-11"],
     "action": sorted(ORDER_ACTIONS),
     "operation": sorted(FEATURE_OPERATIONS),
+    # Onboarding task ids live in the uploader's session: another session's id is unknown here.
+    "task_id": ["0123456789abcdef0123456789abcdef"],
 }
 OBJECT_PARAMETERS = {"object_id", "pk", "id"}
 PROVIDER_PARAMETERS = {"provider_id"}
