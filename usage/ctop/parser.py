@@ -36,11 +36,11 @@ MAX_REJECTED_LINES = 10_000
 # What the database's amount columns hold: a record's aapt_cost and a file's
 # aapt_cost_total (numeric(16, 6): under ten thousand million dollars).
 MAX_CENTS = Decimal(10) ** 12
-# The longest duration a line may state, in seconds (about 31.7 years), whatever
+# The longest duration a line may state, in seconds (about 63 years), whatever
 # its unit: far past any call (the implausible-duration setting, a day by
 # default, quarantines long calls well before), and with room left in the
-# database's integer seconds for billing increments.
-MAX_DURATION_SECONDS = 1_000_000_000
+# database's integer seconds (int4) for billing increments.
+MAX_DURATION_SECONDS = 2_000_000_000
 # Seconds per raw unit, for the time units (tenths as a divisor).
 UNIT_SECONDS = {"100": 1, "120": 60, "130": 3600}
 UNIT_TENTHS = "101"
@@ -358,5 +358,5 @@ def _too_long(units: int | Decimal, unittype: str) -> str | None:
         return None
     return (
         f"{units} in unit type {unittype} is {seconds:,.0f} seconds, more than the "
-        f"{MAX_DURATION_SECONDS:,} seconds (about 31 years) any line may state"
+        f"{MAX_DURATION_SECONDS:,} seconds (about 63 years) any line may state"
     )
