@@ -52,7 +52,7 @@ def test_amounts_overflowing_the_file_total_reject_the_file_and_never_crash(harb
     w.call(record_id="HUGE2", special2="ACMEPTYLTD", price=999999999999)
     carrier_file = ingest_text(harbour, HARBOUR, w.text())
     assert carrier_file.status == "rejected"
-    assert "rated_price amounts add up to 1,999,999,999,998 cents" in carrier_file.reason
+    assert "the records' rated_price add up to 1,999,999,999,998 cents" in carrier_file.reason
     assert "more than a file's total can hold" in carrier_file.reason
     assert not UsageRecord.objects.exists()
 
@@ -71,7 +71,7 @@ def test_coce_amounts_overflowing_the_file_total_reject_the_file(harbour):
     w.charge(record_id="HUGE2", amount=999999999999)
     carrier_file = ingest_coce(harbour, w)
     assert carrier_file.status == "rejected"
-    assert "amount amounts add up to" in carrier_file.reason
+    assert "the records' amount add up to 1,999,999,999,998 cents" in carrier_file.reason
 
 
 # -- defect 10: a NUL byte in one line ----------------------------------------------------------
@@ -167,6 +167,16 @@ def test_a_non_existent_sydney_time_is_shifted_by_the_gap_and_noted(harbour, wri
     assert gap.started_at == real.started_at == datetime.datetime(2026, 10, 3, 16, 30, tzinfo=datetime.UTC)
     assert "2026-10-04 02:30 does not exist" in gap.time_note and "03:30 +11:00" in gap.time_note
     assert real.time_note == ""
+
+
+def test_the_time_note_is_shown_in_the_admin(admin_client, harbour, writer):
+    from django.urls import reverse
+
+    w = writer(harbour)
+    w.call(record_id="GAP", when="20261004023000", special2="ACMEPTYLTD")
+    ingest_text(harbour, HARBOUR, w.text())
+    page = admin_client.get(reverse("admin:usage_usagerecord_change", args=[record("GAP").pk])).content.decode()
+    assert "Call time note" in page and "2026-10-04 02:30 does not exist" in page
 
 
 # -- risk: different calls under one record_id -------------------------------------------------------

@@ -42,6 +42,18 @@ def test_a_negative_price_with_zero_units_credits_the_flagfall(harbour, writer):
     assert record("ZERO").charge == Decimal("-0.15")
 
 
+def test_a_credit_by_price_stays_a_credit_when_re_processed_from_quarantine(harbour, writer):
+    from usage.services.quarantine import quarantine_cleanse
+
+    w = writer(harbour)
+    w.call(record_id="LATE", seconds=95, price=-24, special2="NEWGROUP")
+    ingest_text(harbour, HARBOUR, w.text())
+    assert record("LATE").reason == "non_existent_service"
+    ServiceIdentifier.objects.filter(value="ACMEPTYLTD").update(value="NEWGROUP")
+    assert quarantine_cleanse(provider=harbour).rated == 1
+    assert record("LATE").charge == Decimal("-0.24")
+
+
 # -- 3. long calls in tenths of a second ------------------------------------------------
 
 

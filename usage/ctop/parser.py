@@ -320,7 +320,7 @@ class CtopParser:
         charges, credits = self.price_total - self.credit_total, -self.credit_total
         if not self.unreadable_prices and max(charges, credits) >= MAX_CENTS:
             problems.append(
-                f"the {self.PRICE_FIELD} amounts add up to {charges:,} cents of charges and {credits:,} of "
+                f"the records' {self.PRICE_FIELD} add up to {charges:,} cents of charges and {credits:,} of "
                 f"credits: more than a file's total can hold (under {MAX_CENTS:,} cents each way)"
             )
         return problems
