@@ -140,3 +140,29 @@ def test_loose_number_syntax_in_the_trailer_count_rejects_the_file(harbour, writ
     lines[-1] = lines[-1][:6] + "1E0".rjust(10) + lines[-1][16:]
     carrier_file = ingest_text(harbour, HARBOUR, "\n".join(lines) + "\n")
     assert carrier_file.status == "rejected" and "record count '1E0' is not a number" in carrier_file.reason
+
+
+def test_a_layout_wider_than_a_column_gives_a_rejected_line_not_a_crash(harbour):
+    from usage.ctop.writer import CtopWriter
+    from usage.models import Layout
+
+    layout = Layout.objects.get(kind="ctop", is_default=True)
+    wide = layout.fields.get(record="detail", name="record_id")
+    wide.start, wide.width = 764, 30  # moved into the unused columns, and wider than the database's 22
+    wide.save()
+    spans = {record: layout.spans(record) for record in ("header", "detail", "trailer")}
+    w = CtopWriter(spans, account=harbour.aapt_account, sequence=2)
+    for record_id in ("SHORT", "R" * 30):
+        w.add(
+            record_id=record_id,
+            trans_time="20261101090000",
+            target="0412345678",
+            rated_price=10,
+            raw_units=60,
+            raw_unittype="100",
+            special2="ACMEPTYLTD",
+        )
+    carrier_file = ingest_text(harbour, HARBOUR, w.text())
+    assert (carrier_file.rated, carrier_file.rejected) == (1, 1)
+    line = RejectedLine.objects.get()
+    assert line.field == "record_id" and "22 characters" in line.reason

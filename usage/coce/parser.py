@@ -82,6 +82,7 @@ class CoceParser(CtopParser):
 
     _dates: dict[str, datetime.date | None] = field(default_factory=dict)
 
+    FIELD_LIMITS = {}  # the charge's columns are checked where it is written
     PRICE_INDEX = FIELDS.index("amount")
     PRICE_FIELD = "amount"
 

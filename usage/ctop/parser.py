@@ -84,6 +84,7 @@ class CompiledLayout:
     header: dict[str, slice]
     trailer: dict[str, slice]
     detail_getter: itemgetter
+    detail_slices: tuple[slice, ...] = ()
 
     @classmethod
     def from_spans(
@@ -104,11 +105,13 @@ class CompiledLayout:
         missing = [f for f in detail_fields if f not in detail and f not in optional]
         if missing:
             raise ValueError(f"layout {name} has no detail field(s): {', '.join(missing)}")
+        detail_slices = tuple(detail.get(f, slice(0, 0)) for f in detail_fields)
         return cls(
             name=name,
             header=slices("header"),
             trailer=slices("trailer"),
-            detail_getter=itemgetter(*(detail.get(f, slice(0, 0)) for f in detail_fields)),
+            detail_getter=itemgetter(*detail_slices),
+            detail_slices=detail_slices,
         )
 
     @classmethod
@@ -148,8 +151,26 @@ class CtopParser:
     lines_read: int = 0  # lines between header and trailer, blank lines aside
     _valid_hours: dict[str, bool] = field(default_factory=dict)
     _prices: dict[str, Decimal] = field(default_factory=dict)
+    _length_checks: list[tuple[int, str, int]] = field(default_factory=list)
+
+    # What the usage record's columns hold, for the fields a layout could make wider.
+    FIELD_LIMITS = {
+        "record_id": 22,
+        "target": 24,
+        "origin": 24,
+        "raw_units": 12,
+        "raw_unittype": 6,
+        "special1": 255,
+        "special2": 96,
+    }
 
     def parse(self, raw_lines: Iterable[bytes]) -> Iterator[Detail | Rejected]:
+        # Only a layout wider than a column costs a check per line.
+        self._length_checks = [
+            (i, name, self.FIELD_LIMITS[name])
+            for i, name in enumerate(DETAIL_FIELDS)
+            if name in self.FIELD_LIMITS and _width(self.layout.detail_slices[i]) > self.FIELD_LIMITS[name]
+        ]
         held: tuple[int, str] | None = None
         number = 0
         for raw in raw_lines:
@@ -241,11 +262,14 @@ class CtopParser:
             unittype,
             special1,
             special2,
-        ) = self.layout.detail_getter(text)
+        ) = values = self.layout.detail_getter(text)
         price_text = price_text.strip()
-        price = self._count_price(number, price_text)
+        price = self._count_price(number, price_text)  # first: the price counts however the line ends
         if price is None:
             return Rejected(number, "rated_price", _not_a_number(price_text), text[:1000])
+        for i, name, limit in self._length_checks:
+            if len(values[i].strip()) > limit:
+                return Rejected(number, name, f"longer than the {limit} characters it may have", text[:1000])
         record_id = record_id.strip()
         if not record_id:
             return Rejected(number, "record_id", "empty: every record needs AAPT's record id", text[:1000])
@@ -343,6 +367,10 @@ def _not_a_number(text: str) -> str:
     if _decimal(text) is not None:
         return f"out of range: {text!r} (an amount column holds under {MAX_CENTS:,} cents)"
     return f"not a number: {text!r} (digits, with an optional leading minus and decimal point)"
+
+
+def _width(where: slice) -> int:
+    return (where.stop or 0) - (where.start or 0)
 
 
 def _too_long(units: int | Decimal, unittype: str) -> str | None:
