@@ -208,17 +208,32 @@ class CategoryCache:
         self._size = 0
 
     def __call__(self, target: str) -> str:
-        if target[:1] == "0" and target[1:2] in _NON_ZERO and len(target) > 4 and target.isdigit() and target.isascii():
-            number = target[1:]  # the common form, 0 + national number: what _canonical would give
+        # Fast paths for the common forms, each giving what _canonical would.
+        if len(target) > 4 and target.isdigit() and target.isascii():
+            first = target[0]
+            if first == "0":
+                if target[1] != "0":
+                    number = target[1:]  # 0 + national number
+                elif _INTERNATIONAL_PREFIX.match(target):
+                    return Category.INTERNATIONAL  # 0011…
+                else:
+                    return self._other(target)
+            elif first == "1" and target[1] == "4" or first == "6" and len(target) == 11:
+                return self._canonical_call(target)  # 14… (a prefix for international), 61…
+            else:
+                number = target  # 13…, 1300…, 1800…, 19…: national as written
         else:
-            kind, number = _canonical(target)
-            if kind != "national":
-                return self._other(target)
+            return self._canonical_call(target)
+        return self._national(number)
+
+    def _national(self, number: str) -> str:
         length = len(number)
         cache = self._by_length.get(length)
         if cache is None:
             cache = self._by_length[length] = {}
-        k = 1
+        # Start three digits in: a prefix that decides keeps deciding when longer, so
+        # any start is sound, and most of the plan is decided there in one look-up.
+        k = 3 if length > 3 else length
         while True:
             prefix = number[:k]
             found = cache.get(prefix)
@@ -239,6 +254,14 @@ class CategoryCache:
         found = cache[prefix] = _classify_national(number)
         self._size += 1
         return found
+
+    def _canonical_call(self, target: str) -> str:
+        kind, number = _canonical(target)
+        if kind == "national":
+            return self._national(number)
+        if kind == _INTERNATIONAL:
+            return Category.INTERNATIONAL
+        return self._other(target)
 
     def _other(self, target: str) -> str:
         found = self._others.get(target)

@@ -204,7 +204,9 @@ class ProviderIndex:
         identifier, service_id, plan_id, reason, rates = self.resolve(special1, special2, day)
         seconds = duration_seconds(units, unittype)
         category = "" if seconds is None else self.categories(target)
-        if seconds is not None and (abs(seconds) > self.max_seconds or abs(aapt_cents) > self.max_cents):
+        if seconds is not None and not (
+            -self.max_seconds <= seconds <= self.max_seconds and -self.max_cents <= aapt_cents <= self.max_cents
+        ):
             reason = Reason.IMPLAUSIBLE.value
         elif reason is None:
             if seconds is None:

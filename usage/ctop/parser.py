@@ -44,6 +44,7 @@ MAX_DURATION_SECONDS = 2_000_000_000
 # Seconds per raw unit, for the time units (tenths as a divisor).
 UNIT_SECONDS = {"100": 1, "120": 60, "130": 3600}
 UNIT_TENTHS = "101"
+_SURELY_SHORT = MAX_DURATION_SECONDS // 3600  # units that are within the limit in any unit
 # A fixed-width numeric field: digits with an optional leading minus, and a
 # decimal point where the field allows one. Not Python's number syntax (1E2,
 # +75, 1_0, NaN, full-width digits).
@@ -267,9 +268,10 @@ class CtopParser:
         price = self._count_price(number, price_text)  # first: the price counts however the line ends
         if price is None:
             return Rejected(number, "rated_price", _not_a_number(price_text), text[:1000])
-        for i, name, limit in self._length_checks:
-            if len(values[i].strip()) > limit:
-                return Rejected(number, name, f"longer than the {limit} characters it may have", text[:1000])
+        if self._length_checks:
+            for i, name, limit in self._length_checks:
+                if len(values[i].strip()) > limit:
+                    return Rejected(number, name, f"longer than the {limit} characters it may have", text[:1000])
         record_id = record_id.strip()
         if not record_id:
             return Rejected(number, "record_id", "empty: every record needs AAPT's record id", text[:1000])
@@ -286,9 +288,10 @@ class CtopParser:
                 return Rejected(number, "raw_units", _not_a_number(units_text), text[:1000])
             if "." not in units_text:
                 units = int(units_text)
-        too_long = _too_long(units, unittype)
-        if too_long:
-            return Rejected(number, "raw_units", too_long, text[:1000])
+        if units.__class__ is not int or not -_SURELY_SHORT <= units <= _SURELY_SHORT:
+            too_long = _too_long(units, unittype)
+            if too_long:
+                return Rejected(number, "raw_units", too_long, text[:1000])
         return Detail(
             number,
             record_id,
