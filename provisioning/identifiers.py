@@ -14,6 +14,7 @@ from providers.models import AAPT_DEFAULT_REALM
 _NON_DIGITS = re.compile(r"[\s\-().]")
 _RANGE_SPLIT = re.compile(r"\s*(?:-|–|to|\.\.)\s*")
 _DEFAULT_SUFFIX = "@" + AAPT_DEFAULT_REALM
+_NUMBER_START = frozenset("+0123456789(")
 
 
 def normalise_number(raw: str) -> str | None:
@@ -38,6 +39,19 @@ def normalise_username(raw: str) -> str:
     text = raw.strip().lower()
     if text.endswith(_DEFAULT_SUFFIX):
         text = text[: -len(_DEFAULT_SUFFIX)]
+    return text
+
+
+def normalise_username_realm(raw: str) -> str:
+    """A custom ``username@realm``, lower-case; a username that is a number in its
+    national form (``+61290005000@voice.example.com.au`` gives
+    ``0290005000@voice.example.com.au``)."""
+    text = raw.strip().lower()
+    user, at, realm = text.partition("@")
+    if at and user[:1] in _NUMBER_START:
+        number = normalise_number(user)
+        if number:
+            return f"{number}@{realm}"
     return text
 
 

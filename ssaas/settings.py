@@ -230,6 +230,11 @@ COLLECTION_TEMP_DIR = Path(env.str("COLLECTION_TEMP_DIR", default=str(CARRIER_FI
 FTP_CA_FILE = env.str("FTP_CA_FILE", default="") or None
 # A provider with no new CTOP file by this hour (its own time zone) is flagged.
 CTOP_LATE_HOUR = env.int("CTOP_LATE_HOUR", default=10)
+# Plausibility (usage/ctop/identify.py): a call longer than this many seconds, or
+# whose charge or AAPT's price is over this many dollars, is quarantined as
+# "implausible" rather than billed. Raise a setting and re-process to bill it.
+USAGE_IMPLAUSIBLE_SECONDS = env.int("USAGE_IMPLAUSIBLE_SECONDS", default=24 * 3600)
+USAGE_IMPLAUSIBLE_CHARGE = env.str("USAGE_IMPLAUSIBLE_CHARGE", default="10000.00")
 
 LOGGING = {
     "version": 1,

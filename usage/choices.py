@@ -46,6 +46,7 @@ class UsageRecordReasonChoices(models.TextChoices):
     NO_ACTIVE_PERIOD = "no_active_period", "No active period"
     NO_PRICE = "no_price", "No price"
     UNSUPPORTED_UNIT = "unsupported_unit", "Unsupported unit type"
+    IMPLAUSIBLE = "implausible", "Implausible duration or charge"
 
 
 class QuarantineActionKindChoices(models.TextChoices):

@@ -323,7 +323,7 @@ class ServiceIdentifier(models.Model):
                     "for another realm use the username@realm kind."
                 }
         elif kind == ServiceIdentifierKindChoices.USERNAME_REALM:
-            self.value = raw.lower()
+            self.value = ids.normalise_username_realm(raw)
             user, _, realm = self.value.partition("@")
             if not user or not realm or "@" in realm:
                 return {"value": "Write a username@realm identifier as user@realm."}

@@ -30,13 +30,16 @@ def test_same_content_gzipped_is_a_duplicate(southern):
 
 def test_record_already_taken_in_an_earlier_file(harbour, writer):
     ingest_sample(harbour)  # HV…1 to HV…8, one of them quarantined
+    sample = (SAMPLES / SAMPLE_FILES["harbour-voice"]).read_text().splitlines()
     w = writer(harbour, sequence=2)
-    w.call(record_id="HV0000000000000000001", special2="ACMEPTYLTD")  # billed before
-    w.call(record_id="HV0000000000000000007", special2="ACMEPTYLTD")  # quarantined before
+    for line in sample[1:-1]:  # the same records sent again, exactly
+        if "HV0000000000000000001" in line or "HV0000000000000000007" in line:  # billed, quarantined before
+            w.add_raw(line, cents=int(line[178:196]))
     w.call(record_id="NEW0000000000000000001", special2="ACMEPTYLTD", price=10, seconds=60)
     second = ingest_text(harbour, HARBOUR, w.text())
     assert (second.lines, second.rated, second.duplicates, second.quarantined) == (3, 1, 2, 0)
     assert second.charge_total == Decimal("0.12") and second.aapt_cost_total == Decimal("0.10")
+    assert not RejectedLine.objects.exists()
     assert UsageRecord.objects.filter(record_id="HV0000000000000000001").count() == 1
     assert UsageRecord.objects.get(record_id="HV0000000000000000007").status == "quarantined"
     assert second.status == "processed_with_exceptions"

@@ -82,6 +82,10 @@ class CoceParser(CtopParser):
 
     _dates: dict[str, datetime.date | None] = field(default_factory=dict)
 
+    FIELD_LIMITS = {}  # the charge's columns are checked where it is written
+    PRICE_INDEX = FIELDS.index("amount")
+    PRICE_FIELD = "amount"
+
     def _detail(self, number: int, text: str) -> Charge | Rejected:
         (
             record_id,
@@ -109,11 +113,9 @@ class CoceParser(CtopParser):
         def reject(name: str, reason: str) -> Rejected:
             return Rejected(number, name, reason, text[:1000])
 
-        amount = _decimal(amount_text)
-        if amount is None or abs(amount) >= MAX_CENTS:
-            self.unreadable_prices += 1
+        amount = self._count_price(number, amount_text)
+        if amount is None:
             return reject("amount", _not_a_number(amount_text))
-        self.price_total += amount
         if amount != amount.to_integral_value():
             return reject("amount", f"not a whole number of cents: {amount_text!r}")
         if not record_id:

@@ -12,11 +12,13 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
+
 from providers.choices import ProviderIdentificationMethodChoices as Method
 from providers.models import AAPT_DEFAULT_REALM, Provider
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.choices import ServiceStatusChoices
-from provisioning.identifiers import normalise_group_id, normalise_number
+from provisioning.identifiers import normalise_group_id, normalise_number, normalise_username_realm
 from provisioning.models import PlanRate, Service, ServiceIdentifier
 from provisioning.rating import billed_seconds, price_call
 
@@ -26,6 +28,9 @@ from .categories import CategoryCache
 FOREVER = datetime.date.max
 _NUMBER_START = frozenset("+0123456789")
 _CACHE_LIMIT = 200_000
+# What a record's charge column holds (numeric(12, 2)), in cents: the implausible
+# ceiling never goes beyond it, whatever the setting says.
+_MAX_CHARGE_CENTS = 10**12 - 1
 
 # (flagfall, rate per minute, untimed, initial, subsequent)
 Rate = tuple[Decimal, Decimal, bool, int | None, int | None]
@@ -61,7 +66,13 @@ def identifier_forms(text: str) -> list[str]:
     it: as given, lower-case (usernames, realms), upper-case (Group IDs), national
     number."""
     text = text.strip()
-    forms = {text, text.lower(), text.upper(), text.lower().removesuffix("@" + AAPT_DEFAULT_REALM)}
+    forms = {
+        text,
+        text.lower(),
+        text.upper(),
+        text.lower().removesuffix("@" + AAPT_DEFAULT_REALM),
+        normalise_username_realm(text),
+    }
     number = normalise_number(text) if text[:1] in _NUMBER_START else None
     if number:
         forms.add(number)
@@ -104,6 +115,10 @@ class ProviderIndex:
                 rate.subsequent_increment,
             )
         self.categories = CategoryCache()
+        # Plausibility: read once per run, so raising a setting and re-processing
+        # takes the new limits.
+        self.max_seconds = int(settings.USAGE_IMPLAUSIBLE_SECONDS)
+        self.max_cents = min(Decimal(str(settings.USAGE_IMPLAUSIBLE_CHARGE)).scaleb(2), _MAX_CHARGE_CENTS)
         self._resolved: dict[tuple[str, datetime.date], Resolution] = {}
         self._prices: dict[tuple[int, str, int], tuple[int, int, str]] = {}
 
@@ -115,9 +130,10 @@ class ProviderIndex:
         if self.method == Method.GROUP_ID:
             group = normalise_group_id(special2)
             return group, self._exact(Kind.GROUP_ID, group, day) if group else None
-        text = special1.strip().lower()
         if self.method == Method.CUSTOM_REALM:
+            text = normalise_username_realm(special1)
             return text, self._exact(Kind.USERNAME_REALM, text, day) if "@" in text else None
+        text = special1.strip().lower()
         user, at, realm = text.partition("@")
         if not at or realm != AAPT_DEFAULT_REALM or not user:
             return text, None
@@ -174,15 +190,25 @@ class ProviderIndex:
         units: int | Decimal,
         unittype: str,
         target: str,
+        aapt_cents: Decimal,
     ) -> tuple:
         """Identify, bucket and rate one record.
+
+        A record with negative units *or* a negative AAPT price (``aapt_cents``)
+        is a credit: the negative of what its duration would be charged. A
+        duration or price beyond the plausibility settings is quarantined
+        ("implausible"), never billed.
 
         Returns (identifier, service id, plan id, quarantine reason or None,
         category, seconds, billed seconds, charge in cents, charge text)."""
         identifier, service_id, plan_id, reason, rates = self.resolve(special1, special2, day)
         seconds = duration_seconds(units, unittype)
         category = "" if seconds is None else self.categories(target)
-        if reason is None:
+        if seconds is not None and not (
+            -self.max_seconds <= seconds <= self.max_seconds and -self.max_cents <= aapt_cents <= self.max_cents
+        ):
+            reason = Reason.IMPLAUSIBLE.value
+        elif reason is None:
             if seconds is None:
                 reason = Reason.UNSUPPORTED_UNIT.value
             else:
@@ -190,38 +216,45 @@ class ProviderIndex:
                 if rate is None:
                     reason = Reason.NO_PRICE.value
                 else:
-                    billed, cents, charge = self.price(plan_id, category, rate, seconds)
-                    return (
-                        identifier,
-                        service_id,
-                        plan_id,
-                        None,
-                        category,
-                        seconds,
-                        billed,
-                        cents,
-                        charge,
-                    )
+                    billed, cents, charge = self.price(plan_id, category, rate, seconds, aapt_cents < 0)
+                    if abs(cents) > self.max_cents:
+                        reason = Reason.IMPLAUSIBLE.value
+                    else:
+                        return (
+                            identifier,
+                            service_id,
+                            plan_id,
+                            None,
+                            category,
+                            seconds,
+                            billed,
+                            cents,
+                            charge,
+                        )
         return identifier, service_id, plan_id, reason, category, seconds, None, 0, None
 
     # -- rate -----------------------------------------------------------------
 
-    def price(self, plan_id: int, category: str, rate: Rate, seconds: int) -> tuple[int, int, str]:
-        """(billed seconds, charge in cents, charge as text), cached."""
-        key = (plan_id, category, seconds)
+    def price(self, plan_id: int, category: str, rate: Rate, seconds: int, credit_by_price: bool = False):
+        """(billed seconds, charge in cents, charge as text), cached. A credit (negative
+        ``seconds``, or ``credit_by_price``) is the negative of the same call."""
+        key = (plan_id, category, seconds, credit_by_price)
         found = self._prices.get(key)
         if found is None:
             flagfall, per_minute, untimed, initial, subsequent = rate
+            magnitude = abs(seconds)
             charge = price_call(
-                seconds=seconds,
+                seconds=magnitude,
                 flagfall=flagfall,
                 rate_per_minute=per_minute,
                 untimed=untimed,
                 initial=initial,
                 subsequent=subsequent,
             )
-            billed = abs(seconds) if untimed else billed_seconds(abs(seconds), initial, subsequent)
-            billed = -billed if seconds < 0 else billed
+            billed = magnitude if untimed else billed_seconds(magnitude, initial, subsequent)
+            if seconds < 0 or credit_by_price:
+                billed = -billed
+                charge = -charge if charge else charge
             if len(self._prices) > _CACHE_LIMIT:
                 self._prices.clear()
             found = self._prices[key] = (billed, int(charge * 100), str(charge))

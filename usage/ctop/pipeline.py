@@ -51,6 +51,7 @@ COLUMNS = (
     "aapt_cost",
     "rated_at",
     "resolution_note",
+    "time_note",
 )
 TEXT_COLUMNS = frozenset(
     i
@@ -130,9 +131,28 @@ class CopySink:
         self._cursor.close()
 
 
+# What makes two records with one record_id the same record (an exact repeat,
+# counted as a duplicate) rather than two calls (the later one rejected).
+CONTENT_COLUMNS = ("started_at", "origin", "target", "raw_units", "raw_unittype", "aapt_cost", "username", "group_id")
+_CONTENT_AT = tuple(COLUMNS.index(c) for c in CONTENT_COLUMNS)
+
+
+def content_of(values: tuple) -> tuple:
+    """The comparable content of a record, from a row (texts) or from the database
+    (``CONTENT_COLUMNS`` as stored): instants compared as instants, amounts as numbers."""
+    started, origin, target, units, unittype, cost, username, group_id = values
+    if isinstance(started, str):
+        started = datetime.datetime.fromisoformat(started)
+    elif started.tzinfo is None:  # SQLite without time zone support: stored in UTC
+        started = started.replace(tzinfo=datetime.UTC)
+    return (started, origin, target, str(units), unittype, Decimal(str(cost)), username, group_id)
+
+
 class BatchSink:
     """Writes in batches, setting aside records already taken (in earlier files or
-    earlier in this one) as duplicates."""
+    earlier in this one): an exact repeat is a duplicate; a record whose
+    record_id is taken by a record of *different* content is a rejected line,
+    so staff see every such call rather than a counter."""
 
     SIZE = 2000
 
@@ -141,13 +161,15 @@ class BatchSink:
         *,
         provider_id: int,
         stats: Stats,
-        existing: Callable[[list[str]], set[str]],
+        existing: Callable[[list[str]], dict[str, tuple[str, tuple]]],
         write: Callable[[list[tuple]], None],
+        rejected: list[Rejected] | None = None,
     ) -> None:
         self.provider_id = provider_id
         self.stats = stats
         self._existing = existing
         self._write = write
+        self._rejected = rejected if rejected is not None else []
         self._batch: list[tuple] = []
 
     def add(self, record_id, row, status, charge_cents, aapt_cents, needs_escape) -> None:
@@ -158,13 +180,28 @@ class BatchSink:
     def flush(self) -> None:
         if not self._batch:
             return
-        taken = self._existing([item[0] for item in self._batch])
+        taken = self._existing([item[0] for item in self._batch])  # record_id -> (where, content)
         keep = []
         for item in self._batch:
-            if item[0] in taken:
-                self.stats.duplicates += 1
+            record_id, row = item[0], item[1]
+            content = content_of(tuple(row[i] for i in _CONTENT_AT))
+            first = taken.get(record_id)
+            if first is not None:
+                where, first_content = first
+                if first_content == content:
+                    self.stats.duplicates += 1
+                else:
+                    self._rejected.append(
+                        Rejected(
+                            int(row[2]),
+                            "record_id",
+                            f"record_id {record_id} repeats {where} with different content: "
+                            "a second call under one record id is not billed; ask AAPT",
+                            " | ".join(f"{c}={row[i]}" for c, i in zip(CONTENT_COLUMNS, _CONTENT_AT, strict=True)),
+                        )
+                    )
                 continue
-            taken.add(item[0])
+            taken[record_id] = (f"line {row[2]}", content)
             self.stats.accept(item[2], item[3], item[4])
             keep.append(item)
         if keep:
@@ -180,12 +217,24 @@ class BatchSink:
 
 @dataclass
 class _TimeOf:
-    """Sydney wall-clock minutes as stored instants and provider-local dates."""
+    """Sydney wall-clock minutes as stored instants and provider-local dates.
+
+    Daylight saving makes some wall-clock times ambiguous or impossible; the
+    rule (PEP 495, as ``zoneinfo`` applies it with ``fold=0``):
+
+    - the hour repeated when daylight saving ends (02:00–02:59 on the first
+      Sunday of April) is taken as its *first* occurrence, daylight time
+      (+11:00): AAPT's file says nothing that tells the two apart;
+    - the hour skipped when it starts (02:00–02:59 on the first Sunday of
+      October) is shifted forward by the gap: 02:30 is taken as 03:30 +11:00.
+
+    Either way the record keeps a note (``time_note``) saying what was read and
+    what was taken."""
 
     provider_tz: zoneinfo.ZoneInfo
-    cache: dict[str, tuple[str, str, datetime.date, str]] = field(default_factory=dict)
+    cache: dict[str, tuple[str, str, datetime.date, str, str]] = field(default_factory=dict)
 
-    def __call__(self, stamp: str) -> tuple[str, str, datetime.date, str]:
+    def __call__(self, stamp: str) -> tuple[str, str, datetime.date, str, str]:
         key = stamp[:12]
         found = self.cache.get(key)
         if found is None:
@@ -197,16 +246,34 @@ class _TimeOf:
                 int(key[10:12]),
                 tzinfo=CTOP_TIME_ZONE,
             )
-            offset = moment.utcoffset()
-            minutes = int(offset.total_seconds()) // 60
-            sign = "+" if minutes >= 0 else "-"
-            offset_text = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            note = ""
+            if moment.utcoffset() != moment.replace(fold=1).utcoffset():
+                wall = f"{key[:4]}-{key[4:6]}-{key[6:8]} {key[8:10]}:{key[10:12]}"
+                real = moment.astimezone(datetime.UTC).astimezone(CTOP_TIME_ZONE)
+                if real.replace(tzinfo=None) != moment.replace(tzinfo=None):
+                    moment = real
+                    note = (
+                        f"Sydney time {wall} does not exist (clocks went forward): "
+                        f"taken as {real:%H:%M} {_offset_text(real)}"
+                    )
+                else:
+                    note = (
+                        f"Sydney time {wall} occurs twice (clocks went back): "
+                        f"taken as the first, {_offset_text(moment)} (daylight time)"
+                    )
+            offset_text = _offset_text(moment)
             day = moment.astimezone(self.provider_tz).date()
-            prefix = f"{key[:4]}-{key[4:6]}-{key[6:8]} {key[8:10]}:{key[10:12]}:"
+            prefix = f"{moment:%Y-%m-%d %H:%M}:"
             if len(self.cache) > 100_000:
                 self.cache.clear()
-            found = self.cache[key] = (prefix, offset_text, day, day.isoformat())
+            found = self.cache[key] = (prefix, offset_text, day, day.isoformat(), note)
         return found
+
+
+def _offset_text(moment: datetime.datetime) -> str:
+    minutes = int(moment.utcoffset().total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def run(
@@ -245,7 +312,7 @@ def run(
             special2,
             esc,
         ) = event
-        prefix, offset, day, day_text = time_of(stamp)
+        prefix, offset, day, day_text, time_note = time_of(stamp)
         (
             identifier,
             service_id,
@@ -256,7 +323,7 @@ def run(
             billed,
             charge_cents,
             charge,
-        ) = evaluate(special1, special2, day, units, unittype, target)
+        ) = evaluate(special1, special2, day, units, unittype, target, cents)
         cost = costs.get(cents)
         if cost is None:
             cost = costs[cents] = str(cents.scaleb(-2))
@@ -286,5 +353,6 @@ def run(
             cost,
             rated_at_text if status == RATED else NULL,
             "",
+            time_note,
         )
         sink.add(record_id, row, status, charge_cents, cents, esc)

@@ -76,6 +76,12 @@ class UsageRecord(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    time_note = models.CharField(
+        "call time note",
+        max_length=160,
+        blank=True,
+        help_text="How a Sydney time that daylight saving makes ambiguous or impossible was read.",
+    )
 
     class Meta:
         constraints = [

@@ -32,7 +32,17 @@ from ..choices import CarrierFileStatusChoices as Status
 from ..ctop.identify import ProviderIndex
 from ..ctop.lines import GZIP_MAGIC, content_chunks
 from ..ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
-from ..ctop.pipeline import COLUMNS, NULL, BatchSink, CopySink, DuplicateRecord, Stats, run
+from ..ctop.pipeline import (
+    COLUMNS,
+    CONTENT_COLUMNS,
+    NULL,
+    BatchSink,
+    CopySink,
+    DuplicateRecord,
+    Stats,
+    content_of,
+    run,
+)
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
 from .statistics import refresh_statistics_if_stale
 
@@ -380,6 +390,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
             stats=stats,
             existing=lambda ids: _existing_record_ids(provider.pk, ids),
             write=_copy_rows if connection.vendor == "postgresql" else _bulk_create_rows,
+            rejected=rejected,
         )
     )
     try:
@@ -398,18 +409,18 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         raise
     sink.close()
     finish_parse(parser, carrier_file, rejected)
+    if abs(stats.charge_cents) >= MAX_CHARGE_TOTAL_CENTS:
+        raise FileRejected(
+            f"the records' charges add up to {Decimal(stats.charge_cents).scaleb(-2):,} dollars: more than "
+            f"a file's charge total can hold (under {Decimal(MAX_CHARGE_TOTAL_CENTS).scaleb(-2):,})"
+        )
     return parser, stats, rejected
 
 
 def parse_notes(parser, price_field: str = "rated_price") -> list[str]:
-    """What staff should know of how a file read: amounts that could not be read
-    (so the trailer's total could not be checked), blank lines."""
+    """What staff should know of how a file read: blank lines. (A file with an
+    unreadable amount is rejected whole: its trailer's total cannot be checked.)"""
     notes = []
-    if parser.unreadable_prices:
-        notes.append(
-            f"{parser.unreadable_prices} line(s) had an unreadable {price_field}, so the "
-            "trailer's total could not be checked"
-        )
     if parser.blank_lines:
         notes.append(f"{parser.blank_lines} blank line(s) ignored")
     return notes
@@ -436,12 +447,18 @@ def finish_parse(parser, carrier_file: CarrierFile, rejected: list) -> None:
     )
 
 
-def _existing_record_ids(provider_id: int, record_ids: list[str]) -> set[str]:
-    return set(
-        UsageRecord.objects.filter(provider_id=provider_id, record_id__in=record_ids).values_list(
-            "record_id", flat=True
-        )
+MAX_CHARGE_TOTAL_CENTS = 10**14  # CarrierFile.charge_total is numeric(14, 2)
+
+
+def _existing_record_ids(provider_id: int, record_ids: list[str]) -> dict[str, tuple[str, tuple]]:
+    """The records already holding these record ids: where each is, and its content."""
+    rows = UsageRecord.objects.filter(provider_id=provider_id, record_id__in=record_ids).values_list(
+        "record_id", "line_number", "carrier_file__name", "carrier_file_id", *CONTENT_COLUMNS
     )
+    return {
+        record_id: (f"line {line} of {name} (file {file_id})", content_of(tuple(content)))
+        for record_id, line, name, file_id, *content in rows
+    }
 
 
 def _copy_rows(items: list[tuple]) -> None:

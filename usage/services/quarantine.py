@@ -57,6 +57,7 @@ _FIELDS = (
     "reason",
     "identifier",
     "service_id",
+    "aapt_cost",
 )
 _UPDATED = (
     "status",
@@ -99,6 +100,10 @@ def _units(text: str) -> int | Decimal:
         return int(text)
     except ValueError:
         return Decimal(text)
+
+
+def _cents(dollars) -> Decimal:
+    return Decimal(str(dollars)).scaleb(2)
 
 
 def _date(value) -> datetime.date:
@@ -254,9 +259,10 @@ class _Batches:
                 old_reason,
                 old_ident,
                 old_service,
+                aapt_cost,
             ) in rows:
                 (identifier, service_id, plan_id, reason, category, seconds, billed, cents, charge) = evaluate(
-                    username, group_id, _date(day), _units(units), unittype, target
+                    username, group_id, _date(day), _units(units), unittype, target, _cents(aapt_cost)
                 )
                 if reason is None:
                     changes.append(
