@@ -280,13 +280,13 @@ class _Batches:
                 copy.write(text)
             cursor.execute(
                 f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
-                "FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'"
+                "FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined' AND u.bill_run_id IS NULL"
             )
         elif changes:
             adapt = conn.ops.adapt_datetimefield_value
             cursor.executemany(
                 f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
-                "WHERE id = %s AND status = 'quarantined'",
+                "WHERE id = %s AND status = 'quarantined' AND bill_run_id IS NULL",
                 [(*change[1:-1], adapt(change[-1]), change[0]) for change in changes],
             )
         for file_id, (rated, cents) in files.items():
@@ -320,7 +320,7 @@ def quarantine_write_off(
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
         now = timezone.now()
         ids = list(record_ids)
-        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED)
+        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED, bill_run__isnull=True)
         per_file: dict[int, int] = defaultdict(int)
         written = 0
         for start in range(0, len(ids), BATCH):
