@@ -205,3 +205,26 @@ def bill_period_close(*, period: BillPeriod, acting_user) -> BillRun:
     """Request and execute the close at once (the command, tests): idempotent."""
     run = bill_run_request(period=period, acting_user=acting_user)
     return bill_run_execute(run_id=run.pk)
+
+
+class _Preview(Exception):
+    """Raised to roll back a preview close."""
+
+
+def bill_run_preview_files(*, period: BillPeriod, directory) -> list:
+    """The three files the close of ``period`` would give, written into ``directory``,
+    with nothing kept: the close runs in a transaction that is rolled back."""
+    from .exports import write_files
+
+    paths: list = []
+    try:
+        with transaction.atomic():
+            if BillRun.objects.filter(period=period).exists():
+                raise ValidationError(f"{period.provider}'s bill period {period.label} already has a bill run.")
+            run = BillRun.objects.create(provider=period.provider, period=period)
+            run = _close(run.pk)
+            paths = write_files(run, directory)
+            raise _Preview
+    except _Preview:
+        pass
+    return paths
