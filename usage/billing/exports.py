@@ -96,7 +96,8 @@ def xero_rows(run: BillRun) -> Iterator[list[str]]:
     provider = run.provider
     invoice_date, due_date = invoice_dates(run)
     invoices = run.invoices.select_related("customer").order_by("pk")
-    lines = run.lines.select_related("service").order_by("invoice_id", "service__reference", "service_id", "pk")
+    # The close wrote the lines in invoice and service order: their ids keep it.
+    lines = run.lines.select_related("service").order_by("pk")
     by_invoice: dict[int, OrderedDict] = {}
     for line in lines.iterator(chunk_size=5000):
         groups = by_invoice.setdefault(line.invoice_id, OrderedDict())
@@ -337,7 +338,7 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
         )
     sheet.close()
 
-    lines = run.lines.select_related("invoice", "service").order_by("invoice_id", "service__reference", "pk")
+    lines = run.lines.select_related("invoice", "service").order_by("pk")
     line_columns = [
         ("Invoice", "text"),
         ("Service", "text"),
