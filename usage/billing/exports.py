@@ -92,19 +92,19 @@ def _charge_kind(line: BillRunLine) -> tuple:
 
 
 def xero_rows(run: BillRun) -> Iterator[list[str]]:
-    """One row per charge kind per service of each invoice, invoices by number."""
+    """One row per charge kind per service of each invoice, invoices by number.
+
+    The close wrote invoices, and their lines, in order: one pass over the lines
+    by id meets each invoice's lines together, so only one invoice is held."""
     provider = run.provider
     invoice_date, due_date = invoice_dates(run)
-    invoices = run.invoices.select_related("customer").order_by("pk")
-    # The close wrote the lines in invoice and service order: their ids keep it.
+    invoices = {invoice.pk: invoice for invoice in run.invoices.select_related("customer")}
     lines = run.lines.select_related("service").order_by("pk")
-    by_invoice: dict[int, OrderedDict] = {}
-    for line in lines.iterator(chunk_size=5000):
-        groups = by_invoice.setdefault(line.invoice_id, OrderedDict())
-        groups.setdefault(_charge_kind(line), []).append(line)
-    for invoice in invoices:
+    current, groups = None, OrderedDict()
+
+    def rows(invoice: BillRunInvoice, groups: OrderedDict) -> Iterator[list[str]]:
         customer = invoice.customer
-        for group in by_invoice.get(invoice.pk, {}).values():
+        for group in groups.values():
             amount = sum((line.amount for line in group), Decimal("0.00"))
             text = "; ".join(line.description for line in group)
             yield [
@@ -120,6 +120,15 @@ def xero_rows(run: BillRun) -> Iterator[list[str]]:
                 inert(provider.ledger_tax_type),
                 CURRENCY,
             ]
+
+    for line in lines.iterator(chunk_size=5000):
+        if line.invoice_id != current:
+            if current is not None:
+                yield from rows(invoices[current], groups)
+            current, groups = line.invoice_id, OrderedDict()
+        groups.setdefault(_charge_kind(line), []).append(line)
+    if current is not None:
+        yield from rows(invoices[current], groups)
 
 
 def _csv_text(rows) -> bytes:
