@@ -127,6 +127,10 @@ def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, write
          "0.15", ""],
     ]  # fmt: skip
     assert len(table) - 1 == UsageRecord.objects.filter(bill_run=nov).count()
+    # The same bytes from SQLite's iterator and PostgreSQL's COPY.
+    assert b"".join(chunks).decode("utf-8").split("\n")[2] == (
+        "Bluegum Cafe,HV-1002,03/11/2026,09:00:00,0298765432,Fixed (AU geographic),30,30,0.15,"
+    )
 
 
 def test_run_summary_workbook(october_run, tmp_path):

@@ -192,7 +192,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
     start = run.period.start_date
     services = _services(run)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\n")  # as PostgreSQL's COPY writes it
     writer.writerow(CALL_COLUMNS)
     records = (
         UsageRecord.objects.filter(bill_run=run)
@@ -223,7 +223,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
                 duration,
                 billed,
                 _money(charge),
-                "late" if day < start else "",
+                "late" if day < start else None,
             ]
         )
         if n % chunk_size == 0:
@@ -250,15 +250,15 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
         params += [service_id, customer, reference]
     query = (
         f"COPY (SELECT s.customer, s.reference, to_char(u.call_date, 'DD/MM/YYYY'), "
-        f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), {_inert_sql('u.target')}, "
+        f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), NULLIF({_inert_sql('u.target')}, ''), "
         f"CASE u.category {labels} ELSE u.category END, u.duration_seconds, u.billed_seconds, "
-        f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' ELSE '' END "
+        f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' END "
         f"FROM {table} u JOIN (VALUES {values}) AS s(id, customer, reference) ON s.id = u.service_id "
         f"WHERE u.bill_run_id = %s ORDER BY u.service_id, u.started_at, u.id) "
         "TO STDOUT WITH (FORMAT csv, HEADER false)"
     )
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(CALL_COLUMNS)
+    csv.writer(header, lineterminator="\n").writerow(CALL_COLUMNS)
     yield header.getvalue().encode("utf-8")
     with connection.cursor() as cursor:
         # Sent as one statement with its parameters bound by the server-side mogrify.
