@@ -42,6 +42,11 @@ class ProviderAdminForm(forms.ModelForm):
             "ftp_use_tls",
             "ftp_verify_certificate",
             "ftp_passive",
+            "ledger_account_code",
+            "ledger_tax_type",
+            "invoice_prefix",
+            "invoice_next_number",
+            "payment_terms_days",
         ]
         widgets = {"custom_realms": forms.Textarea(attrs={"rows": 3, "cols": 40})}
 
@@ -112,6 +117,18 @@ class ProviderAdmin(ProviderScopedAdmin):
                 ]
             },
         ),
+        (
+            "Ledger (bill run invoices)",
+            {
+                "fields": [
+                    "ledger_account_code",
+                    "ledger_tax_type",
+                    "invoice_prefix",
+                    "invoice_next_number",
+                    "payment_terms_days",
+                ]
+            },
+        ),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -172,6 +189,8 @@ class CustomerAdmin(ProviderScopedAdmin):
         "contact_name",
         "contact_email",
         "contact_phone",
+        "billing_contact_name",
+        "billing_email",
         "notes",
     ]
 

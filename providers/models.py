@@ -93,6 +93,19 @@ class Provider(models.Model):
     )
     ftp_passive = models.BooleanField("passive mode", default=True)
 
+    # What the ledger (Xero) needs from a bill run's invoices.
+    ledger_account_code = models.CharField(
+        "ledger account code", max_length=20, default="200", help_text="Xero AccountCode of every invoice line."
+    )
+    ledger_tax_type = models.CharField(
+        "ledger tax type", max_length=50, default="GST on Income", help_text="Xero TaxType of every invoice line."
+    )
+    invoice_prefix = models.CharField(max_length=20, default="INV-", blank=True)
+    invoice_next_number = models.PositiveIntegerField(
+        default=1, help_text="The number the next bill run's first invoice takes; each invoice takes the next."
+    )
+    payment_terms_days = models.PositiveIntegerField("payment terms (days)", default=14)
+
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -327,6 +340,10 @@ class Customer(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=30, blank=True)
+    billing_contact_name = models.CharField(
+        max_length=200, blank=True, help_text="The contact name in the ledger; empty: the customer's name."
+    )
+    billing_email = models.EmailField(blank=True, help_text="Where invoices go; empty: the contact email.")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -343,6 +360,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reference})"
+
+    @property
+    def ledger_contact_name(self) -> str:
+        return self.billing_contact_name or self.name
+
+    @property
+    def invoice_email(self) -> str:
+        return self.billing_email or self.contact_email
 
 
 class StaffMembership(models.Model):

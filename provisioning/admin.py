@@ -20,6 +20,7 @@ from .models import (
     NUMBER_KINDS,
     FeatureProduct,
     HostedNumberRange,
+    PlanProductPrice,
     PlanRate,
     Service,
     ServiceIdentifier,
@@ -48,6 +49,14 @@ class PlanRateInline(ProviderScopedInline, admin.TabularInline):
     ]
 
 
+class PlanProductPriceInline(ProviderScopedInline, admin.TabularInline):
+    """The plan's own monthly prices: each wins over the product's retail price."""
+
+    model = PlanProductPrice
+    extra = 0
+    fields = ["product", "monthly_price"]
+
+
 @admin.register(ServicePlan)
 class ServicePlanAdmin(ProviderScopedAdmin):
     list_display = ["name", "provider", "is_active", "rate_summary"]
@@ -55,7 +64,7 @@ class ServicePlanAdmin(ProviderScopedAdmin):
     list_select_related = ["provider"]
     search_fields = ["name", "provider__name"]
     autocomplete_fields = ["provider"]
-    inlines = [PlanRateInline]
+    inlines = [PlanRateInline, PlanProductPriceInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("rates")
@@ -306,7 +315,7 @@ class ServiceIdentifierAdmin(ProviderScopedAdmin):
 
 @admin.register(FeatureProduct)
 class FeatureProductAdmin(ProviderScopedAdmin):
-    list_display = ["element_id", "name", "kind", "unit_cost", "provider", "is_active"]
+    list_display = ["element_id", "name", "kind", "unit_cost", "retail_price", "provider", "is_active"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
     list_select_related = ["provider"]
     search_fields = ["element_id", "name"]

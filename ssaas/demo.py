@@ -462,3 +462,74 @@ def load_other_charges(providers: dict[str, Provider]) -> None:
     if not BroadWorksReport.objects.filter(provider=harbour, period_start=period.start_date).exists():
         with open(samples / BROADWORKS_SAMPLE, "rb") as content:
             broadworks_report_upload(provider=harbour, period=period, name=BROADWORKS_SAMPLE, content=content)
+
+
+# ---------------------------------------------------------------------------
+# Bill runs: prices, a plan's own price, one mid-month feature, one credit
+# ---------------------------------------------------------------------------
+
+# Monthly retail price (ex GST) of each catalogue product, at every demo provider.
+RETAIL_PRICES = {
+    "501001": "12.00",
+    "501002": "25.00",
+    "502001": "18.00",
+    "503100": "20.00",
+    "503010": "3.00",
+}
+# (provider slug, plan, element id, the plan's own monthly price)
+PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", "15.00")]
+# (service, element id, quantity, active from): a feature starting mid-month.
+MID_MONTH_FEATURES = [("HV-1002", "501001", 2, datetime.date(2026, 11, 19))]
+# (service, date, amount, reason)
+ADJUSTMENTS = [("HV-1001", datetime.date(2026, 10, 12), "-5.00", "Credit for the outage of 12/10/2026")]
+# (provider slug, invoice prefix, first invoice number)
+LEDGER = [("harbour-voice", "HV-", 1001)]
+
+
+@transaction.atomic
+def load_billing(providers: dict[str, Provider]) -> None:
+    """What Harbour Voice's bill runs need (samples/README.md, *Bill runs*): retail
+    prices, the plan's own SIP Session price, Bluegum's mid-November Service Packs,
+    Acme's October credit and the invoice numbering. October is left open."""
+    from provisioning.models import PlanProductPrice
+    from usage.models import Adjustment, BillRun
+
+    for provider in providers.values():
+        for element_id, price in RETAIL_PRICES.items():
+            FeatureProduct.objects.filter(provider=provider, element_id=element_id).update(retail_price=Decimal(price))
+    for slug, plan_name, element_id, price in PLAN_PRICES:
+        provider = providers[slug]
+        _upsert(
+            PlanProductPrice,
+            {
+                "plan": ServicePlan.objects.get(provider=provider, name=plan_name),
+                "product": FeatureProduct.objects.get(provider=provider, element_id=element_id),
+            },
+            {"monthly_price": Decimal(price)},
+        )
+    for reference, element_id, quantity, active_from in MID_MONTH_FEATURES:
+        service = Service.objects.get(reference=reference, end_date__isnull=True)
+        _upsert(
+            ServiceFeature,
+            {
+                "service": service,
+                "product": FeatureProduct.objects.get(provider=service.provider, element_id=element_id),
+            },
+            {
+                "quantity": quantity,
+                "status": ServiceFeatureStatusChoices.ACTIVE,
+                "requested_on": active_from,
+                "active_from": active_from,
+            },
+        )
+    for reference, day, amount, reason in ADJUSTMENTS:
+        service = Service.objects.get(reference=reference, end_date__isnull=True)
+        if not Adjustment.objects.filter(service=service, date=day, reason=reason).exists():
+            _saved(
+                Adjustment(provider=service.provider, service=service, date=day, amount=Decimal(amount), reason=reason)
+            )
+    for slug, prefix, first in LEDGER:
+        provider = providers[slug]
+        if not BillRun.objects.filter(provider=provider).exists():
+            provider.invoice_prefix, provider.invoice_next_number = prefix, first
+            provider.save(update_fields=["invoice_prefix", "invoice_next_number"])

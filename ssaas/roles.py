@@ -76,6 +76,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "broadworksreport", ["view", "add"]),
         *_perms("usage", "broadworksitem", _VIEW),
         *_perms("usage", "reconciliation", ["view", "change"]),
+        # Bill runs: prices, adjustments, preview, close and download.
+        *_perms("provisioning", "planproductprice", _ALL),
+        *_perms("usage", "adjustment", _WRITE),
+        *_perms("usage", "billrun", _VIEW),
+        "usage.close_billrun",
+        *_perms("usage", "billruninvoice", _VIEW),
+        *_perms("usage", "billrunline", _VIEW),
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -96,6 +103,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("usage", "cocefile", _VIEW),
         *_perms("usage", "othercharge", _VIEW),
         *_perms("usage", "otherchargeexception", _VIEW),
+        # Bill runs: close the provider's periods.
+        *_perms("provisioning", "planproductprice", _WRITE),
+        *_perms("usage", "adjustment", _VIEW),
+        *_perms("usage", "billrun", _VIEW),
+        "usage.close_billrun",
+        *_perms("usage", "billruninvoice", _VIEW),
+        *_perms("usage", "billrunline", _VIEW),
     ],
 }
 

@@ -54,3 +54,27 @@ def enqueue_collection(run: CollectionRun) -> None:
                 group="collection",
             )
         )
+
+
+# ---------------------------------------------------------------------------
+# Bill runs
+# ---------------------------------------------------------------------------
+
+
+def close_bill_run(bill_run_id: int) -> str:
+    from .billing.services import bill_run_execute
+
+    run = bill_run_execute(run_id=bill_run_id)
+    return f"{run}: {run.get_status_display()}"
+
+
+def enqueue_bill_run(bill_run_id: int) -> None:
+    """Queue the close once the transaction that queued the run commits."""
+    transaction.on_commit(
+        lambda: async_task(
+            "usage.tasks.close_bill_run",
+            bill_run_id,
+            task_name=f"bill run {bill_run_id}",
+            group="bill-runs",
+        )
+    )

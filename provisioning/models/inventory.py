@@ -482,6 +482,14 @@ class FeatureProduct(models.Model):
         decimal_places=4,
         validators=[MinValueValidator(0)],
     )
+    retail_price = models.DecimalField(
+        "monthly retail price (ex GST)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text="What a customer pays a month for one; a plan may set its own price.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -496,6 +504,41 @@ class FeatureProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.element_id})"
+
+
+class PlanProductPrice(models.Model):
+    """A plan's own monthly retail price (ex GST) for a catalogue product: it wins
+    over the product's price for the plan's services."""
+
+    provider_lookup = "plan__provider"
+
+    plan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE, related_name="product_prices")
+    product = models.ForeignKey(FeatureProduct, on_delete=models.CASCADE, related_name="plan_prices")
+    monthly_price = models.DecimalField(
+        "monthly retail price (ex GST)", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["plan", "product__name"]
+        verbose_name = "plan product price"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "product"],
+                name="planproductprice_unique",
+                violation_error_message="This plan already has a price for this product.",
+            ),
+            models.CheckConstraint(name="planproductprice_not_negative", condition=Q(monthly_price__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.product.name} ${self.monthly_price:.2f}/month"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.plan_id and self.product_id and self.plan.provider_id != self.product.provider_id:
+            raise ValidationError(
+                {"product": f"{self.product} is in {self.product.provider}'s catalogue, not {self.plan.provider}'s."}
+            )
 
 
 class ServiceFeature(models.Model):

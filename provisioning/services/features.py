@@ -17,23 +17,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from providers.models import BillPeriod, Provider
+from providers.models import Provider
 
 from ..choices import ServiceFeatureChangeActionChoices as Action
 from ..choices import ServiceFeatureStatusChoices as Status
 from ..models import FeatureProduct, Service, ServiceFeature, ServiceFeatureChange
+from .completion import ensure_not_in_closed_period
 
 ONE_DAY = datetime.timedelta(days=1)
 
 
 def refuse_closed_period(provider: Provider, day: datetime.date, what: str) -> None:
-    """Raise when ``day`` lies in one of the provider's closed bill periods."""
-    closed = BillPeriod.objects.closed().containing(day).filter(provider=provider).first()
-    if closed:
-        raise ValidationError(
-            f"{what} {day:%d/%m/%Y} is in {provider}'s closed bill period {closed.label}: "
-            "what was billed there cannot change."
-        )
+    """Raise when ``day`` lies in one of the provider's closed bill periods: the one
+    rule (and message) of :func:`.completion.ensure_not_in_closed_period`."""
+    ensure_not_in_closed_period(provider, day, what.removeprefix("The ").strip())
 
 
 def _record(

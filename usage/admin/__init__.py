@@ -1,3 +1,3 @@
 """The usage admin, one module per area."""
 
-from . import broadworks, charges, collection, files, reconciliation, records  # noqa: F401
+from . import billing, broadworks, charges, collection, files, reconciliation, records  # noqa: F401

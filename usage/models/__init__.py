@@ -1,3 +1,4 @@
+from .billing import Adjustment, BillRun, BillRunInvoice, BillRunLine
 from .broadworks import BroadWorksItem, BroadWorksReport
 from .charges import CoceFile, OtherCharge, OtherChargeException
 from .collection import CollectionLock, CollectionRun, ProviderCollection
@@ -7,6 +8,10 @@ from .reconciliation import Reconciliation, ReconciliationNote
 from .records import QuarantineAction, QuarantinedRecord, UsageRecord
 
 __all__ = [
+    "Adjustment",
+    "BillRun",
+    "BillRunInvoice",
+    "BillRunLine",
     "CARRIER_FILE_NAME",
     "BroadWorksItem",
     "BroadWorksReport",

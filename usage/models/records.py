@@ -82,9 +82,24 @@ class UsageRecord(models.Model):
         blank=True,
         help_text="How a Sydney time that daylight saving makes ambiguous or impossible was read.",
     )
+    bill_run = models.ForeignKey(
+        "usage.BillRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="usage_records",
+        db_index=False,
+        help_text="The bill run that billed this record: once set, the record is frozen.",
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                name="usage_billed_is_rated",
+                condition=Q(bill_run__isnull=True) | Q(status="rated"),
+                violation_error_message="A billed usage record is frozen: it stays rated.",
+            ),
             # record_id first: it also finds a record by AAPT's id across providers.
             models.UniqueConstraint(fields=["record_id", "provider"], name="usage_record_once"),
         ]
@@ -100,6 +115,18 @@ class UsageRecord(models.Model):
             models.Index(fields=["identifier", "id"], name="usage_identifier"),
             models.Index(fields=["id"], condition=~Q(status="rated"), name="usage_unbilled"),
             models.Index(fields=["provider", "id"], condition=Q(status="quarantined"), name="usage_quarantine_newest"),
+            # What the next close bills: small, since a close empties it.
+            models.Index(
+                fields=["provider", "call_date"],
+                condition=Q(status="rated", bill_run__isnull=True),
+                name="usage_unbilled_rated",
+            ),
+            # A run's records, in the itemised calls' order.
+            models.Index(
+                fields=["bill_run", "service", "started_at"],
+                condition=Q(bill_run__isnull=False),
+                name="usage_bill_run",
+            ),
             models.Index(
                 fields=["provider", "reason", "identifier"],
                 condition=Q(status="quarantined"),

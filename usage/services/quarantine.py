@@ -307,7 +307,8 @@ class _Batches:
                     copy.write(text)
                 cursor.execute(
                     f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
-                    f"FROM cleanse_updates v WHERE u.id = v.id AND u.status = 'quarantined'{tail}"
+                    "FROM cleanse_updates v WHERE u.id = v.id"
+                    f" AND u.status = 'quarantined' AND u.bill_run_id IS NULL{tail}"
                 )
                 if tail:
                     moved = cursor.fetchall()
@@ -315,7 +316,7 @@ class _Batches:
             adapt = conn.ops.adapt_datetimefield_value
             sql = (
                 f"UPDATE {table} AS u SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
-                "WHERE id = %s AND status = 'quarantined'"
+                "WHERE id = %s AND status = 'quarantined' AND bill_run_id IS NULL"
             )
             for change in rated_changes:  # SQLite ≥ 3.35 returns the row the UPDATE changed
                 cursor.execute(
@@ -359,7 +360,7 @@ def quarantine_write_off(
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
         now = timezone.now()
         ids = list(record_ids)
-        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED)
+        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED, bill_run__isnull=True)
         per_file: dict[int, int] = defaultdict(int)
         written = 0
         for start in range(0, len(ids), BATCH):

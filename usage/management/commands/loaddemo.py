@@ -27,4 +27,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(carrier_file.summary()))
             demo.load_other_charges(providers)
             self.stdout.write("Harbour Voice's sample COCE and BroadWorks report loaded (October 2026).")
+        demo.load_billing(providers)
+        self.stdout.write(
+            "Retail prices set; October 2026 is open: preview its bill run from Bill periods → October 2026."
+        )
         self.stdout.write("Log in as demo/demo (superuser), provisioning/provisioning or billing/billing.")

@@ -1,0 +1,56 @@
+"""End to end in a real browser: a billing user previews October's bill run from
+the bill period list, closes it (the worker's task runs synchronously in tests)
+and downloads the three files.
+
+Playwright drives Debian's Chromium against pytest-django's live server."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from ssaas import demo
+from usage.models import BillRun
+
+from ..provisioning.test_order_browser import browser, log_in  # noqa: F401 - the browser fixture
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_path):  # noqa: F811
+    providers = demo.load_setup()  # billing/billing is Harbour Voice's billing staff
+    demo.load_billing(providers)
+    page = log_in(browser, live_server.url, "billing", "billing")
+
+    page.goto(f"{live_server.url}/admin/providers/billperiod/")
+    page.locator("tr", has_text="October 2026").get_by_role("link", name="Preview the bill run").click()
+    expect(page.locator("h1")).to_contain_text("Bill run: Harbour Voice October 2026")
+    expect(page.locator("#preview-summary")).to_contain_text("234.00")  # 189.00 + 45.00 ex GST
+    expect(page.locator(".customer", has_text="Acme Pty Ltd")).to_contain_text("Credit for the outage of 12/10/2026")
+    if page.locator("#close-anyway").count():
+        page.check("#close-anyway")
+    page.click("#close-form input[type=submit]")
+
+    expect(page.locator("#run-status")).to_contain_text("Done")
+    expect(page.locator("#invoices")).to_contain_text("HV-1001")
+    run = BillRun.objects.get()
+    assert (run.status, run.period.status, str(run.total_inc_gst)) == ("done", "closed", "257.40")
+
+    files = {}
+    for name in ("Invoices for Xero (CSV)", "Itemised calls (CSV)", "Run summary (XLSX)"):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=name).click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        files[name] = path
+    xero = list(csv.DictReader(io.StringIO(files["Invoices for Xero (CSV)"].read_text(encoding="utf-8"))))
+    assert {row["InvoiceNumber"] for row in xero} == {"HV-1001", "HV-1002"}
+    calls = files["Itemised calls (CSV)"].read_text(encoding="utf-8").splitlines()
+    assert calls[0].startswith("Customer,Service,Date,Time") and len(calls) == 1  # October had no calls
+    book = openpyxl.load_workbook(files["Run summary (XLSX)"])
+    assert book["Customer totals"]["C2"].value == 189

@@ -1,0 +1,410 @@
+"""What leaves the system from a bill run: the ledger's invoices (Xero's
+sales-invoice CSV), the itemised calls (CSV, streamed) and the run summary
+(XLSX, openpyxl write-only).
+
+All three are built from what the run stored (its invoices, lines and the
+records it marked), so a download today and one next year are the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import OrderedDict
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import IO
+
+from django.db import connection
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from provisioning.choices import PlanRateCategoryChoices
+
+from ..choices import BillRunLineKindChoices as Kind
+from ..models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
+
+XERO_COLUMNS = [
+    "ContactName",
+    "EmailAddress",
+    "InvoiceNumber",
+    "InvoiceDate",
+    "DueDate",
+    "Description",
+    "Quantity",
+    "UnitAmount",
+    "AccountCode",
+    "TaxType",
+    "Currency",
+]
+XERO_MAX_INVOICES = 500  # Xero imports at most 500 invoices per file
+CURRENCY = "AUD"
+CALL_COLUMNS = [
+    "Customer",
+    "Service",
+    "Date",
+    "Time",
+    "Number called",
+    "Category",
+    "Duration (s)",
+    "Billed (s)",
+    "Charge",
+    "Late",
+]
+CATEGORIES = dict(PlanRateCategoryChoices.choices)
+INERT_STARTS = ("=", "+", "-", "@")
+
+
+def inert(value: str) -> str:
+    """Text a spreadsheet would read as a formula (starting = + - @), made inert by a
+    leading single quote. The one place exports make text safe: swap it for the
+    project's shared sanitiser when there is one."""
+    return "'" + value if value.startswith(INERT_STARTS) else value
+
+
+def _d(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+# ---------------------------------------------------------------------------
+# Xero sales invoices
+# ---------------------------------------------------------------------------
+
+
+def invoice_dates(run: BillRun) -> tuple[datetime.date, datetime.date]:
+    """Invoice date: the day after the period; due date: after the payment terms."""
+    invoice_date = run.period.end_date + datetime.timedelta(days=1)
+    return invoice_date, invoice_date + datetime.timedelta(days=run.provider.payment_terms_days)
+
+
+def _charge_kind(line: BillRunLine) -> tuple:
+    if line.kind == Kind.ADJUSTMENT:
+        return (line.service_id, line.kind)
+    return (line.service_id, line.kind, line.category, line.product_id)
+
+
+def xero_rows(run: BillRun) -> Iterator[list[str]]:
+    """One row per charge kind per service of each invoice, invoices by number.
+
+    The close wrote invoices, and their lines, in order: one pass over the lines
+    by id meets each invoice's lines together, so only one invoice is held."""
+    provider = run.provider
+    invoice_date, due_date = invoice_dates(run)
+    invoices = {invoice.pk: invoice for invoice in run.invoices.select_related("customer")}
+    lines = run.lines.select_related("service").order_by("pk")
+    current, groups = None, OrderedDict()
+
+    def rows(invoice: BillRunInvoice, groups: OrderedDict) -> Iterator[list[str]]:
+        customer = invoice.customer
+        for group in groups.values():
+            amount = sum((line.amount for line in group), Decimal("0.00"))
+            text = "; ".join(line.description for line in group)
+            yield [
+                inert(customer.ledger_contact_name),
+                inert(customer.invoice_email),
+                inert(invoice.number),
+                _d(invoice_date),
+                _d(due_date),
+                inert(f"{group[0].service.reference}: {text}"),
+                "1",
+                _money(amount),
+                inert(provider.ledger_account_code),
+                inert(provider.ledger_tax_type),
+                CURRENCY,
+            ]
+
+    for line in lines.iterator(chunk_size=5000):
+        if line.invoice_id != current:
+            if current is not None:
+                yield from rows(invoices[current], groups)
+            current, groups = line.invoice_id, OrderedDict()
+        groups.setdefault(_charge_kind(line), []).append(line)
+    if current is not None:
+        yield from rows(invoices[current], groups)
+
+
+def _csv_text(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(XERO_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def xero_export(run: BillRun) -> tuple[str, bytes, str]:
+    """(file name, content, content type): one CSV, or a zip of CSVs of at most
+    500 invoices each when the run has more."""
+    base = f"xero-invoices-{run.provider.slug}-{run.period.start_date:%Y-%m}"
+    chunks: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    invoices_in_current, last_number = 0, None
+    for row in xero_rows(run):
+        if row[2] != last_number:
+            if invoices_in_current == XERO_MAX_INVOICES:
+                chunks.append(current)
+                current, invoices_in_current = [], 0
+            invoices_in_current += 1
+            last_number = row[2]
+        current.append(row)
+    chunks.append(current)
+    if len(chunks) == 1:
+        return f"{base}.csv", _csv_text(chunks[0]), "text/csv"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, chunk in enumerate(chunks, start=1):
+            archive.writestr(f"{base}-{index:02d}.csv", _csv_text(chunk))
+    return f"{base}.zip", buffer.getvalue(), "application/zip"
+
+
+# ---------------------------------------------------------------------------
+# Itemised calls
+# ---------------------------------------------------------------------------
+
+
+def calls_filename(run: BillRun) -> str:
+    return f"calls-{run.provider.slug}-{run.period.start_date:%Y-%m}.csv"
+
+
+def _services(run: BillRun) -> dict[int, tuple[str, str]]:
+    return {
+        service_id: (inert(customer), inert(reference))
+        for service_id, customer, reference in BillRunLine.objects.filter(run=run)
+        .values_list("service_id", "service__customer__name", "service__reference")
+        .distinct()
+    }
+
+
+def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
+    """Every call the run billed, as CSV chunks: a server-side cursor (PostgreSQL
+    streams it through COPY), so memory does not grow with the calls."""
+    if connection.vendor == "postgresql":
+        yield from _itemised_calls_copy(run)
+        return
+    tz = run.provider.tz
+    start = run.period.start_date
+    services = _services(run)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")  # as PostgreSQL's COPY writes it
+    writer.writerow(CALL_COLUMNS)
+    records = (
+        UsageRecord.objects.filter(bill_run=run)
+        .order_by("service_id", "started_at", "pk")
+        .values_list(
+            "service_id",
+            "started_at",
+            "call_date",
+            "target",
+            "category",
+            "duration_seconds",
+            "billed_seconds",
+            "charge",
+        )
+    )
+    for n, (service_id, started, day, target, category, duration, billed, charge) in enumerate(
+        records.iterator(chunk_size=chunk_size), start=1
+    ):
+        customer, reference = services[service_id]
+        writer.writerow(
+            [
+                customer,
+                reference,
+                _d(day),
+                f"{started.astimezone(tz):%H:%M:%S}",
+                inert(target),
+                CATEGORIES.get(category, category),
+                duration,
+                billed,
+                _money(charge),
+                "late" if day < start else None,
+            ]
+        )
+        if n % chunk_size == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def _inert_sql(column: str) -> str:
+    """:func:`inert` as SQL, for the COPY below (same starts, same quote)."""
+    starts = ", ".join(f"'{s}'" for s in INERT_STARTS)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+
+
+def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
+    table = UsageRecord._meta.db_table
+    labels = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CATEGORIES.items())
+    services = _services(run)
+    # Names and references are few: joined from a VALUES list built here, already inert.
+    values = ", ".join(["(%s, %s, %s)"] * len(services)) or "(NULL::bigint, NULL::text, NULL::text)"
+    params: list = []
+    for service_id, (customer, reference) in services.items():
+        params += [service_id, customer, reference]
+    query = (
+        f"COPY (SELECT s.customer, s.reference, to_char(u.call_date, 'DD/MM/YYYY'), "
+        f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), NULLIF({_inert_sql('u.target')}, ''), "
+        f"CASE u.category {labels} ELSE u.category END, u.duration_seconds, u.billed_seconds, "
+        f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' END "
+        f"FROM {table} u JOIN (VALUES {values}) AS s(id, customer, reference) ON s.id = u.service_id "
+        f"WHERE u.bill_run_id = %s ORDER BY u.service_id, u.started_at, u.id) "
+        "TO STDOUT WITH (FORMAT csv, HEADER false)"
+    )
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(CALL_COLUMNS)
+    yield header.getvalue().encode("utf-8")
+    with connection.cursor() as cursor:
+        # Sent as one statement with its parameters bound by the server-side mogrify.
+        sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, run.pk])
+        with cursor.cursor.copy(sql) as copy:
+            for block in copy:
+                yield bytes(block)
+
+
+# ---------------------------------------------------------------------------
+# Run summary workbook
+# ---------------------------------------------------------------------------
+
+MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
+HEADER_FONT = Font(bold=True)
+
+
+class _Sheet:
+    """A write-only sheet: header frozen and bold, money formatted, filter on."""
+
+    def __init__(self, workbook: Workbook, title: str, columns: list[tuple[str, str]]):
+        self.sheet = workbook.create_sheet(title)
+        self.columns = columns
+        for index, (header, kind) in enumerate(columns, start=1):
+            width = {"money": 13, "int": 9, "date": 11}.get(kind, 24)
+            self.sheet.column_dimensions[get_column_letter(index)].width = max(width, len(header) + 3)
+        self.sheet.freeze_panes = "A2"
+        cells = []
+        for header, _kind in columns:
+            cell = WriteOnlyCell(self.sheet, value=header)
+            cell.font = HEADER_FONT
+            cells.append(cell)
+        self.sheet.append(cells)
+        self.rows = 1
+
+    def append(self, values: list) -> None:
+        row = []
+        for (_header, kind), value in zip(self.columns, values, strict=True):
+            if isinstance(value, str):
+                value = inert(value)
+            if kind in ("money", "date") and value is not None:
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.number_format = MONEY if kind == "money" else "dd/mm/yyyy"
+                value = cell
+            row.append(value)
+        self.sheet.append(row)
+        self.rows += 1
+
+    def close(self) -> None:
+        self.sheet.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self.rows}"
+
+
+def summary_filename(run: BillRun) -> str:
+    return f"bill-run-{run.provider.slug}-{run.period.start_date:%Y-%m}.xlsx"
+
+
+def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
+    """The run summary workbook: customer totals, service lines, late usage,
+    adjustments, outstanding items."""
+    workbook = Workbook(write_only=True)
+    sheet = _Sheet(
+        workbook,
+        "Customer totals",
+        [
+            ("Invoice", "text"),
+            ("Customer", "text"),
+            ("Total ex GST", "money"),
+            ("GST", "money"),
+            ("Total inc GST", "money"),
+            ("AAPT cost", "money"),
+            ("Margin", "money"),
+        ],
+    )
+    invoice: BillRunInvoice
+    for invoice in run.invoices.select_related("customer").order_by("pk").iterator(chunk_size=2000):
+        sheet.append(
+            [
+                invoice.number,
+                invoice.customer.name,
+                invoice.total_ex_gst,
+                invoice.gst,
+                invoice.total_inc_gst,
+                invoice.aapt_cost,
+                invoice.total_ex_gst - invoice.aapt_cost,
+            ]
+        )
+    sheet.close()
+
+    lines = run.lines.select_related("invoice", "service").order_by("pk")
+    line_columns = [
+        ("Invoice", "text"),
+        ("Service", "text"),
+        ("Kind", "text"),
+        ("Description", "text"),
+        ("Quantity", "int"),
+        ("Days", "int"),
+        ("Billed seconds", "int"),
+        ("From", "date"),
+        ("To", "date"),
+        ("Amount ex GST", "money"),
+        ("AAPT cost", "money"),
+        ("Margin", "money"),
+    ]
+
+    def line_values(line: BillRunLine) -> list:
+        return [
+            line.invoice.number,
+            line.service.reference,
+            line.get_kind_display(),
+            line.description,
+            line.quantity,
+            line.days,
+            line.billed_seconds,
+            line.first_date,
+            line.last_date,
+            line.amount,
+            line.aapt_cost,
+            line.amount - line.aapt_cost,
+        ]
+
+    for title, queryset in (
+        ("Service lines", lines),
+        ("Late usage", lines.filter(kind=Kind.LATE_USAGE)),
+        ("Adjustments", lines.filter(kind=Kind.ADJUSTMENT)),
+    ):
+        sheet = _Sheet(workbook, title, line_columns)
+        for line in queryset.iterator(chunk_size=5000):
+            sheet.append(line_values(line))
+        sheet.close()
+
+    sheet = _Sheet(workbook, "Outstanding items", [("What", "text"), ("Count", "int"), ("Detail", "text")])
+    for item in run.outstanding:
+        sheet.append([item["kind"].replace("_", " "), item["count"], item["detail"]])
+    sheet.close()
+    workbook.save(target)
+
+
+def write_files(run: BillRun, directory) -> list:
+    """The run's three files written into ``directory`` (a pathlib.Path); their paths."""
+    name, content, _type = xero_export(run)
+    xero = directory / name
+    xero.write_bytes(content)
+    calls = directory / calls_filename(run)
+    with calls.open("wb") as out:
+        for chunk in itemised_calls(run):
+            out.write(chunk)
+    summary = directory / summary_filename(run)
+    write_summary(run, str(summary))
+    return [xero, calls, summary]

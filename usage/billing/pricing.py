@@ -1,0 +1,100 @@
+"""Recurring charges: each service feature, in arrears, pro-rated by day.
+
+    amount = quantity × monthly price × days active in the period ÷ days in the period
+
+half-up to the cent per line (one line per feature row: a quantity change ends
+a feature and starts another, so a period holds a row per quantity). The
+monthly price is the plan's own price for the product if it has one, else the
+product's retail price; AAPT's cost is the catalogue's unit cost on the same
+basis."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from providers.models import BillPeriod
+from provisioning.choices import ServiceFeatureStatusChoices
+from provisioning.models import PlanProductPrice, ServiceFeature
+
+CENT = Decimal("0.01")
+
+
+def to_cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def prorate(*, quantity: int, monthly: Decimal, days: int, period_days: int) -> Decimal:
+    """quantity × monthly × days ÷ period_days, half-up to the cent (one division, last)."""
+    return to_cent(Decimal(quantity) * Decimal(monthly) * days / period_days)
+
+
+@dataclass(frozen=True)
+class RecurringCharge:
+    """One feature row's charge for a period."""
+
+    feature_id: int
+    service_id: int
+    customer_id: int
+    product_id: int
+    product_name: str
+    quantity: int
+    days: int
+    period_days: int
+    first_date: datetime.date
+    last_date: datetime.date
+    monthly_price: Decimal
+    amount: Decimal
+    aapt_cost: Decimal
+
+
+def recurring_charges(*, period: BillPeriod) -> list[RecurringCharge]:
+    """Every active day of the period's service features at the period's provider,
+    priced (in service, product and start order)."""
+    start, end = period.start_date, period.end_date
+    features = (
+        ServiceFeature.objects.filter(
+            service__provider_id=period.provider_id,
+            status__in=(ServiceFeatureStatusChoices.ACTIVE, ServiceFeatureStatusChoices.CEASED),
+            active_from__lte=end,
+        )
+        .exclude(active_to__lt=start)
+        .select_related("product", "service")
+        .order_by("service_id", "product__name", "active_from", "pk")
+    )
+    plan_prices = {
+        (plan_id, product_id): price
+        for plan_id, product_id, price in PlanProductPrice.objects.filter(
+            plan__provider_id=period.provider_id
+        ).values_list("plan_id", "product_id", "monthly_price")
+    }
+    charges = []
+    for feature in features:
+        days = feature.active_days(start, end)
+        if days <= 0:
+            continue
+        product = feature.product
+        monthly = plan_prices.get((feature.service.plan_id, product.pk), product.retail_price)
+        first = max(start, feature.active_from)
+        last = min(end, feature.active_to) if feature.active_to else end
+        charges.append(
+            RecurringCharge(
+                feature_id=feature.pk,
+                service_id=feature.service_id,
+                customer_id=feature.service.customer_id,
+                product_id=product.pk,
+                product_name=product.name,
+                quantity=feature.quantity,
+                days=days,
+                period_days=period.days,
+                first_date=first,
+                last_date=last,
+                monthly_price=monthly,
+                amount=prorate(quantity=feature.quantity, monthly=monthly, days=days, period_days=period.days),
+                aapt_cost=prorate(
+                    quantity=feature.quantity, monthly=product.unit_cost, days=days, period_days=period.days
+                ),
+            )
+        )
+    return charges

@@ -1,0 +1,331 @@
+"""What a bill run bills (its preview, and the close's own lines), and what is
+still outstanding in a period. Reads only: the close writes (services.py)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value, When
+
+from providers.models import BillPeriod, Customer
+from provisioning.choices import PlanRateCategoryChoices, ServiceFeatureStatusChoices
+from provisioning.models import Order, Service, ServiceFeature
+
+from ..choices import BillRunLineKindChoices as Kind
+from ..choices import CarrierFileStatusChoices, UsageRecordStatusChoices
+from ..collection.selectors import sequence_gaps
+from ..models import Adjustment, BillRun, BillRunInvoice, CarrierFile, OtherChargeException, UsageRecord
+from .pricing import recurring_charges, to_cent
+
+GST_RATE = Decimal("0.10")
+CATEGORIES = dict(PlanRateCategoryChoices.choices)
+CHANGE_FLAG = Decimal("0.5")  # a customer's total moved by more than half since last period
+
+
+def _d(day: datetime.date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""
+
+
+def gst_of(total_ex_gst: Decimal) -> Decimal:
+    """GST on one invoice's total, half-up to the cent."""
+    return to_cent(total_ex_gst * GST_RATE)
+
+
+# ---------------------------------------------------------------------------
+# Outstanding: what blocks a clean close
+# ---------------------------------------------------------------------------
+
+
+def period_outstanding(period: BillPeriod) -> list[dict]:
+    """What is still outstanding in ``period``, each as {kind, count, detail}:
+    quarantined records dated in it, features requested but not active, open
+    orders, COCE exceptions charged in it, files of it not processed, sequence gaps."""
+    provider = period.provider
+    start, end = period.start_date, period.end_date
+    items = []
+
+    def add(kind: str, count: int, detail: str) -> None:
+        if count:
+            items.append({"kind": kind, "count": count, "detail": detail})
+
+    quarantined = UsageRecord.objects.filter(
+        provider=provider, status=UsageRecordStatusChoices.QUARANTINED, call_date__range=(start, end)
+    )
+    add("quarantine", quarantined.count(), "quarantined usage record(s) dated in the period")
+    requested = ServiceFeature.objects.filter(
+        service__provider=provider, status=ServiceFeatureStatusChoices.REQUESTED
+    ).select_related("service", "product")
+    add(
+        "requested_features",
+        requested.count(),
+        "feature(s) requested but not activated: "
+        + ", ".join(f"{f.product.name} ×{f.quantity} on {f.service.reference}" for f in requested[:10]),
+    )
+    orders = Order.objects.open().filter(provider=provider)
+    add("open_orders", orders.count(), "open order(s) in the provisioning queue")
+    exceptions = OtherChargeException.objects.filter(provider=provider, charged_from__lte=end, charged_to__gte=start)
+    add("coce_exceptions", exceptions.count(), "COCE charge exception(s) charged in the period")
+    unprocessed = CarrierFile.objects.filter(
+        provider=provider,
+        status__in=[
+            CarrierFileStatusChoices.RECEIVED,
+            CarrierFileStatusChoices.PROCESSING,
+            CarrierFileStatusChoices.REJECTED,
+        ],
+    ).filter(
+        Q(produced_at__date__range=(start, end + datetime.timedelta(days=1)))
+        | Q(produced_at__isnull=True, received_at__date__range=(start, end + datetime.timedelta(days=1)))
+    )
+    add(
+        "unprocessed_files",
+        unprocessed.count(),
+        "file(s) of the period not processed: " + ", ".join(unprocessed.values_list("name", flat=True)[:10]),
+    )
+    gaps = sequence_gaps([provider.pk])
+    add("sequence_gaps", len(gaps), "; ".join(g.describe() for g in gaps))
+    return items
+
+
+# ---------------------------------------------------------------------------
+# The bill: invoices, lines
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    service_id: int
+    service_reference: str
+    kind: str
+    description: str
+    amount: Decimal
+    aapt_cost: Decimal
+    category: str = ""
+    product_id: int | None = None
+    product_name: str = ""
+    adjustment_id: int | None = None
+    quantity: int = 0
+    days: int = 0
+    billed_seconds: int = 0
+    first_date: datetime.date | None = None
+    last_date: datetime.date | None = None
+
+    @property
+    def margin(self) -> Decimal:
+        return self.amount - self.aapt_cost
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+
+@dataclass
+class Draft:
+    """One customer's invoice as the run bills it."""
+
+    customer: Customer
+    lines: list[Line] = field(default_factory=list)
+    previous_total: Decimal | None = None
+    number: str = ""
+
+    @property
+    def total_ex_gst(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def gst(self) -> Decimal:
+        return gst_of(self.total_ex_gst)
+
+    @property
+    def total_inc_gst(self) -> Decimal:
+        return self.total_ex_gst + self.gst
+
+    @property
+    def aapt_cost(self) -> Decimal:
+        return sum((line.aapt_cost for line in self.lines), Decimal("0.00"))
+
+    @property
+    def margin(self) -> Decimal:
+        return self.total_ex_gst - self.aapt_cost
+
+    @property
+    def flagged(self) -> bool:
+        """The total moved by more than half since last period (or appeared from nothing)."""
+        if self.previous_total is None:
+            return False
+        if not self.previous_total:
+            return bool(self.total_ex_gst)
+        return abs(self.total_ex_gst - self.previous_total) > abs(self.previous_total) * CHANGE_FLAG
+
+    def services(self) -> list[tuple[str, list[Line]]]:
+        grouped: dict[str, list[Line]] = defaultdict(list)
+        for line in self.lines:
+            grouped[line.service_reference].append(line)
+        return list(grouped.items())
+
+
+def unbilled_usage(period: BillPeriod):
+    """Rated records the close of ``period`` bills: dated up to its end, not yet billed."""
+    return UsageRecord.objects.filter(
+        provider_id=period.provider_id,
+        status=UsageRecordStatusChoices.RATED,
+        bill_run__isnull=True,
+        call_date__lte=period.end_date,
+    )
+
+
+def unbilled_adjustments(period: BillPeriod):
+    return Adjustment.objects.filter(
+        provider_id=period.provider_id, date__range=(period.start_date, period.end_date), bill_run__isnull=True
+    )
+
+
+def usage_totals(records, period: BillPeriod):
+    """Calls grouped in the database by service, category and lateness."""
+    return (
+        records.annotate(
+            late=Case(
+                When(call_date__lt=period.start_date, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("service_id", "category", "late")
+        .annotate(
+            calls=Count("id"),
+            billed=Sum("billed_seconds"),
+            charge=Sum("charge"),
+            cost=Sum("aapt_cost"),
+            first=Min("call_date"),
+            last=Max("call_date"),
+        )
+        .order_by("service_id", "late", "category")
+    )
+
+
+def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]:
+    """The invoices a run of ``period`` bills, customers by name, lines by service.
+
+    ``run`` given: the records and adjustments it billed (the close marks them
+    first); otherwise what a close would bill now (the preview)."""
+    records = UsageRecord.objects.filter(bill_run=run) if run else unbilled_usage(period)
+    adjustments = run.adjustments.all() if run else unbilled_adjustments(period)
+    lines: list[Line] = []
+    service_ids: set[int] = set()
+    for row in usage_totals(records, period):
+        service_ids.add(row["service_id"])
+        category = CATEGORIES.get(row["category"], row["category"])
+        billed = row["billed"] or 0
+        minutes = Decimal(billed) / 60
+        late = row["late"]
+        text = f"{row['calls']} call{'s' if row['calls'] != 1 else ''}, {minutes:.1f} billed min"
+        if late:
+            dates = _d(row["first"]) if row["first"] == row["last"] else f"{_d(row['first'])}–{_d(row['last'])}"
+            description = f"Late calls dated {dates}, {category}: {text}"
+        else:
+            description = f"Calls, {category}: {text}"
+        lines.append(
+            Line(
+                service_id=row["service_id"],
+                service_reference="",
+                kind=Kind.LATE_USAGE if late else Kind.USAGE,
+                category=row["category"],
+                description=description,
+                quantity=row["calls"],
+                billed_seconds=billed,
+                amount=to_cent(row["charge"] or Decimal(0)),
+                aapt_cost=to_cent(row["cost"] or Decimal(0)),
+                first_date=row["first"],
+                last_date=row["last"],
+            )
+        )
+    for charge in recurring_charges(period=period):
+        service_ids.add(charge.service_id)
+        lines.append(
+            Line(
+                service_id=charge.service_id,
+                service_reference="",
+                kind=Kind.RECURRING,
+                product_id=charge.product_id,
+                product_name=charge.product_name,
+                description=(
+                    f"{charge.product_name} ×{charge.quantity}, {_d(charge.first_date)}–{_d(charge.last_date)} "
+                    f"({charge.days}/{charge.period_days} days at {charge.monthly_price:.2f} a month)"
+                ),
+                quantity=charge.quantity,
+                days=charge.days,
+                amount=charge.amount,
+                aapt_cost=charge.aapt_cost,
+                first_date=charge.first_date,
+                last_date=charge.last_date,
+            )
+        )
+    for adjustment in adjustments.order_by("date", "pk"):
+        service_ids.add(adjustment.service_id)
+        lines.append(
+            Line(
+                service_id=adjustment.service_id,
+                service_reference="",
+                kind=Kind.ADJUSTMENT,
+                adjustment_id=adjustment.pk,
+                description=f"{'Credit' if adjustment.amount < 0 else 'Charge'} {_d(adjustment.date)}: "
+                f"{adjustment.reason.strip()}",
+                quantity=1,
+                amount=adjustment.amount,
+                aapt_cost=Decimal("0.00"),
+                first_date=adjustment.date,
+                last_date=adjustment.date,
+            )
+        )
+    services = Service.objects.select_related("customer").in_bulk(service_ids)
+    drafts: dict[int, Draft] = {}
+    for line in lines:
+        service = services[line.service_id]
+        line.service_reference = service.reference
+        drafts.setdefault(service.customer_id, Draft(customer=service.customer)).lines.append(line)
+    order = {Kind.USAGE: 0, Kind.LATE_USAGE: 1, Kind.RECURRING: 2, Kind.ADJUSTMENT: 3}
+    for draft in drafts.values():
+        draft.lines.sort(key=lambda line: (line.service_reference, line.service_id, order[line.kind]))
+    previous = previous_totals(period)
+    result = sorted(drafts.values(), key=lambda d: (d.customer.name, d.customer.pk))
+    for draft in result:
+        draft.previous_total = previous.get(draft.customer.pk)
+    return result
+
+
+def previous_period(period: BillPeriod) -> BillPeriod | None:
+    return (
+        BillPeriod.objects.filter(provider_id=period.provider_id, end_date__lt=period.start_date)
+        .order_by("-end_date")
+        .first()
+    )
+
+
+def previous_totals(period: BillPeriod) -> dict[int, Decimal]:
+    """Each customer's total ex GST in the run of the period before, if one was run."""
+    before = previous_period(period)
+    if before is None:
+        return {}
+    return dict(
+        BillRunInvoice.objects.filter(run__period=before, run__status="done").values_list("customer_id", "total_ex_gst")
+    )
+
+
+def bill_summary(drafts: list[Draft]) -> dict:
+    total = sum((d.total_ex_gst for d in drafts), Decimal("0.00"))
+    gst = sum((d.gst for d in drafts), Decimal("0.00"))
+    cost = sum((d.aapt_cost for d in drafts), Decimal("0.00"))
+    late = [line for d in drafts for line in d.lines if line.kind == Kind.LATE_USAGE]
+    return {
+        "invoices": len(drafts),
+        "total_ex_gst": total,
+        "gst": gst,
+        "total_inc_gst": total + gst,
+        "aapt_cost": cost,
+        "margin": total - cost,
+        "late_calls": sum(line.quantity for line in late),
+        "calls": sum(line.quantity for d in drafts for line in d.lines if line.kind in (Kind.USAGE, Kind.LATE_USAGE)),
+        "flagged": sum(1 for d in drafts if d.flagged),
+    }

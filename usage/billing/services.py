@@ -1,0 +1,267 @@
+"""Adjustments, and closing a bill period: its bill run.
+
+A close is one transaction with the period row locked (``select_for_update``):
+it marks the usage it bills with one UPDATE, aggregates what it marked in the
+database, prices the recurring days, numbers the invoices and closes the
+period. Either all of that commits or none of it does, so a failure leaves
+nothing half-billed and the close can simply run again; a second close of the
+same period waits for the lock, then finds the run done and returns it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from providers.choices import BillPeriodStatusChoices
+from providers.models import BillPeriod, Provider
+from provisioning.models import Service
+from provisioning.services.completion import ensure_not_in_closed_period
+
+from ..choices import BillRunLineKindChoices as Kind
+from ..choices import BillRunStatusChoices as Status
+from ..models import Adjustment, BillRun, BillRunInvoice, BillRunLine
+from .selectors import bill_lines, period_outstanding, unbilled_adjustments, unbilled_usage
+
+# ---------------------------------------------------------------------------
+# Adjustments
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adjustment_add(*, service: Service, date: datetime.date, amount: Decimal, reason: str, acting_user) -> Adjustment:
+    """A one-off credit (negative) or charge to ``service`` on ``date``, which must
+    lie in an open bill period of its provider."""
+    provider = service.provider
+    ensure_not_in_closed_period(provider, date, "adjustment date")
+    if not BillPeriod.objects.containing(date).filter(provider=provider).exists():
+        raise ValidationError({"date": f"No bill period of {provider} holds {date:%d/%m/%Y}: add the period first."})
+    adjustment = Adjustment(
+        provider=provider, service=service, date=date, amount=amount, reason=reason, created_by=acting_user
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    return adjustment
+
+
+# ---------------------------------------------------------------------------
+# Closing a period
+# ---------------------------------------------------------------------------
+
+
+def _refuse_out_of_order(period: BillPeriod) -> None:
+    earlier = (
+        BillPeriod.objects.filter(provider_id=period.provider_id, end_date__lt=period.start_date)
+        .exclude(status=BillPeriodStatusChoices.CLOSED)
+        .order_by("start_date")
+        .first()
+    )
+    if earlier:
+        raise ValidationError(
+            f"{period.provider}'s bill period {earlier.label} is still open: close the periods in order."
+        )
+
+
+@transaction.atomic
+def bill_run_request(*, period: BillPeriod, acting_user) -> BillRun:
+    """The run that closes ``period``, queued (a failed run is queued again; a run
+    already queued, running or done is returned as it is)."""
+    period = BillPeriod.objects.select_for_update().select_related("provider").get(pk=period.pk)
+    run = BillRun.objects.filter(period=period).first()
+    if run is None:
+        if period.is_closed:
+            raise ValidationError(f"{period.provider}'s bill period {period.label} is already closed.")
+        _refuse_out_of_order(period)
+        run = BillRun.objects.create(provider=period.provider, period=period, requested_by=acting_user)
+    elif run.status == Status.FAILED:
+        run.status, run.error, run.progress = Status.QUEUED, "", ""
+        run.requested_by = acting_user
+        run.save(update_fields=["status", "error", "progress", "requested_by"])
+    return run
+
+
+def _progress(run: BillRun, text: str) -> None:
+    """Show the close's progress to other sessions. Inside the close's transaction
+    only a second connection can (PostgreSQL; SQLite shows the stages it commits)."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        BillRun.objects.filter(pk=run.pk).update(progress=text)
+        return
+    side = connections.create_connection("default")
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(f"UPDATE {BillRun._meta.db_table} SET progress = %s WHERE id = %s", [text, run.pk])
+    finally:
+        side.close()
+
+
+# Tests inject a failure here (between marking the usage and finishing the close).
+_after_usage_marked: Callable[[BillRun], None] = lambda run: None  # noqa: E731
+
+
+def bill_run_execute(*, run_id: int) -> BillRun:
+    """Close the run's period and bill it; returns the run (done, or failed with the
+    reason, nothing of it kept)."""
+    run = BillRun.objects.get(pk=run_id)
+    if run.status == Status.DONE:
+        return run
+    BillRun.objects.filter(pk=run.pk).exclude(status=Status.DONE).update(
+        status=Status.RUNNING, started_at=timezone.now(), progress="Starting", error=""
+    )
+    try:
+        run = _close(run_id)
+    except Exception as exc:
+        BillRun.objects.filter(pk=run_id).exclude(status=Status.DONE).update(
+            status=Status.FAILED, error=str(exc)[:2000], progress="", finished_at=timezone.now()
+        )
+        raise
+    return run
+
+
+@transaction.atomic
+def _close(run_id: int) -> BillRun:
+    run = BillRun.objects.select_related("provider").get(pk=run_id)
+    period = BillPeriod.objects.select_for_update().get(pk=run.period_id)
+    # Read again once the period is ours; not locked, so that progress can be shown.
+    run = BillRun.objects.select_related("provider").get(pk=run_id)
+    if run.status == Status.DONE:  # another close finished while this one waited
+        return run
+    if period.is_closed:
+        raise ValidationError(f"{run.provider}'s bill period {period.label} is already closed.")
+    _refuse_out_of_order(period)
+    provider = Provider.objects.select_for_update().get(pk=run.provider_id)
+    run.outstanding = period_outstanding(period)
+
+    _progress(run, "Marking the usage billed")
+    calls = unbilled_usage(period).update(bill_run=run)
+    unbilled_adjustments(period).update(bill_run=run)
+    _after_usage_marked(run)
+
+    _progress(run, f"Pricing {calls} calls, recurring charges and adjustments")
+    drafts = bill_lines(period, run=run)
+
+    _progress(run, f"Writing {len(drafts)} invoices")
+    number = provider.invoice_next_number
+    invoices = []
+    for draft in drafts:
+        invoice = BillRunInvoice(
+            run=run,
+            customer=draft.customer,
+            number=f"{provider.invoice_prefix}{number}",
+            total_ex_gst=draft.total_ex_gst,
+            gst=draft.gst,
+            total_inc_gst=draft.total_inc_gst,
+            aapt_cost=draft.aapt_cost,
+        )
+        number += 1
+        invoices.append(invoice)
+    BillRunInvoice.objects.bulk_create(invoices, batch_size=1000)
+    rows = [
+        (
+            run.pk,
+            invoice.pk,
+            line.service_id,
+            line.kind,
+            line.category,
+            line.product_id,
+            line.adjustment_id,
+            line.description[:300],
+            line.quantity,
+            line.days,
+            line.billed_seconds,
+            line.first_date,
+            line.last_date,
+            line.amount,
+            line.aapt_cost,
+        )
+        for draft, invoice in zip(drafts, invoices, strict=True)
+        for line in draft.lines
+    ]
+    _write_lines(rows)
+    lines_written = len(rows)
+    late_calls = sum(row[8] for row in rows if row[3] == Kind.LATE_USAGE)
+    del rows
+    provider.invoice_next_number = number
+    provider.save(update_fields=["invoice_next_number"])
+
+    total = sum((i.total_ex_gst for i in invoices), Decimal("0.00"))
+    run.calls = calls
+    run.late_calls = late_calls
+    run.total_ex_gst = total
+    run.gst = sum((i.gst for i in invoices), Decimal("0.00"))
+    run.total_inc_gst = total + run.gst
+    run.aapt_cost = sum((i.aapt_cost for i in invoices), Decimal("0.00"))
+    run.status = Status.DONE
+    run.progress = f"Done: {len(invoices)} invoices, {lines_written} lines, {calls} calls"
+    run.finished_at = timezone.now()
+    run.save()
+    period.status = BillPeriodStatusChoices.CLOSED
+    period.save(update_fields=["status"])
+    return run
+
+
+_LINE_COLUMNS = (
+    "run_id",
+    "invoice_id",
+    "service_id",
+    "kind",
+    "category",
+    "product_id",
+    "adjustment_id",
+    "description",
+    "quantity",
+    "days",
+    "billed_seconds",
+    "first_date",
+    "last_date",
+    "amount",
+    "aapt_cost",
+)
+
+
+def _write_lines(rows: list[tuple]) -> None:
+    """The run's lines, in order (their ids keep the invoice and service order the
+    exports read them in): COPY on PostgreSQL, bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        table = BillRunLine._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    BillRunLine.objects.bulk_create(
+        (BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in rows), batch_size=2000
+    )
+
+
+def bill_period_close(*, period: BillPeriod, acting_user) -> BillRun:
+    """Request and execute the close at once (the command, tests): idempotent."""
+    run = bill_run_request(period=period, acting_user=acting_user)
+    return bill_run_execute(run_id=run.pk)
+
+
+class _Preview(Exception):
+    """Raised to roll back a preview close."""
+
+
+def bill_run_preview_files(*, period: BillPeriod, directory) -> list:
+    """The three files the close of ``period`` would give, written into ``directory``,
+    with nothing kept: the close runs in a transaction that is rolled back."""
+    from .exports import write_files
+
+    paths: list = []
+    try:
+        with transaction.atomic():
+            if BillRun.objects.filter(period=period).exists():
+                raise ValidationError(f"{period.provider}'s bill period {period.label} already has a bill run.")
+            run = BillRun.objects.create(provider=period.provider, period=period)
+            run = _close(run.pk)
+            paths = write_files(run, directory)
+            raise _Preview
+    except _Preview:
+        pass
+    return paths
