@@ -35,9 +35,7 @@ def test_loaddemo_is_idempotent():
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/samples is not beside this checkout")
 def test_fixture_samples_match_shared_samples():
-    # README.md is left out: branches edit the fixture copy (issue 12 adds its *Bill
-    # runs* section there) and the integrator copies it to ../shared/samples.
-    names = sorted(p.name for p in SHARED.iterdir() if p.name != "README.md")
+    names = sorted(p.name for p in SHARED.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(SHARED, settings.SAMPLES_DIR, names, shallow=False)
     assert not mismatch and not errors
 
