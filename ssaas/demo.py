@@ -465,23 +465,24 @@ def load_other_charges(providers: dict[str, Provider]) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Bill runs: prices, a plan's own price, one mid-month feature, one credit
+# Bill runs: prices, a plan's own price, one mid-month feature
 # ---------------------------------------------------------------------------
 
-# Monthly retail price (ex GST) of each catalogue product, at every demo provider.
+# Monthly retail price (ex GST) of each catalogue product, at every demo provider
+# (samples README, *Bill runs (Harbour Voice)*).
 RETAIL_PRICES = {
-    "501001": "12.00",
-    "501002": "25.00",
-    "502001": "18.00",
+    "501001": "8.00",
+    "501002": "15.00",
+    "502001": "12.00",
     "503100": "20.00",
-    "503010": "3.00",
+    "503010": "4.00",
 }
 # (provider slug, plan, element id, the plan's own monthly price)
-PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", "15.00")]
-# (service, element id, quantity, active from): a feature starting mid-month.
-MID_MONTH_FEATURES = [("HV-1002", "501001", 2, datetime.date(2026, 11, 19))]
-# (service, date, amount, reason)
-ADJUSTMENTS = [("HV-1001", datetime.date(2026, 10, 12), "-5.00", "Credit for the outage of 12/10/2026")]
+PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", "11.00")]
+# (service, element id, quantity, active from): a feature taken mid-month, requested
+# and activated through the feature services (so it has its history) by this user.
+MID_MONTH_FEATURES = [("HV-1002", "502001", 1, datetime.date(2026, 11, 16))]
+MID_MONTH_FEATURES_BY = "billing"
 # (provider slug, invoice prefix, first invoice number)
 LEDGER = [("harbour-voice", "HV-", 1001)]
 
@@ -489,10 +490,12 @@ LEDGER = [("harbour-voice", "HV-", 1001)]
 @transaction.atomic
 def load_billing(providers: dict[str, Provider]) -> None:
     """What Harbour Voice's bill runs need (samples/README.md, *Bill runs*): retail
-    prices, the plan's own SIP Session price, Bluegum's mid-November Service Packs,
-    Acme's October credit and the invoice numbering. October is left open."""
+    prices, the plan's own SIP Session price, Bluegum's extra SIP Session from
+    16 November and the invoice numbering. No adjustment: the README's invoices
+    have none. October is left open."""
     from provisioning.models import PlanProductPrice
-    from usage.models import Adjustment, BillRun
+    from provisioning.services.features import service_feature_activate, service_feature_add
+    from usage.models import BillRun
 
     for provider in providers.values():
         for element_id, price in RETAIL_PRICES.items():
@@ -507,27 +510,14 @@ def load_billing(providers: dict[str, Provider]) -> None:
             },
             {"monthly_price": Decimal(price)},
         )
+    staff = get_user_model().objects.get(username=MID_MONTH_FEATURES_BY)
     for reference, element_id, quantity, active_from in MID_MONTH_FEATURES:
         service = Service.objects.get(reference=reference, end_date__isnull=True)
-        _upsert(
-            ServiceFeature,
-            {
-                "service": service,
-                "product": FeatureProduct.objects.get(provider=service.provider, element_id=element_id),
-            },
-            {
-                "quantity": quantity,
-                "status": ServiceFeatureStatusChoices.ACTIVE,
-                "requested_on": active_from,
-                "active_from": active_from,
-            },
-        )
-    for reference, day, amount, reason in ADJUSTMENTS:
-        service = Service.objects.get(reference=reference, end_date__isnull=True)
-        if not Adjustment.objects.filter(service=service, date=day, reason=reason).exists():
-            _saved(
-                Adjustment(provider=service.provider, service=service, date=day, amount=Decimal(amount), reason=reason)
-            )
+        product = FeatureProduct.objects.get(provider=service.provider, element_id=element_id)
+        if ServiceFeature.objects.filter(service=service, product=product, active_from=active_from).exists():
+            continue
+        feature = service_feature_add(service=service, product=product, quantity=quantity, acting_user=staff)
+        service_feature_activate(feature=feature, active_from=active_from, acting_user=staff)
     for slug, prefix, first in LEDGER:
         provider = providers[slug]
         if not BillRun.objects.filter(provider=provider).exists():

@@ -1,3 +1,4 @@
+import datetime
 import filecmp
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from providers.models import Customer, Provider
+from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import PlanRate, Service, ServiceFeature, ServiceIdentifier
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
@@ -31,6 +32,17 @@ def test_loaddemo_is_idempotent():
     assert authenticate(request, username="demo", password="demo").is_superuser
     billing = authenticate(request, username="billing", password="billing")
     assert [m.provider.slug for m in billing.provider_memberships.all()] == ["harbour-voice"]
+    # The bill runs' set-up (samples README, *Bill runs*): October left open to preview,
+    # and Bluegum's extra SIP Session from 16 November requested and activated once, by
+    # billing staff, through the feature services (so it has its history).
+    october = BillPeriod.objects.get(provider__slug="harbour-voice", start_date=datetime.date(2026, 10, 1))
+    assert october.status == "open"
+    extra = ServiceFeature.objects.get(service__reference="HV-1002", active_from=datetime.date(2026, 11, 16))
+    assert (extra.product.name, extra.quantity, extra.status) == ("SIP Session", 1, "active")
+    assert [(c.action, c.effective_date, c.acting_user.username) for c in extra.changes.all()] == [
+        ("requested", extra.requested_on, "billing"),
+        ("activated", datetime.date(2026, 11, 16), "billing"),
+    ]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/samples is not beside this checkout")

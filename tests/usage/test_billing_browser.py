@@ -30,8 +30,8 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
     page.goto(f"{live_server.url}/admin/providers/billperiod/")
     page.locator("tr", has_text="October 2026").get_by_role("link", name="Preview the bill run").click()
     expect(page.locator("h1")).to_contain_text("Bill run: Harbour Voice October 2026")
-    expect(page.locator("#preview-summary")).to_contain_text("234.00")  # 189.00 + 45.00 ex GST
-    expect(page.locator(".customer", has_text="Acme Pty Ltd")).to_contain_text("Credit for the outage of 12/10/2026")
+    expect(page.locator("#preview-summary")).to_contain_text("159.00")  # 126.00 + 33.00 ex GST (samples README)
+    expect(page.locator(".customer", has_text="Acme Pty Ltd")).to_contain_text("Standard User Service Pack")
     if page.locator("#close-anyway").count():
         page.check("#close-anyway")
     page.click("#close-form input[type=submit]")
@@ -39,7 +39,7 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
     expect(page.locator("#run-status")).to_contain_text("Done")
     expect(page.locator("#invoices")).to_contain_text("HV-1001")
     run = BillRun.objects.get()
-    assert (run.status, run.period.status, str(run.total_inc_gst)) == ("done", "closed", "257.40")
+    assert (run.status, run.period.status, str(run.total_inc_gst)) == ("done", "closed", "174.90")  # 138.60 + 36.30
 
     files = {}
     for name in ("Invoices for Xero (CSV)", "Itemised calls (CSV)", "Run summary (XLSX)"):
@@ -53,4 +53,4 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
     calls = files["Itemised calls (CSV)"].read_text(encoding="utf-8").splitlines()
     assert calls[0].startswith("Customer,Service,Date,Time") and len(calls) == 1  # October had no calls
     book = openpyxl.load_workbook(files["Run summary (XLSX)"])
-    assert book["Customer totals"]["C2"].value == 189
+    assert book["Customer totals"]["C2"].value == 126
