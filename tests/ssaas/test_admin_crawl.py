@@ -12,6 +12,7 @@ it, no request may answer 500, and no other provider's row may change.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -24,7 +25,7 @@ from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from providers.models import Provider, StaffMembership
+from providers.models import BillPeriod, Provider, StaffMembership
 from providers.scoping import (
     ProviderScopedAdmin,
     ProviderScopedInline,
@@ -36,7 +37,9 @@ from provisioning.models import ServiceFeature, ServiceFeatureChange
 from provisioning.transitions import ORDER_ACTIONS
 from ssaas import demo
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
+from usage.billing.services import adjustment_add, bill_period_close
 from usage.models import (
+    BillRun,
     CarrierFile,
     CollectionRun,
     Layout,
@@ -58,9 +61,12 @@ PARAMETER_VALUES = {
     "operation": sorted(FEATURE_OPERATIONS),
     # Onboarding task ids live in the uploader's session: another session's id is unknown here.
     "task_id": ["0123456789abcdef0123456789abcdef"],
+    "kind": ["xero", "calls", "summary"],
 }
 OBJECT_PARAMETERS = {"object_id", "pk", "id"}
 PROVIDER_PARAMETERS = {"provider_id"}
+# Parameters naming another model's row: crawled with that model's foreign rows.
+RELATED_PARAMETERS = {"period_id": BillPeriod, "run_id": BillRun}
 
 
 def _id_forms(pk) -> list[str]:
@@ -188,6 +194,18 @@ def world(demo_providers, make_staff):
         explained_at=timezone.now(),
     )
     QuarantineAction.objects.create(provider=harbour, kind="cleanse", note="a quarantine note")
+    # Bill runs: prices, a plan's own price, an adjustment and a closed run with its
+    # invoices and lines, all on the foreign side.
+    demo.load_billing(demo_providers)
+    october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))
+    adjustment_add(
+        service=feature.service,
+        date=datetime.date(2026, 10, 12),
+        amount=Decimal("-5.00"),
+        reason="an adjustment reason",
+        acting_user=foreign_user,
+    )
+    bill_period_close(period=october, acting_user=foreign_user)
     foreign_ids = list(Provider.objects.exclude(pk=own.pk).values_list("pk", flat=True))
     for model in _provider_owned_models():
         assert _rows(model, foreign_ids).exists(), f"no foreign {model._meta.label} to crawl"
@@ -291,7 +309,9 @@ def _crawl_admin(crawler: Crawler, model, model_admin, foreign_ids, rf_request):
     for pattern in _custom_urls(model_admin):
         names = list(pattern.pattern.converters)
         unknown = [
-            n for n in names if n not in PARAMETER_VALUES | dict.fromkeys(OBJECT_PARAMETERS | PROVIDER_PARAMETERS)
+            n
+            for n in names
+            if n not in PARAMETER_VALUES | RELATED_PARAMETERS | dict.fromkeys(OBJECT_PARAMETERS | PROVIDER_PARAMETERS)
         ]
         assert not unknown, f"{pattern.name}: add values for {unknown} to PARAMETER_VALUES"
         choices: list[dict] = [{}]
@@ -300,6 +320,8 @@ def _crawl_admin(crawler: Crawler, model, model_admin, foreign_ids, rf_request):
                 values = [o.pk for o in foreign]
             elif name in PROVIDER_PARAMETERS:
                 values = foreign_ids
+            elif name in RELATED_PARAMETERS:
+                values = list(_rows(RELATED_PARAMETERS[name], foreign_ids).values_list("pk", flat=True))
             else:
                 values = PARAMETER_VALUES[name]
             choices = [{**c, name: v} for c in choices for v in values]
