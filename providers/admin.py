@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.utils.decorators import method_decorator
+from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .choices import ProviderKindChoices
@@ -114,6 +115,24 @@ class ProviderAdmin(ProviderScopedAdmin):
         ),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The admin draws help texts as HTML: "CTOP_<account>_…" lost its "<account>".
+        if field is not None and field.help_text:
+            field.help_text = escape(field.help_text)
+        return field
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only: the write-only password fields would only show "None".
+            hidden = {"new_ftp_password", "clear_ftp_password"}
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

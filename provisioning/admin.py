@@ -156,9 +156,16 @@ class HostedNumberRangeForm(forms.ModelForm):
         super()._post_clean()
 
     def add_error(self, field, error):
-        # Model validation reports on ``value``; here the person typed ``first``/``last``.
-        if field == "value":
+        # Model validation reports on ``value`` (and ``kind``), fields this form does not
+        # have: here the person typed ``first``/``last``, so say it about the row.
+        if field in ("value", "kind"):
             field = None
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            rows = [e for name in ("value", "kind") for e in error.error_dict.pop(name, [])]
+            if rows:
+                super().add_error(None, rows)
+            if not error.error_dict:
+                return
         super().add_error(field, error)
 
 

@@ -24,13 +24,19 @@ from .models import ServiceFeature, ServiceFeatureChange
 from .services import features as feature_services
 
 
+def _features(count: int) -> str:
+    return f"{count} feature{'' if count == 1 else 's'}"
+
+
 class _DateField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    # Day first, as errors and every other page write dates (a browser's own date
+    # field follows the browser's locale: month first in a US one).
+    widget = forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "size": 10}, format="%d/%m/%Y")
 
 
 class _NoteField(forms.CharField):
     def __init__(self):
-        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), label="note")
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), label="Note")
 
 
 class ActivateForm(forms.Form):
@@ -236,13 +242,13 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{title} {len(done)} feature(s): done, and recorded.",
+                    f"{title} {_features(len(done))}: done, and recorded.",
                     messages.SUCCESS,
                 )
                 return None
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{title} {len(features)} feature(s)",
+            "title": f"{title} {_features(len(features))}",
             "opts": self.opts,
             "features": features,
             "form": form,

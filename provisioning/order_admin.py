@@ -187,7 +187,7 @@ class OrderActionForm(forms.Form):
         elif action.needs == "date":
             self.fields["effective_date"] = forms.DateField(
                 label=capfirst(COMPLETION_DATE_LABELS[order.kind]),
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "size": 10}, format="%d/%m/%Y"),
                 initial=order.requested_date or order.provider.local_date(timezone.now()),
                 help_text="It may be in the past, but not inside a closed bill period.",
             )

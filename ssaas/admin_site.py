@@ -1,5 +1,6 @@
 """The product's admin site: its title and the index page's "Needs attention" panel."""
 
+from django.conf import settings
 from django.contrib import admin
 
 
@@ -10,6 +11,12 @@ class SsaasAdminSite(admin.AdminSite):
 
     # The product's own apps first, in the order staff work in them.
     APP_ORDER = ["providers", "provisioning", "usage", "django_q", "auth"]
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        # Said once at the foot of each page, not as a warning on every date field.
+        context["server_zone"] = settings.TIME_ZONE.split("/")[-1].replace("_", " ")
+        return context
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

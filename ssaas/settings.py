@@ -75,8 +75,17 @@ DATABASES = {
     "default": environ.Env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The worker and the web server share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    # The worker and the web server share the file. WAL lets pages read while the
+    # worker writes (a rollback journal locks readers out: "database is locked"), and
+    # writers take the lock when their transaction starts (IMMEDIATE) and wait for it
+    # up to the timeout instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        }
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -94,8 +103,12 @@ LANGUAGE_CODE = "en-au"
 TIME_ZONE = "Australia/Sydney"
 USE_I18N = True
 USE_TZ = True
+# dd/mm/yyyy on every page, whatever Django's en_AU says (ssaas/locale_formats/).
+FORMAT_MODULE_PATH = ["ssaas.locale_formats"]
 
 STATIC_URL = "static/"
+# The project's own scripts and styles (the admin's pages load them; no inline scripts).
+STATICFILES_DIRS = [BASE_DIR / "ssaas" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so

@@ -135,6 +135,38 @@ class QuarantineHints:
         return ""
 
 
+def missing_rate_hint(*, provider_id: int, identifier: str) -> str:
+    """For "No price": which plan lacks a rate for which call category, each with a
+    link to add that rate (HTML)."""
+    from django.urls import reverse
+    from django.utils.html import format_html_join
+
+    from provisioning.choices import PlanRateCategoryChoices
+    from provisioning.models import ServicePlan
+
+    pairs = (
+        QuarantinedRecord.objects.filter(provider_id=provider_id, reason="no_price", identifier=identifier)
+        .exclude(plan=None)
+        .values_list("plan_id", "category")
+        .distinct()
+        .order_by("plan_id", "category")[:10]
+    )
+    pairs = list(pairs)
+    if not pairs:
+        return ""
+    plans = ServicePlan.objects.in_bulk({plan_id for plan_id, _ in pairs})
+    add = reverse("admin:provisioning_planrate_add")
+    labels = dict(PlanRateCategoryChoices.choices)
+    return format_html_join(
+        "; ",
+        'no {} rate on plan {}: <a href="{}?plan={}&amp;category={}">Add rate</a>',
+        (
+            (labels.get(category, category or "unknown").lower(), plans[plan_id].name, add, plan_id, category)
+            for plan_id, category in pairs
+        ),
+    )
+
+
 def _other_methods(provider: Provider, username: str, group_id: str):
     """The identifiers other identification methods would read from the record."""
     user, _, realm = username.partition("@")
@@ -210,12 +242,15 @@ def attention(user) -> dict:
     """Everything the admin index shows under "Needs attention"."""
     collection = [item for item in collection_attention(user) if item.kind != "sequence_gap"]
     late = {item.provider_id for item in collection if item.kind == "ctop_late"}
+    # Each item links to a page: shown only to those who may open it (never a 403).
+    sees_quarantine = user.has_perm("usage.view_quarantinedrecord")
+    sees_files = user.has_perm("usage.view_carrierfile")
     return {
-        "quarantine": quarantine_counts(user),
-        "rejected_files": list(rejected_files(user)[:10]),
-        "rejected_total": rejected_files(user).count(),
-        "gaps": sequence_gaps(user),
+        "quarantine": quarantine_counts(user) if sees_quarantine else [],
+        "rejected_files": list(rejected_files(user)[:10]) if sees_files else [],
+        "rejected_total": rejected_files(user).count() if sees_files else 0,
+        "gaps": sequence_gaps(user) if sees_files else [],
         "collection": collection,
         # Already flagged as late today: not said twice.
-        "silent": [s for s in silent_providers(user) if s["provider"].pk not in late],
+        "silent": [s for s in silent_providers(user) if s["provider"].pk not in late] if sees_files else [],
     }

@@ -136,8 +136,8 @@ class TestOrderPage:
         order = drive(submit(Kind.NEW), State.IN_PROGRESS)
         page = hv_client.get(act_url(order, "complete")).content.decode()
         assert "Create service HV-2000 for Wattle Accounting on plan Business Voice" in page
-        assert 'type="date"' in page
-        response = hv_client.post(act_url(order, "complete"), {"effective_date": "2026-11-02"})
+        assert 'name="effective_date"' in page and 'placeholder="dd/mm/yyyy"' in page
+        response = hv_client.post(act_url(order, "complete"), {"effective_date": "02/11/2026"})
         assert response.status_code == 302
         service = Service.objects.get(reference="HV-2000")
         assert service.start_date == datetime.date(2026, 11, 2)

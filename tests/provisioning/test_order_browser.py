@@ -118,7 +118,7 @@ def test_a_new_order_from_queue_to_active_service(live_server, browser, new_orde
     confirm(page, "resume")
     page.click("a.order-action[data-action=complete]")
     expect(page.locator("#action-summary")).to_contain_text("Create service HV-1003")
-    page.fill("#id_effective_date", "2026-11-20")
+    page.fill("#id_effective_date", "20/11/2026")
     page.click("form input[type=submit]")
     expect(page.locator("ul.messagelist li.success")).to_contain_text("Activate done")
     expect(page.locator("#order-state")).to_contain_text("Completed on 20/11/2026")

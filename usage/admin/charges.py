@@ -10,9 +10,10 @@ from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.formats import file_size, money
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
-from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
+from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine
 from ..services.carrier_files import (
     UnsafeFileName,
     carrier_file_process,
@@ -119,7 +120,7 @@ class CoceFileAdmin(UploadAdmin):
         "processed_at",
         "sequence",
         "produced_at",
-        "size",
+        "size_human",
         "sha256",
         "layout",
         "duplicate_of",
@@ -157,6 +158,10 @@ class CoceFileAdmin(UploadAdmin):
         )
         return CoceFile.objects.get(pk=processed.pk)
 
+    @admin.display(description="size")
+    def size_human(self, obj: CoceFile) -> str:
+        return file_size(obj.size)
+
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
         return obj.rated + obj.quarantined
@@ -167,7 +172,7 @@ class CoceFileAdmin(UploadAdmin):
 
     @admin.display(description="amount")
     def amount(self, obj: CoceFile) -> str:
-        return money_text(obj.charge_total)
+        return money(obj.charge_total)
 
     @admin.display(description="charge lines")
     def charge_lines(self, obj: CoceFile) -> str:
@@ -185,7 +190,7 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         "description",
         "external_id",
         "service",
-        "amount",
+        "amount_money",
         "charged_from",
         "charged_to",
         "status",
@@ -211,6 +216,10 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")
 
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj: OtherCharge) -> str:
+        return money(obj.amount)
+
     @admin.action(
         permissions=["process"],
         description="Classify again (after adding the element id or the range)",
@@ -235,7 +244,7 @@ class OtherChargeExceptionAdmin(OtherChargeAdmin):
         "nrc_type_id",
         "description",
         "external_id",
-        "amount",
+        "amount_money",
         "charged_from",
         "charged_to",
         "nearest",

@@ -12,10 +12,11 @@ from django.utils.html import format_html
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.formats import file_size, money
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
-from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine, money_text
+from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
 from ..selectors import sequence_gaps
 from ..services.carrier_files import UnsafeFileName, carrier_file_receive
 from ..tasks import enqueue_processing
@@ -82,6 +83,21 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = scope_queryset(Provider.objects.all(), user)
 
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if kind == CarrierFileKindChoices.BROADWORKS:
+            # A BroadWorks report belongs to a bill period and is read row by row on
+            # its own page; the carrier-file pipeline has no processor for it.
+            url = reverse("admin:usage_broadworksreport_add")
+            raise forms.ValidationError(
+                format_html(
+                    'A BroadWorks utilisation report is uploaded with its bill period on <a href="{}">'
+                    "BroadWorks reports › Add</a>, not here.",
+                    url,
+                )
+            )
+        return kind
+
 
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ProviderScopedAdmin):
@@ -99,7 +115,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
         "name",
         "sequence",
         "produced_at",
-        "size",
+        "size_human",
         "sha256",
         "source",
         "layout",
@@ -110,15 +126,15 @@ class CarrierFileAdmin(ProviderScopedAdmin):
         "reason",
         "duplicate_of",
         "counts",
-        "charge_total",
-        "aapt_cost_total",
+        "charge_full",
+        "aapt_cost_full",
         "records_links",
     ]
     fieldsets = [
         (None, {"fields": ["provider", "kind", "name", "status", "reason", "duplicate_of"]}),
         (
             "What it held",
-            {"fields": ["counts", "charge_total", "aapt_cost_total", "records_links"]},
+            {"fields": ["counts", "charge_full", "aapt_cost_full", "records_links"]},
         ),
         (
             "Registry",
@@ -126,7 +142,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 "fields": [
                     "sequence",
                     "produced_at",
-                    "size",
+                    "size_human",
                     "sha256",
                     "source",
                     "layout",
@@ -183,13 +199,25 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 parts.append(f"{count} {label}")
         return f"{obj.lines}: {', '.join(parts)}"
 
+    @admin.display(description="size")
+    def size_human(self, obj: CarrierFile) -> str:
+        return file_size(obj.size)
+
+    @admin.display(description="charge")
+    def charge_full(self, obj: CarrierFile) -> str:
+        return money(obj.charge_total)
+
+    @admin.display(description="AAPT cost")
+    def aapt_cost_full(self, obj: CarrierFile) -> str:
+        return money(obj.aapt_cost_total, places=None)
+
     @admin.display(description="charge", ordering="charge_total")
     def charge(self, obj: CarrierFile) -> str:
-        return f"${money_text(obj.charge_total)}"
+        return money(obj.charge_total)
 
     @admin.display(description="AAPT cost", ordering="aapt_cost_total")
     def aapt_cost(self, obj: CarrierFile) -> str:
-        return f"${money_text(obj.aapt_cost_total)}"
+        return money(obj.aapt_cost_total)
 
     @admin.display(description="lines")
     def counts(self, obj: CarrierFile) -> str:
