@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.decorators import method_decorator
 from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
@@ -61,7 +64,7 @@ class ProviderAdminForm(forms.ModelForm):
         super()._post_clean()
 
 
-class BillPeriodInline(admin.TabularInline):
+class BillPeriodInline(TabularInline):
     model = BillPeriod
     extra = 0
     fields = ["start_date", "end_date", "status"]
@@ -208,7 +211,7 @@ class StaffMembershipAdmin(ProviderScopedAdmin):
     autocomplete_fields = ["user", "provider"]
 
 
-class StaffMembershipInline(admin.TabularInline):
+class StaffMembershipInline(TabularInline):
     model = StaffMembership
     extra = 0
     autocomplete_fields = ["provider"]
@@ -217,10 +220,20 @@ class StaffMembershipInline(admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    """Users, with the providers they belong to on their page."""
+class StaffUserAdmin(UserAdmin, ModelAdmin):
+    """Users, with the providers they belong to on their page (unfold's forms, as its
+    documentation says for the auth admins)."""
 
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     inlines = [StaffMembershipInline]
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin, ModelAdmin):
+    """The role groups (ssaas/roles.py keeps their permissions)."""

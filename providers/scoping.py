@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db import models
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
 
 from .choices import ProviderKindChoices
 
@@ -77,7 +78,7 @@ class _ScopedFormfieldsMixin:
         return field
 
 
-class ProviderScopedAdmin(_ScopedFormfieldsMixin, admin.ModelAdmin):
+class ProviderScopedAdmin(_ScopedFormfieldsMixin, UnfoldModelAdmin):
     """A ModelAdmin whose rows and choices are limited to the user's providers."""
 
     def get_queryset(self, request):

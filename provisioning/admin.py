@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from unfold.admin import TabularInline
 
 from providers.admin import CustomerAdmin
 from providers.models import Customer
@@ -35,7 +36,7 @@ from .selectors import orders_shaping, provisioning_status, with_provisioning_st
 # ---------------------------------------------------------------------------
 
 
-class PlanRateInline(ProviderScopedInline, admin.TabularInline):
+class PlanRateInline(ProviderScopedInline, TabularInline):
     model = PlanRate
     extra = 0
     fields = [
@@ -115,7 +116,7 @@ class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
                     )
 
 
-class ServiceIdentifierInline(ProviderScopedInline, admin.TabularInline):
+class ServiceIdentifierInline(ProviderScopedInline, TabularInline):
     model = ServiceIdentifier
     formset = _NoClashBetweenRowsFormSet
     extra = 0
@@ -169,7 +170,7 @@ class HostedNumberRangeForm(forms.ModelForm):
         super().add_error(field, error)
 
 
-class HostedNumberRangeInline(ProviderScopedInline, admin.TabularInline):
+class HostedNumberRangeInline(ProviderScopedInline, TabularInline):
     model = HostedNumberRange
     form = HostedNumberRangeForm
     formset = _NoClashBetweenRowsFormSet

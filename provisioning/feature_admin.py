@@ -12,6 +12,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
 
 from providers.scoping import (
     ProviderScopedAdmin,
@@ -31,12 +33,12 @@ def _features(count: int) -> str:
 class _DateField(forms.DateField):
     # Day first, as errors and every other page write dates (a browser's own date
     # field follows the browser's locale: month first in a US one).
-    widget = forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "size": 10}, format="%d/%m/%Y")
+    widget = UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y")
 
 
 class _NoteField(forms.CharField):
     def __init__(self):
-        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), label="Note")
+        super().__init__(required=False, widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}), label="Note")
 
 
 class ActivateForm(forms.Form):
@@ -76,7 +78,7 @@ FEATURE_OPERATIONS = {
 }
 
 
-class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
+class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
     """Features shown on their service; they change on their own pages, recorded."""
 
     model = ServiceFeature
@@ -85,7 +87,7 @@ class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.Tabul
     show_change_link = True
 
 
-class ServiceFeatureChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ServiceFeatureChangeInline(ReadOnlyAdminMixin, TabularInline):
     model = ServiceFeatureChange
     extra = 0
     fields = ["at", "action", "effective_date", "quantity_before", "quantity_after", "acting_user"]

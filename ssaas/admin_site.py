@@ -1,10 +1,10 @@
 """The product's admin site: its title and the index page's "Needs attention" panel."""
 
 from django.conf import settings
-from django.contrib import admin
+from unfold.sites import UnfoldAdminSite
 
 
-class SsaasAdminSite(admin.AdminSite):
+class SsaasAdminSite(UnfoldAdminSite):
     site_header = "SSaaS back office"
     site_title = "SSaaS back office"
     index_title = "Providers, services, usage and reconciliation"
@@ -28,3 +28,15 @@ class SsaasAdminSite(admin.AdminSite):
 
         extra_context = {**(extra_context or {}), "attention": attention(request.user)}
         return super().index(request, extra_context)
+
+
+def restyle_third_party_admins(site) -> None:
+    """django-q2 registers its task lists with django's ModelAdmin: the same admins
+    on unfold's ModelAdmin, so that their pages look and filter like the others."""
+    from unfold.admin import ModelAdmin
+
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ModelAdmin) or model._meta.app_label != "django_q":
+            continue
+        site.unregister(model)
+        site.register(model, type(type(model_admin).__name__, (type(model_admin), ModelAdmin), {}))

@@ -7,6 +7,7 @@ Every variable is documented in README.md ("Configuration"). With no
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,10 @@ _DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
 
 INSTALLED_APPS = [
+    # django-unfold's templates and static files before the admin's (issue 13).
+    "unfold.apps.BasicAppConfig",  # our own site class (ssaas.admin_site), not unfold's default
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
     "ssaas.apps.SsaasAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -190,3 +195,29 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = "SSaaS back office"
+
+# A carrier file processing for longer than this is shown as stuck on the front page.
+STUCK_FILE_MINUTES = env.int("STUCK_FILE_MINUTES", default=60)
+
+# "demo" or "production" beside the site's name (empty: no label).
+ENVIRONMENT_LABEL = env.str("ENVIRONMENT_LABEL", default="demo" if DEBUG else "")
+
+# django-unfold, the admin's theme: see ssaas/unfold.py for the sidebar and front page.
+UNFOLD = {
+    "SITE_TITLE": "SSaaS back office",
+    "SITE_HEADER": "SSaaS back office",
+    "SITE_SUBHEADER": "AAPT SSaaS resellers",
+    "SITE_URL": None,
+    "SITE_SYMBOL": "call",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "ssaas.unfold.environment_callback",
+    "DASHBOARD_CALLBACK": "ssaas.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("ssaas/css/admin.css")],
+    "SCRIPTS": [lambda request: static("ssaas/js/server-zone.js")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": "ssaas.unfold.sidebar_navigation",
+    },
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from unfold.admin import TabularInline
 
 from providers.scoping import ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
@@ -44,7 +45,7 @@ class BroadWorksUploadForm(UploadForm):
         return data
 
 
-class BroadWorksItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+class BroadWorksItemInline(ReadOnlyAdminMixin, TabularInline):
     model = BroadWorksItem
     fields = ["row_number", "group_id", "item_type", "item_name", "quantity", "product"]
     readonly_fields = fields

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
@@ -80,7 +81,7 @@ class CoceUploadForm(UploadForm):
         fields = ["provider"]
 
 
-class RejectedLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RejectedLineInline(ReadOnlyAdminMixin, TabularInline):
     model = RejectedLine
     fields = ["line_number", "field", "reason", "content"]
     readonly_fields = fields

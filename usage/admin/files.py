@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
@@ -22,13 +23,13 @@ from ..services.carrier_files import UnsafeFileName, carrier_file_receive
 from ..tasks import enqueue_processing
 
 
-class LayoutFieldInline(admin.TabularInline):
+class LayoutFieldInline(TabularInline):
     model = LayoutField
     extra = 0
     fields = ["record", "name", "start", "width"]
 
 
-class ProviderLayoutInline(admin.TabularInline):
+class ProviderLayoutInline(TabularInline):
     model = ProviderLayout
     extra = 0
     fields = ["provider", "kind"]
@@ -37,7 +38,7 @@ class ProviderLayoutInline(admin.TabularInline):
 
 
 @admin.register(Layout)
-class LayoutAdmin(admin.ModelAdmin):
+class LayoutAdmin(ModelAdmin):
     list_display = ["name", "kind", "is_default", "field_count"]
     list_filter = ["kind", "is_default"]
     search_fields = ["name"]
@@ -57,7 +58,7 @@ class LayoutAdmin(admin.ModelAdmin):
             )
 
 
-class RejectedLineInline(admin.TabularInline):
+class RejectedLineInline(TabularInline):
     model = RejectedLine
     extra = 0
     can_delete = False

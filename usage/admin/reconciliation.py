@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from unfold.admin import ModelAdmin
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
@@ -66,7 +67,7 @@ def _display(value, column: Column) -> str:
 
 
 @admin.register(Reconciliation)
-class ReconciliationAdmin(admin.ModelAdmin):
+class ReconciliationAdmin(ModelAdmin):
     """Needs ``view_reconciliation`` to look and download, ``change_reconciliation``
     to explain a difference."""
 
