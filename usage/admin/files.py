@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +20,7 @@ from ssaas.formats import file_size, money
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
 from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
+from ..progress import file_status
 from ..selectors import sequence_gaps
 from ..services.carrier_files import UnsafeFileName, carrier_file_receive
 from ..tasks import enqueue_processing
@@ -277,6 +280,11 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 self.admin_site.admin_view(self.upload_view),
                 name="usage_carrierfile_upload",
             ),
+            path(
+                "<int:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="usage_carrierfile_status",
+            ),
             *urls,
         ]
 
@@ -287,6 +295,34 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             "can_upload": self.has_process_permission(request),
         }
         return super().changelist_view(request, extra_context)
+
+    def status_view(self, request, object_id: int):
+        """The file's state as JSON, polled by its page while it is processed."""
+        carrier_file = self.get_object(request, str(object_id))
+        if carrier_file is None or not self.has_view_permission(request, carrier_file):
+            raise Http404("No such carrier file among yours.")
+        return JsonResponse(file_status(carrier_file))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        carrier_file = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {})}
+        if carrier_file is not None:
+            status = file_status(carrier_file)
+            extra_context["file_status"] = status
+            extra_context["status_url"] = reverse("admin:usage_carrierfile_status", args=[carrier_file.pk])
+            lines = status["lines"] or 0
+            if not status["running"] and lines:
+                extra_context["split"] = [
+                    {"title": label, "value": round(100 * count / lines, 1), "progress_class": css}
+                    for label, count, css in (
+                        ("rated", status["rated"], "bg-green-600!"),
+                        ("quarantined", status["quarantined"], "bg-orange-500!"),
+                        ("rejected", status["rejected"], "bg-red-600!"),
+                        ("duplicate", status["duplicates"], "bg-base-400!"),
+                    )
+                    if count
+                ]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def upload_view(self, request):
         if not self.has_process_permission(request):
