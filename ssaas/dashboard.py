@@ -260,4 +260,10 @@ def front_page(user) -> list[Section]:
 
 def dashboard_callback(request, context):
     context["front_page"] = front_page(request.user)
+    if request.user.has_perm("usage.view_usagerecord"):
+        from usage.selectors import usage_per_day
+
+        from .charts import usage_charts
+
+        context["usage_charts"] = usage_charts(usage_per_day(request.user))
     return context

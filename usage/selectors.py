@@ -254,3 +254,41 @@ def attention(user) -> dict:
         # Already flagged as late today: not said twice.
         "silent": [s for s in silent_providers(user) if s["provider"].pk not in late] if sees_files else [],
     }
+
+
+# ---------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------
+
+
+def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -> dict[int, dict]:
+    """Per provider the user sees, per call date over the last ``days`` days: calls,
+    charge billed (rated calls) and AAPT's cost (every call). Dates with no calls are
+    absent. ``{provider_id: {"name": …, "days": {date: (calls, charge, cost)}}}``."""
+    from django.db.models import DecimalField, Q
+
+    from .choices import UsageRecordStatusChoices
+    from .models import UsageRecord
+
+    today = today or timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    rows = (
+        scope_queryset(UsageRecord.objects.all(), user)
+        .filter(call_date__gte=first, call_date__lte=today)
+        .values("provider_id", "provider__name", "call_date")
+        .annotate(
+            calls=Count("id"),
+            charge=Sum(
+                "charge",
+                filter=Q(status=UsageRecordStatusChoices.RATED),
+                output_field=DecimalField(max_digits=18, decimal_places=2),
+            ),
+            cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
+        )
+        .order_by("provider__name", "call_date")
+    )
+    result: dict[int, dict] = {}
+    for row in rows:
+        entry = result.setdefault(row["provider_id"], {"name": row["provider__name"], "days": {}})
+        entry["days"][row["call_date"]] = (row["calls"], row["charge"] or 0, row["cost"] or 0)
+    return result

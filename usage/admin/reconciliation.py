@@ -21,6 +21,7 @@ from unfold.admin import ModelAdmin
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
+from ssaas.charts import reconciliation_chart
 
 from ..models import Reconciliation, ReconciliationNote
 from ..reconciliation.data import Column, Line, reconciliation_build
@@ -164,6 +165,7 @@ class ReconciliationAdmin(ModelAdmin):
                 preview_lines=PREVIEW_LINES,
                 can_explain=self.has_change_permission(request),
                 slug=period_slug(bill_period),
+                chart=reconciliation_chart(next(s for s in report.sections if s.name == "Products")),
             ),
         )
 
