@@ -1,7 +1,13 @@
 """The product's admin site: its title and the index page's "Needs attention" panel."""
 
+from contextvars import ContextVar
+from functools import wraps
+
 from django.conf import settings
 from unfold.sites import UnfoldAdminSite
+
+# The request an admin view is answering, for the read-only fields' links below.
+current_request: ContextVar = ContextVar("ssaas_admin_request", default=None)
 
 
 class SsaasAdminSite(UnfoldAdminSite):
@@ -11,6 +17,24 @@ class SsaasAdminSite(UnfoldAdminSite):
 
     # The product's own apps first, in the order staff work in them.
     APP_ORDER = ["providers", "provisioning", "usage", "django_q", "auth"]
+
+    def admin_view(self, view, cacheable=False):
+        wrapped = super().admin_view(view, cacheable)
+
+        @wraps(wrapped)
+        def remembering(request, *args, **kwargs):
+            token = current_request.set(request)
+            try:
+                response = wrapped(request, *args, **kwargs)
+                # A TemplateResponse renders later, outside this view: render it here,
+                # while the request is known.
+                if getattr(response, "is_rendered", True) is False:
+                    response.render()
+                return response
+            finally:
+                current_request.reset(token)
+
+        return remembering
 
     def each_context(self, request):
         context = super().each_context(request)
@@ -40,3 +64,27 @@ def restyle_third_party_admins(site) -> None:
             continue
         site.unregister(model)
         site.register(model, type(type(model_admin).__name__, (type(model_admin), ModelAdmin), {}))
+
+
+def link_readonly_foreign_keys_only_when_viewable() -> None:
+    """A read-only foreign key on a change page is drawn as a link to the related
+    object's page, whether or not the user may open it (an order's "created by"
+    linked provisioning staff to a user page answering 403). Keep the link only
+    for a user with the view permission on that object; otherwise its name."""
+    from django.contrib.admin import helpers
+    from unfold.fields import UnfoldAdminReadonlyField
+
+    for field_class in (helpers.AdminReadonlyField, UnfoldAdminReadonlyField):
+        original = field_class.get_admin_url
+        if getattr(original, "checks_permission", False):
+            continue
+
+        def get_admin_url(self, remote_field, remote_obj, _original=original):
+            request = current_request.get()
+            target = self.model_admin.admin_site._registry.get(remote_field.model)
+            if request is not None and (target is None or not target.has_view_permission(request, remote_obj)):
+                return str(remote_obj)
+            return _original(self, remote_field, remote_obj)
+
+        get_admin_url.checks_permission = True
+        field_class.get_admin_url = get_admin_url

@@ -10,6 +10,7 @@ class SsaasAdminConfig(AdminConfig):
         super().ready()  # autodiscover: every app's admin is registered now
         from django.contrib import admin
 
-        from .admin_site import restyle_third_party_admins
+        from .admin_site import link_readonly_foreign_keys_only_when_viewable, restyle_third_party_admins
 
         restyle_third_party_admins(admin.site)
+        link_readonly_foreign_keys_only_when_viewable()

@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
+from tests.provisioning.conftest import *  # noqa: F403 - the order fixtures (submit, …)
+
 
 @pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3", reason="SQLite only")
 def test_sqlite_pages_read_while_the_worker_writes(db, tmp_path):
@@ -60,3 +62,18 @@ def test_the_servers_zone_is_said_once_not_on_every_date_field(admin_client, har
     assert "ssaas/js/server-zone.js" in body
     script = open(finders.find("ssaas/js/server-zone.js")).read()
     assert "delete document.body.dataset.adminUtcOffset" in script
+
+
+def test_a_read_only_link_leads_only_where_the_user_may_go(client, submit, harbour_provisioning, superuser):
+    """Found by the crawl: an order's "created by" linked provisioning staff to a
+    user page that answers 403."""
+    from django.urls import reverse
+
+    from provisioning.choices import OrderKindChoices as Kind
+
+    order = submit(Kind.NEW, user=superuser)
+    user_page = reverse("admin:auth_user_change", args=[superuser.pk])
+    client.force_login(harbour_provisioning)
+    assert user_page not in client.get(reverse("admin:provisioning_order_change", args=[order.pk])).content.decode()
+    client.force_login(superuser)
+    assert user_page in client.get(reverse("admin:provisioning_order_change", args=[order.pk])).content.decode()
