@@ -89,6 +89,7 @@ class QuarantineHints:
     def __init__(self, user) -> None:
         self.user = user
         self._own: dict[int, list[ServiceIdentifier]] = {}
+        self.service_id: int | None = None  # the service the last hint named, if any
 
     def _identifiers(self, provider: Provider) -> list[ServiceIdentifier]:
         if provider.pk not in self._own:
@@ -101,27 +102,32 @@ class QuarantineHints:
         """In order: the identifier on one of the provider's services on other dates;
         the same number or user under another identification method; a hosted range
         of the provider next door; the identifier at another provider the user sees."""
+        self.service_id = None
         own = self._identifiers(provider)
         ranges = [i for i in own if i.kind == Kind.NUMBER_RANGE]
         for held in own:
             if held.kind != Kind.NUMBER_RANGE and held.value == identifier:
+                self.service_id = held.service_id
                 return f"{held.value} is on {_describe(held)} {_period(held)}: check the dates"
         number = _as_number(identifier)
         if number:
             for held in ranges:
                 if held.contains_number(number):
+                    self.service_id = held.service_id
                     return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
         for label, kind, value in _other_methods(provider, username, group_id):
             for held in own:
                 if (held.kind == kind and held.value == value) or (
                     kind == Kind.FNN and held.kind == Kind.NUMBER_RANGE and held.contains_number(value)
                 ):
+                    self.service_id = held.service_id
                     return f"matches {_describe(held)} by {label} {value}"
         if number:
             for held in ranges:
                 if len(held.number_first) == len(number) and self.NEAR >= min(
                     abs(int(number) - int(held.number_first)), abs(int(number) - int(held.number_last))
                 ):
+                    self.service_id = held.service_id
                     return f"next to range {held.value} of {_describe(held)}"
         elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
             service__provider=provider
@@ -292,3 +298,25 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
         entry = result.setdefault(row["provider_id"], {"name": row["provider__name"], "days": {}})
         entry["days"][row["call_date"]] = (row["calls"], row["charge"] or 0, row["cost"] or 0)
     return result
+
+
+def identifier_fix_url(*, provider: Provider, identifier: str, first_day: datetime.date, service_id: int | None) -> str:
+    """The "add identifier" page filled in for a quarantined identifier: its kind as
+    the provider identifies usage, the value, dated from the earliest call, and the
+    service a hint named (if any)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    if _as_number(identifier):
+        kind = Kind.FNN
+    else:
+        kind = {
+            Method.GROUP_ID: Kind.GROUP_ID,
+            Method.DISTINCT_USERNAME: Kind.USERNAME,
+            Method.CUSTOM_REALM: Kind.USERNAME_REALM,
+        }.get(provider.identification_method, Kind.GROUP_ID)
+    query = {"kind": kind, "value": identifier, "active_from": f"{first_day:%d/%m/%Y}"}
+    if service_id:
+        query["service"] = service_id
+    return f"{reverse('admin:provisioning_serviceidentifier_add')}?{urlencode(query)}"

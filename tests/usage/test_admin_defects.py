@@ -159,3 +159,23 @@ def test_one_format_for_money_sizes_and_names(billing_client, harbour, writer):
     assert re.search(r"\$\d", files)
     # One date format: dd/mm/yyyy.
     assert re.search(r"\b\d\d/\d\d/2026\b", files) and not re.search(r"\b\d{1,2} \w{3} 2026\b", files)
+
+
+def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
+    """Issue 13, "quarantine that leads to the fix": an unknown identifier links to
+    the add-identifier page filled in (kind, value, dated from the earliest call, and
+    the service a hint names), and that page opens with those values."""
+    import html
+
+    w = writer(harbour)
+    w.call(record_id="X1", special2="NEWGROUP", special1="0290001005@ssaas.aapt.com.au", when="20261103090000")
+    w.call(record_id="X2", special2="NEWGROUP", special1="0290001005@ssaas.aapt.com.au", when="20261101090000")
+    ingest_text(harbour, NAME, w.text())
+    body = billing_client.get(GROUPS).content.decode()
+    link = html.unescape(re.search(r'<a href="([^"]+)" class="quarantine-fix">Add identifier</a>', body).group(1))
+    acme = Service.objects.get(reference="HV-1001")
+    assert link.startswith(reverse("admin:provisioning_serviceidentifier_add"))
+    for part in ("kind=group_id", "value=NEWGROUP", "active_from=01%2F11%2F2026", f"service={acme.pk}"):
+        assert part in link, part
+    page = billing_client.get(link).content.decode()
+    assert 'value="NEWGROUP"' in page and 'value="01/11/2026"' in page

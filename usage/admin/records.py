@@ -30,7 +30,7 @@ from ssaas.formats import money
 from ..choices import UsageRecordReasonChoices
 from ..ctop.identify import identifier_forms
 from ..models import QuarantineAction, QuarantinedRecord, UsageRecord
-from ..selectors import QuarantineHints, missing_rate_hint, quarantine_groups
+from ..selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
 from ..services.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
 
 COUNT_CAP = 10_000
@@ -253,9 +253,11 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         page = paginator.get_page(request.GET.get("page"))
         providers = {p.pk: p for p in Provider.objects.filter(pk__in={g["provider_id"] for g in page})}
         hints = QuarantineHints(request.user)
+        may_add_identifier = request.user.has_perm("provisioning.add_serviceidentifier")
         groups = []
         for group in page:
             provider = providers[group["provider_id"]]
+            fix_url = ""
             if group["reason"] == UsageRecordReasonChoices.NO_PRICE:
                 # The service was found: its plan has no rate for the call's category.
                 hint = missing_rate_hint(provider_id=provider.pk, identifier=group["identifier"])
@@ -266,12 +268,24 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
                     username=group["username"],
                     group_id=group["group_id"],
                 )
+                if (
+                    may_add_identifier
+                    and group["identifier"]
+                    and group["reason"] != UsageRecordReasonChoices.UNSUPPORTED_UNIT
+                ):
+                    fix_url = identifier_fix_url(
+                        provider=provider,
+                        identifier=group["identifier"],
+                        first_day=group["first_day"],
+                        service_id=hints.service_id,
+                    )
             groups.append(
                 {
                     **group,
                     "key": f"{group['provider_id']}|{group['reason']}|{group['identifier']}",
                     "reason_label": UsageRecordReasonChoices(group["reason"]).label,
                     "hint": hint,
+                    "fix_url": fix_url,
                     "records_url": (
                         f"{reverse('admin:usage_quarantinedrecord_changelist')}"
                         f"?provider__id__exact={group['provider_id']}&reason__exact={group['reason']}"
