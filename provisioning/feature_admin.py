@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from unfold.admin import TabularInline
+from unfold.decorators import action as unfold_action
+from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
 
 from providers.scoping import (
@@ -204,6 +208,35 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
         """A feature has no related rows to save from its form."""
 
     # -- operations: one feature (buttons) or many (actions) ------------------
+
+    # The feature's buttons: unfold's detail actions, only those its status allows.
+    actions_detail = ["act_activate", "act_change_quantity", "act_cease"]
+    _LEGAL = {"act_activate": {"requested"}, "act_change_quantity": {"requested", "active"}, "act_cease": {"active"}}
+
+    def get_actions_detail(self, request, object_id):
+        feature = self.get_object(request, unquote(str(object_id))) if object_id else None
+        if feature is None or not self.has_change_permission(request, feature):
+            return []
+        return [
+            a
+            for a in super().get_actions_detail(request, object_id)
+            if feature.status in self._LEGAL[a.method.original_function_name]
+        ]
+
+    def _to_operation(self, object_id, operation: str):
+        return redirect(reverse("admin:provisioning_servicefeature_operation", args=[object_id, operation]))
+
+    @unfold_action(description="Activate…", url_path="do-activate", variant=ActionVariant.PRIMARY)
+    def act_activate(self, request, object_id):
+        return self._to_operation(object_id, "activate")
+
+    @unfold_action(description="Change quantity…", url_path="do-change-quantity")
+    def act_change_quantity(self, request, object_id):
+        return self._to_operation(object_id, "change_quantity")
+
+    @unfold_action(description="Cease…", url_path="do-cease", variant=ActionVariant.DANGER)
+    def act_cease(self, request, object_id):
+        return self._to_operation(object_id, "cease")
 
     def get_urls(self):
         return [

@@ -44,3 +44,21 @@ def test_activate_forms_take_dates_day_first(submit, client, harbour_provisionin
     page = client.get(reverse("admin:provisioning_order_act", args=[order.pk, "complete"])).content.decode()
     assert 'type="date"' not in page
     assert 'value="20/11/2026"' in page
+
+
+def test_a_features_buttons_are_the_operations_its_status_allows(client, harbour_billing, harbour_provisioning):
+    """Unfold's detail actions on a feature: Activate… while requested (primary),
+    Change quantity… and Cease… once active; none for staff who may not change it."""
+    from provisioning.models import ServiceFeature
+
+    feature = ServiceFeature.objects.filter(service__provider__slug="harbour-voice", status="active").first()
+    url = reverse("admin:provisioning_servicefeature_change", args=[feature.pk])
+    client.force_login(harbour_billing)
+    body = client.get(url).content.decode()
+    assert "Cease…" in body and "Change quantity…" in body and "Activate…" not in body
+    cease = reverse("admin:provisioning_servicefeature_act_cease", args=[feature.pk])
+    assert client.get(cease)["Location"] == reverse(
+        "admin:provisioning_servicefeature_operation", args=[feature.pk, "cease"]
+    )
+    client.force_login(harbour_provisioning)
+    assert "Cease…" not in client.get(url).content.decode()
