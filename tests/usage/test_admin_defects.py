@@ -179,3 +179,12 @@ def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
         assert part in link, part
     page = billing_client.get(link).content.decode()
     assert 'value="NEWGROUP"' in page and 'value="01/11/2026"' in page
+
+
+def test_a_broadworks_header_error_names_the_columns_in_words(harbour):
+    """Defect 14: the missing-column error showed a Python tuple."""
+    from usage.services.broadworks import parse_broadworks_report
+
+    _, problems = parse_broadworks_report(harbour, "bw.csv", b"group_id,item_type\nACME,SERVICE_PACK\n")
+    assert problems and "(" not in problems[0].split("must name")[1]
+    assert "group_id, item_type, item_name, quantity" in problems[0]
