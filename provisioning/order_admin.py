@@ -399,6 +399,13 @@ class OrderAdmin(ProviderScopedAdmin):
 
     actions_detail = [f"act_{name}" for name, spec in ORDER_ACTIONS.items() if spec.button]
 
+    # In the queue, each row's menu: the two steps that start work on an order
+    # (an order not in a state for one says why, on its page).
+    actions_row = ["act_assign", "act_start"]
+
+    def get_actions_row(self, request):
+        return super().get_actions_row(request) if self.has_change_permission(request) else []
+
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
         order = self.get_object(request, unquote(str(object_id))) if object_id else None

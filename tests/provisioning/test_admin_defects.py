@@ -62,3 +62,18 @@ def test_a_features_buttons_are_the_operations_its_status_allows(client, harbour
     )
     client.force_login(harbour_provisioning)
     assert "Cease…" not in client.get(url).content.decode()
+
+
+def test_queue_rows_offer_assign_and_start_to_those_who_work_orders(
+    client, submit, harbour_provisioning, harbour_billing
+):
+    """Unfold row actions in the queue: Assign to me, Start work (to its confirmation page)."""
+    order = submit(Kind.NEW)
+    queue = reverse("admin:provisioning_order_changelist")
+    assign = reverse("admin:provisioning_order_act_assign", args=[order.pk])
+    client.force_login(harbour_provisioning)
+    body = client.get(queue).content.decode()
+    assert f'href="{assign}"' in body
+    assert client.get(assign)["Location"] == reverse("admin:provisioning_order_act", args=[order.pk, "assign"])
+    client.force_login(harbour_billing)
+    assert f'href="{assign}"' not in client.get(queue).content.decode()
