@@ -176,3 +176,22 @@ def test_every_page_each_role_reaches(live_server, browser, world):
     assert any("/admin/auth/user/" in u for u in opened["superuser"])
     for name in ("front-superuser", "front-billing", "file-processing", "reconciliation", "queue"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_no_time_zone_warning_on_date_fields(live_server, browser, superuser):
+    """Defect 17: a browser in another zone (London; the server is in Sydney) saw
+    "You are N hours behind server time" under every date field. The admin's date
+    fields add it on the window's load; the zone is said once, in the header."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, timezone_id="Europe/London")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/providers/billperiod/add/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".vDateField")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    assert page.locator(".vDateField").count() >= 2
+    assert page.locator(".timezonewarning").count() == 0
+    assert page.locator("#server-zone").count() == 1
+    context.close()
