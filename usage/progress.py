@@ -21,7 +21,8 @@ EVERY_SECONDS = 0.5
 
 
 def progress_path(carrier_file_id: int) -> Path:
-    return Path(settings.CARRIER_FILES_ROOT) / ".progress" / f"{carrier_file_id}.json"
+    folder = getattr(settings, "CARRIER_PROGRESS_DIR", None) or Path(settings.CARRIER_FILES_ROOT) / ".progress"
+    return Path(folder) / f"{carrier_file_id}.json"
 
 
 def _write(path: Path, lines: int, position: int) -> None:
