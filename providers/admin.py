@@ -1,10 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.decorators import method_decorator
+from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
@@ -65,7 +69,7 @@ class ProviderAdminForm(forms.ModelForm):
         super()._post_clean()
 
 
-class BillPeriodInline(ProviderScopedInline, admin.TabularInline):
+class BillPeriodInline(ProviderScopedInline, TabularInline):
     model = BillPeriod
     extra = 0
     fields = ["start_date", "end_date", "status"]
@@ -131,6 +135,24 @@ class ProviderAdmin(ProviderScopedAdmin):
         ),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The admin draws help texts as HTML: "CTOP_<account>_…" lost its "<account>".
+        if field is not None and field.help_text:
+            field.help_text = escape(field.help_text)
+        return field
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only: the write-only password fields would only show "None".
+            hidden = {"new_ftp_password", "clear_ftp_password"}
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -218,7 +240,7 @@ class StaffMembershipAdmin(ProviderScopedAdmin):
     autocomplete_fields = ["user", "provider"]
 
 
-class StaffMembershipInline(ProviderScopedInline, admin.TabularInline):
+class StaffMembershipInline(ProviderScopedInline, TabularInline):
     model = StaffMembership
     extra = 0
     autocomplete_fields = ["provider"]
@@ -227,10 +249,20 @@ class StaffMembershipInline(ProviderScopedInline, admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    """Users, with the providers they belong to on their page."""
+class StaffUserAdmin(UserAdmin, ModelAdmin):
+    """Users, with the providers they belong to on their page (unfold's forms, as its
+    documentation says for the auth admins)."""
 
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     inlines = [StaffMembershipInline]
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin, ModelAdmin):
+    """The role groups (ssaas/roles.py keeps their permissions)."""

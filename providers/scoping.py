@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
 
 from .choices import ProviderKindChoices
 
@@ -78,7 +79,7 @@ class _ScopedFormfieldsMixin:
         return field
 
 
-class ProviderScopedAdmin(_ScopedFormfieldsMixin, admin.ModelAdmin):
+class ProviderScopedAdmin(_ScopedFormfieldsMixin, UnfoldModelAdmin):
     """A ModelAdmin whose rows and choices are limited to the user's providers.
 
     Every way the admin reaches a row goes through ``scope_queryset``: the list and

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from unfold.admin import TabularInline
 
 from providers.admin import CustomerAdmin
 from providers.models import Customer
@@ -36,7 +37,7 @@ from .selectors import orders_shaping, provisioning_status, with_provisioning_st
 # ---------------------------------------------------------------------------
 
 
-class PlanRateInline(ProviderScopedInline, admin.TabularInline):
+class PlanRateInline(ProviderScopedInline, TabularInline):
     model = PlanRate
     extra = 0
     fields = [
@@ -49,7 +50,7 @@ class PlanRateInline(ProviderScopedInline, admin.TabularInline):
     ]
 
 
-class PlanProductPriceInline(ProviderScopedInline, admin.TabularInline):
+class PlanProductPriceInline(ProviderScopedInline, TabularInline):
     """The plan's own monthly prices: each wins over the product's retail price."""
 
     model = PlanProductPrice
@@ -124,7 +125,7 @@ class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
                     )
 
 
-class ServiceIdentifierInline(ProviderScopedInline, admin.TabularInline):
+class ServiceIdentifierInline(ProviderScopedInline, TabularInline):
     model = ServiceIdentifier
     formset = _NoClashBetweenRowsFormSet
     extra = 0
@@ -165,13 +166,20 @@ class HostedNumberRangeForm(forms.ModelForm):
         super()._post_clean()
 
     def add_error(self, field, error):
-        # Model validation reports on ``value``; here the person typed ``first``/``last``.
-        if field == "value":
+        # Model validation reports on ``value`` (and ``kind``), fields this form does not
+        # have: here the person typed ``first``/``last``, so say it about the row.
+        if field in ("value", "kind"):
             field = None
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            rows = [e for name in ("value", "kind") for e in error.error_dict.pop(name, [])]
+            if rows:
+                super().add_error(None, rows)
+            if not error.error_dict:
+                return
         super().add_error(field, error)
 
 
-class HostedNumberRangeInline(ProviderScopedInline, admin.TabularInline):
+class HostedNumberRangeInline(ProviderScopedInline, TabularInline):
     model = HostedNumberRange
     form = HostedNumberRangeForm
     formset = _NoClashBetweenRowsFormSet

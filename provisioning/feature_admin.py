@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from unfold.admin import TabularInline
+from unfold.decorators import action as unfold_action
+from unfold.enums import ActionVariant
+from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
 
 from providers.scoping import (
     ProviderScopedAdmin,
@@ -24,13 +30,19 @@ from .models import ServiceFeature, ServiceFeatureChange
 from .services import features as feature_services
 
 
+def _features(count: int) -> str:
+    return f"{count} feature{'' if count == 1 else 's'}"
+
+
 class _DateField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    # Day first, as errors and every other page write dates (a browser's own date
+    # field follows the browser's locale: month first in a US one).
+    widget = UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y")
 
 
 class _NoteField(forms.CharField):
     def __init__(self):
-        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), label="note")
+        super().__init__(required=False, widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}), label="Note")
 
 
 class ActivateForm(forms.Form):
@@ -70,7 +82,7 @@ FEATURE_OPERATIONS = {
 }
 
 
-class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
+class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
     """Features shown on their service; they change on their own pages, recorded."""
 
     model = ServiceFeature
@@ -79,7 +91,7 @@ class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.Tabul
     show_change_link = True
 
 
-class ServiceFeatureChangeInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
+class ServiceFeatureChangeInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
     model = ServiceFeatureChange
     extra = 0
     fields = ["at", "action", "effective_date", "quantity_before", "quantity_after", "acting_user"]
@@ -197,6 +209,35 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
 
     # -- operations: one feature (buttons) or many (actions) ------------------
 
+    # The feature's buttons: unfold's detail actions, only those its status allows.
+    actions_detail = ["act_activate", "act_change_quantity", "act_cease"]
+    _LEGAL = {"act_activate": {"requested"}, "act_change_quantity": {"requested", "active"}, "act_cease": {"active"}}
+
+    def get_actions_detail(self, request, object_id):
+        feature = self.get_object(request, unquote(str(object_id))) if object_id else None
+        if feature is None or not self.has_change_permission(request, feature):
+            return []
+        return [
+            a
+            for a in super().get_actions_detail(request, object_id)
+            if feature.status in self._LEGAL[a.method.original_function_name]
+        ]
+
+    def _to_operation(self, object_id, operation: str):
+        return redirect(reverse("admin:provisioning_servicefeature_operation", args=[object_id, operation]))
+
+    @unfold_action(description="Activate…", url_path="do-activate", variant=ActionVariant.PRIMARY)
+    def act_activate(self, request, object_id):
+        return self._to_operation(object_id, "activate")
+
+    @unfold_action(description="Change quantity…", url_path="do-change-quantity")
+    def act_change_quantity(self, request, object_id):
+        return self._to_operation(object_id, "change_quantity")
+
+    @unfold_action(description="Cease…", url_path="do-cease", variant=ActionVariant.DANGER)
+    def act_cease(self, request, object_id):
+        return self._to_operation(object_id, "cease")
+
     def get_urls(self):
         return [
             path(
@@ -236,13 +277,13 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{title} {len(done)} feature(s): done, and recorded.",
+                    f"{title} {_features(len(done))}: done, and recorded.",
                     messages.SUCCESS,
                 )
                 return None
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{title} {len(features)} feature(s)",
+            "title": f"{title} {_features(len(features))}",
             "opts": self.opts,
             "features": features,
             "form": form,

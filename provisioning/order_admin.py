@@ -13,6 +13,8 @@ Views parse input, call one service and report with messages.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -24,6 +26,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
+from unfold.admin import TabularInline
+from unfold.decorators import action as unfold_action
+from unfold.enums import ActionVariant
+from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from providers.scoping import (
     ProviderScopedAdmin,
@@ -116,7 +122,7 @@ def order_editable_by(request, order: Order | None) -> bool:
     return order is None or (order.is_open and work_refusal(request.user, order) is None)
 
 
-class _OrderLineInline(ProviderScopedInline, admin.TabularInline):
+class _OrderLineInline(ProviderScopedInline, TabularInline):
     extra = 0
 
     def has_add_permission(self, request, obj):
@@ -145,7 +151,7 @@ class OrderFeatureInline(_OrderLineInline):
         return super().get_queryset(request).select_related("product")
 
 
-class OrderEventInline(ProviderScopedInline, admin.TabularInline):
+class OrderEventInline(ProviderScopedInline, TabularInline):
     model = OrderEvent
     fields = ["at", "actor", "action", "from_state", "to_state", "note"]
     readonly_fields = fields
@@ -177,17 +183,20 @@ class OrderActionForm(forms.Form):
     def __init__(self, *args, action: OrderAction, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
         if action.needs == "reason":
-            self.fields["reason"] = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+            self.fields["reason"] = forms.CharField(widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
         elif action.needs == "reference":
             self.fields["reference"] = forms.CharField(
                 label="AAPT order reference",
                 max_length=Order._meta.get_field("aapt_reference").max_length,
                 initial=order.aapt_reference,
+                widget=UnfoldAdminTextInputWidget(),
             )
         elif action.needs == "date":
             self.fields["effective_date"] = forms.DateField(
                 label=capfirst(COMPLETION_DATE_LABELS[order.kind]),
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                # unfold's date picker, day first (not the browser's own field: month
+                # first in a US locale).
+                widget=UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
                 initial=order.requested_date or order.provider.local_date(timezone.now()),
                 help_text="It may be in the past, but not inside a closed bill period.",
             )
@@ -234,6 +243,17 @@ def action_summary(action: OrderAction, order: Order, user) -> list[str]:
 # ---------------------------------------------------------------------------
 # The order admin
 # ---------------------------------------------------------------------------
+
+# The order's buttons, in this order: the step forward is the primary one.
+ORDER_ACTION_VARIANTS = {
+    "start": ActionVariant.PRIMARY,
+    "complete": ActionVariant.PRIMARY,
+    "resume": ActionVariant.PRIMARY,
+    "assign": ActionVariant.DEFAULT,
+    "record_reference": ActionVariant.DEFAULT,
+    "halt": ActionVariant.WARNING,
+    "cancel": ActionVariant.DANGER,
+}
 
 REQUEST_FIELDS = ["kind", *DETAIL_FIELDS]
 WORK_FIELDS = [
@@ -374,6 +394,28 @@ class OrderAdmin(ProviderScopedAdmin):
             if action.button and not (action.name == "assign" and order.assignee == request.user)
         ]
 
+    # -- the order's buttons: unfold's detail actions, each opening the action's
+    # confirmation page; only those legal now (provisioning/transitions.py) are drawn.
+
+    actions_detail = [f"act_{name}" for name, spec in ORDER_ACTIONS.items() if spec.button]
+
+    # In the queue, each row's menu: the two steps that start work on an order
+    # (an order not in a state for one says why, on its page).
+    actions_row = ["act_assign", "act_start"]
+
+    def get_actions_row(self, request):
+        return super().get_actions_row(request) if self.has_change_permission(request) else []
+
+    def get_actions_detail(self, request, object_id):
+        actions = super().get_actions_detail(request, object_id)
+        order = self.get_object(request, unquote(str(object_id))) if object_id else None
+        if order is None:
+            return []
+        legal = {button["name"]: button["label"] for button in self.buttons(request, order)}
+        by_name = {a.method.attrs.get("data-action"): a for a in actions}
+        # In the order of the transitions table, as the confirmation pages list them.
+        return [dataclasses.replace(by_name[name], description=label) for name, label in legal.items()]
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["order_buttons"] = self.buttons(request, obj)
@@ -478,3 +520,20 @@ class OrderAdmin(ProviderScopedAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/provisioning/order/action.html", context)
+
+
+def _detail_action(name: str, variant: ActionVariant):
+    def act(self, request, object_id):
+        return redirect(reverse("admin:provisioning_order_act", args=[object_id, name]))
+
+    act.__name__ = f"act_{name}"
+    return unfold_action(
+        description=ORDER_ACTIONS[name].label,
+        url_path=f"do-{name.replace('_', '-')}",
+        variant=variant,
+        attrs={"data-action": name},
+    )(act)
+
+
+for _name, _variant in ORDER_ACTION_VARIANTS.items():
+    setattr(OrderAdmin, f"act_{_name}", _detail_action(_name, _variant))

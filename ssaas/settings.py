@@ -7,6 +7,7 @@ Every variable is documented in README.md ("Configuration"). With no
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,10 @@ _DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
 
 INSTALLED_APPS = [
+    # django-unfold's templates and static files before the admin's (issue 13).
+    "unfold.apps.BasicAppConfig",  # our own site class (ssaas.admin_site), not unfold's default
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
     "ssaas.apps.SsaasAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,8 +124,17 @@ DATABASES = {
     "default": environ.Env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The worker and the web server share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    # The worker and the web server share the file. WAL lets pages read while the
+    # worker writes (a rollback journal locks readers out: "database is locked"), and
+    # writers take the lock when their transaction starts (IMMEDIATE) and wait for it
+    # up to the timeout instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        }
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -138,10 +152,12 @@ LANGUAGE_CODE = "en-au"
 TIME_ZONE = "Australia/Sydney"
 USE_I18N = True
 USE_TZ = True
+# dd/mm/yyyy on every page, whatever Django's en_AU says (ssaas/locale_formats/).
+FORMAT_MODULE_PATH = ["ssaas.locale_formats"]
 
 STATIC_URL = "static/"
-# The product's own admin stylesheet (static/ssaas/admin.css): no inline styles.
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The project's own scripts and styles (the admin's pages load them; no inline scripts).
+STATICFILES_DIRS = [BASE_DIR / "ssaas" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so
@@ -252,3 +268,26 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = "SSaaS back office"
+
+# "demo" or "production" beside the site's name (empty: no label).
+ENVIRONMENT_LABEL = env.str("ENVIRONMENT_LABEL", default="demo" if DEBUG else "")
+
+# django-unfold, the admin's theme: see ssaas/unfold.py for the sidebar and front page.
+UNFOLD = {
+    "SITE_TITLE": "SSaaS back office",
+    "SITE_HEADER": "SSaaS back office",
+    "SITE_SUBHEADER": "AAPT SSaaS resellers",
+    "SITE_URL": None,
+    "SITE_SYMBOL": "call",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "ssaas.unfold.environment_callback",
+    "DASHBOARD_CALLBACK": "ssaas.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("ssaas/css/admin.css")],
+    "SCRIPTS": [lambda request: static("ssaas/js/server-zone.js")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": "ssaas.unfold.sidebar_navigation",
+    },
+}

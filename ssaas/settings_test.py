@@ -15,6 +15,10 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# Progress notes of files being processed (usage/progress.py), per test process: the
+# xdist workers share CARRIER_FILES_ROOT (inherited environment) and their carrier
+# files' ids collide.
+CARRIER_PROGRESS_DIR = tempfile.mkdtemp(prefix="ssaas-test-progress-")
 ALLOWED_HOSTS = ["*"]
 
 # A file, not memory, for SQLite's test database: tests that run a command in

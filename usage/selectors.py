@@ -90,6 +90,7 @@ class QuarantineHints:
     def __init__(self, user) -> None:
         self.user = user
         self._own: dict[int, list[ServiceIdentifier]] = {}
+        self.service_id: int | None = None  # the service the last hint named, if any
 
     def _identifiers(self, provider: Provider) -> list[ServiceIdentifier]:
         if provider.pk not in self._own:
@@ -102,27 +103,32 @@ class QuarantineHints:
         """In order: the identifier on one of the provider's services on other dates;
         the same number or user under another identification method; a hosted range
         of the provider next door; the identifier at another provider the user sees."""
+        self.service_id = None
         own = self._identifiers(provider)
         ranges = [i for i in own if i.kind == Kind.NUMBER_RANGE]
         for held in own:
             if held.kind != Kind.NUMBER_RANGE and held.value == identifier:
+                self.service_id = held.service_id
                 return f"{held.value} is on {_describe(held)} {_period(held)}: check the dates"
         number = _as_number(identifier)
         if number:
             for held in ranges:
                 if held.contains_number(number):
+                    self.service_id = held.service_id
                     return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
         for label, kind, value in _other_methods(provider, username, group_id):
             for held in own:
                 if (held.kind == kind and held.value == value) or (
                     kind == Kind.FNN and held.kind == Kind.NUMBER_RANGE and held.contains_number(value)
                 ):
+                    self.service_id = held.service_id
                     return f"matches {_describe(held)} by {label} {value}"
         if number:
             for held in ranges:
                 if len(held.number_first) == len(number) and self.NEAR >= min(
                     abs(int(number) - int(held.number_first)), abs(int(number) - int(held.number_last))
                 ):
+                    self.service_id = held.service_id
                     return f"next to range {held.value} of {_describe(held)}"
         elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
             service__provider=provider
@@ -134,6 +140,38 @@ class QuarantineHints:
         if other:
             return f"{other.value} belongs to {other.service.provider}: {_describe(other)}"
         return ""
+
+
+def missing_rate_hint(*, provider_id: int, identifier: str) -> str:
+    """For "No price": which plan lacks a rate for which call category, each with a
+    link to add that rate (HTML)."""
+    from django.urls import reverse
+    from django.utils.html import format_html_join
+
+    from provisioning.choices import PlanRateCategoryChoices
+    from provisioning.models import ServicePlan
+
+    pairs = (
+        QuarantinedRecord.objects.filter(provider_id=provider_id, reason="no_price", identifier=identifier)
+        .exclude(plan=None)
+        .values_list("plan_id", "category")
+        .distinct()
+        .order_by("plan_id", "category")[:10]
+    )
+    pairs = list(pairs)
+    if not pairs:
+        return ""
+    plans = ServicePlan.objects.in_bulk({plan_id for plan_id, _ in pairs})
+    add = reverse("admin:provisioning_planrate_add")
+    labels = dict(PlanRateCategoryChoices.choices)
+    return format_html_join(
+        "; ",
+        'no {} rate on plan {}: <a href="{}?plan={}&amp;category={}">Add rate</a>',
+        (
+            (labels.get(category, category or "unknown").lower(), plans[plan_id].name, add, plan_id, category)
+            for plan_id, category in pairs
+        ),
+    )
 
 
 def _other_methods(provider: Provider, username: str, group_id: str):
@@ -238,16 +276,79 @@ def attention(user) -> dict:
     """Everything the admin index shows under "Needs attention"."""
     collection = [item for item in collection_attention(user) if item.kind != "sequence_gap"]
     late = {item.provider_id for item in collection if item.kind == "ctop_late"}
+    # Each item links to a page: shown only to those who may open it (never a 403).
+    sees_quarantine = user.has_perm("usage.view_quarantinedrecord")
+    sees_files = user.has_perm("usage.view_carrierfile")
     return {
-        "quarantine": quarantine_counts(user),
-        "rejected_files": list(rejected_files(user)[:10]),
-        "rejected_total": rejected_files(user).count(),
-        "failed_files": list(failed_files(user)[:10]),
-        "failed_total": failed_files(user).count(),
-        "stuck_files": list(stuck_files(user)[:10]),
+        "quarantine": quarantine_counts(user) if sees_quarantine else [],
+        "rejected_files": list(rejected_files(user)[:10]) if sees_files else [],
+        "rejected_total": rejected_files(user).count() if sees_files else 0,
+        "failed_files": list(failed_files(user)[:10]) if sees_files else [],
+        "failed_total": failed_files(user).count() if sees_files else 0,
+        "stuck_files": list(stuck_files(user)[:10]) if sees_files else [],
         "stuck_minutes": settings.STUCK_FILE_MINUTES,
-        "gaps": sequence_gaps(user),
+        "gaps": sequence_gaps(user) if sees_files else [],
         "collection": collection,
         # Already flagged as late today: not said twice.
-        "silent": [s for s in silent_providers(user) if s["provider"].pk not in late],
+        "silent": [s for s in silent_providers(user) if s["provider"].pk not in late] if sees_files else [],
     }
+
+
+# ---------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------
+
+
+def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -> dict[int, dict]:
+    """Per provider the user sees, per call date over the last ``days`` days: calls,
+    charge billed (rated calls) and AAPT's cost (every call). Dates with no calls are
+    absent. ``{provider_id: {"name": …, "days": {date: (calls, charge, cost)}}}``."""
+    from django.db.models import DecimalField, Q
+
+    from .choices import UsageRecordStatusChoices
+    from .models import UsageRecord
+
+    today = today or timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    rows = (
+        scope_queryset(UsageRecord.objects.all(), user)
+        .filter(call_date__gte=first, call_date__lte=today)
+        .values("provider_id", "provider__name", "call_date")
+        .annotate(
+            calls=Count("id"),
+            charge=Sum(
+                "charge",
+                filter=Q(status=UsageRecordStatusChoices.RATED),
+                output_field=DecimalField(max_digits=18, decimal_places=2),
+            ),
+            cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
+        )
+        .order_by("provider__name", "call_date")
+    )
+    result: dict[int, dict] = {}
+    for row in rows:
+        entry = result.setdefault(row["provider_id"], {"name": row["provider__name"], "days": {}})
+        entry["days"][row["call_date"]] = (row["calls"], row["charge"] or 0, row["cost"] or 0)
+    return result
+
+
+def identifier_fix_url(*, provider: Provider, identifier: str, first_day: datetime.date, service_id: int | None) -> str:
+    """The "add identifier" page filled in for a quarantined identifier: its kind as
+    the provider identifies usage, the value, dated from the earliest call, and the
+    service a hint named (if any)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    if _as_number(identifier):
+        kind = Kind.FNN
+    else:
+        kind = {
+            Method.GROUP_ID: Kind.GROUP_ID,
+            Method.DISTINCT_USERNAME: Kind.USERNAME,
+            Method.CUSTOM_REALM: Kind.USERNAME_REALM,
+        }.get(provider.identification_method, Kind.GROUP_ID)
+    query = {"kind": kind, "value": identifier, "active_from": f"{first_day:%d/%m/%Y}"}
+    if service_id:
+        query["service"] = service_id
+    return f"{reverse('admin:provisioning_serviceidentifier_add')}?{urlencode(query)}"

@@ -106,7 +106,7 @@ def test_bulk_activate_and_cease_from_the_list(billing_client, acme, standard, h
     url = reverse("admin:provisioning_servicefeature_changelist")
     ids = [f.pk for f in requested]
     form = billing_client.post(url, {"action": "activate_selected", "_selected_action": ids})
-    assert form.status_code == 200 and "Activate 2 feature(s)" in form.content.decode()
+    assert form.status_code == 200 and "Activate 2 features" in form.content.decode()
     done = billing_client.post(
         url,
         {
@@ -118,7 +118,7 @@ def test_bulk_activate_and_cease_from_the_list(billing_client, acme, standard, h
         },
         follow=True,
     )
-    assert "Activate 2 feature(s): done, and recorded." in done.content.decode()
+    assert "Activate 2 features: done, and recorded." in done.content.decode()
     for feature in ServiceFeature.objects.filter(pk__in=ids):
         assert (feature.status, feature.active_from) == ("active", day("2026-10-05"))
         assert feature.changes.get(action="activated").note == "Order 42"

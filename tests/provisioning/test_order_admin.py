@@ -39,7 +39,7 @@ def buttons(response) -> list[str]:
 
 def queue_rows(response) -> list[str]:
     """Order numbers in the queue, top to bottom."""
-    return re.findall(r'<th class="field-number"><a href="[^"]+">#(\d+)</a>', response.content.decode())
+    return re.findall(r'<th class="field-number[^"]*"[^>]*><a href="[^"]+"[^>]*>#(\d+)</a>', response.content.decode())
 
 
 def said(response) -> list[str]:
@@ -63,7 +63,7 @@ class TestQueue:
         Order.objects.filter(pk=cancel.pk).update(created_at=cancel.created_at - datetime.timedelta(days=5))
         response = hv_client.get(QUEUE)
         body = response.content.decode()
-        assert "<h1>Manual provisioning</h1>" in body
+        assert "<title> Manual provisioning |" in body
         assert queue_rows(response) == [str(cancel.pk), str(new.pk), str(upgrade.pk)]
         assert "5\xa0days" in body and "3\xa0days" in body
         assert str(done.pk) not in queue_rows(response)  # cancelled: out of the queue
@@ -114,7 +114,7 @@ class TestOrderPage:
 
     def test_button_label_says_what_completing_does(self, hv_client, submit, drive):
         order = drive(submit(Kind.CANCEL), State.IN_PROGRESS)
-        assert ">Finalise cancellation</a>" in hv_client.get(order_url(order)).content.decode()
+        assert re.search(r">\s*Finalise cancellation\s*</a>", hv_client.get(order_url(order)).content.decode())
 
     def test_halt_confirms_asks_a_reason_and_is_recorded(self, hv_client, submit, drive):
         order = drive(submit(Kind.UPGRADE), State.IN_PROGRESS)
@@ -130,14 +130,14 @@ class TestOrderPage:
         assert (order.state, order.halt_reason) == (State.HALTED, "Waiting on AAPT")
         page = hv_client.get(order_url(order)).content.decode()
         assert "provisioning halted — Waiting on AAPT" in page
-        assert "<p>Waiting on AAPT</p>" in page  # the history row
+        assert re.search(r">\s*Waiting on AAPT\s*<", page)  # the history row
 
     def test_completion_page_says_what_it_will_do_then_activates(self, hv_client, submit, drive):
         order = drive(submit(Kind.NEW), State.IN_PROGRESS)
         page = hv_client.get(act_url(order, "complete")).content.decode()
         assert "Create service HV-2000 for Wattle Accounting on plan Business Voice" in page
-        assert 'type="date"' in page
-        response = hv_client.post(act_url(order, "complete"), {"effective_date": "2026-11-02"})
+        assert 'name="effective_date"' in page and 'placeholder="dd/mm/yyyy"' in page
+        response = hv_client.post(act_url(order, "complete"), {"effective_date": "02/11/2026"})
         assert response.status_code == 302
         service = Service.objects.get(reference="HV-2000")
         assert service.start_date == datetime.date(2026, 11, 2)

@@ -20,9 +20,9 @@ from .charges import UploadAdmin, UploadForm
 
 class BroadWorksUploadForm(UploadForm):
     period = forms.CharField(
-        max_length=7,
-        help_text="The bill period it reports, as YYYY-MM (e.g. 2026-10).",
-        widget=forms.TextInput(attrs={"placeholder": "2026-10", "size": 8}),
+        max_length=20,
+        help_text="The bill period it reports: 2026-10 or Oct 2026.",
+        widget=forms.TextInput(attrs={"placeholder": "2026-10", "size": 14}),
     )
 
     class Meta:

@@ -7,13 +7,15 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
-from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine, money_text
+from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine
 from ..services.carrier_files import (
     UnsafeFileName,
     carrier_file_receive,
@@ -83,7 +85,7 @@ class CoceUploadForm(UploadForm):
         fields = ["provider"]
 
 
-class RejectedLineInline(ReadOnlyAdminMixin, ProviderScopedInline, admin.TabularInline):
+class RejectedLineInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
     model = RejectedLine
     fields = ["line_number", "field", "reason", "content"]
     readonly_fields = fields
@@ -123,7 +125,7 @@ class CoceFileAdmin(UploadAdmin):
         "processed_at",
         "sequence",
         "produced_at",
-        "size",
+        "size_human",
         "sha256",
         "layout",
         "duplicate_of",
@@ -161,6 +163,10 @@ class CoceFileAdmin(UploadAdmin):
             self.message_user(request, f"{received.name}: {received.get_status_display()}. {received.reason}", level)
         return CoceFile.objects.get(pk=received.pk)
 
+    @admin.display(description="size")
+    def size_human(self, obj: CoceFile) -> str:
+        return file_size(obj.size)
+
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
         return obj.rated + obj.quarantined
@@ -171,7 +177,7 @@ class CoceFileAdmin(UploadAdmin):
 
     @admin.display(description="amount")
     def amount(self, obj: CoceFile) -> str:
-        return money_text(obj.charge_total)
+        return money(obj.charge_total)
 
     @admin.display(description="charge lines")
     def charge_lines(self, obj: CoceFile) -> str:
@@ -189,7 +195,7 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         "description",
         "external_id",
         "service",
-        "amount",
+        "amount_money",
         "charged_from",
         "charged_to",
         "status",
@@ -215,6 +221,10 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")
 
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj: OtherCharge) -> str:
+        return money(obj.amount)
+
     @admin.action(
         permissions=["process"],
         description="Classify again (after adding the element id or the range)",
@@ -239,7 +249,7 @@ class OtherChargeExceptionAdmin(OtherChargeAdmin):
         "nrc_type_id",
         "description",
         "external_id",
-        "amount",
+        "amount_money",
         "charged_from",
         "charged_to",
         "nearest",

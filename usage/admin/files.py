@@ -4,31 +4,36 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status
-from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine, money_text
+from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
+from ..progress import file_status
 from ..selectors import sequence_gaps
 from ..services.carrier_files import UnsafeFileName, carrier_file_receive
 from ..tasks import enqueue_processing
 
 
-class LayoutFieldInline(admin.TabularInline):
+class LayoutFieldInline(TabularInline):
     model = LayoutField
     extra = 0
     fields = ["record", "name", "start", "width"]
 
 
-class ProviderLayoutInline(ProviderScopedInline, admin.TabularInline):
+class ProviderLayoutInline(ProviderScopedInline, TabularInline):
     model = ProviderLayout
     extra = 0
     fields = ["provider", "kind"]
@@ -37,7 +42,7 @@ class ProviderLayoutInline(ProviderScopedInline, admin.TabularInline):
 
 
 @admin.register(Layout)
-class LayoutAdmin(admin.ModelAdmin):
+class LayoutAdmin(ModelAdmin):
     list_display = ["name", "kind", "is_default", "field_count"]
     list_filter = ["kind", "is_default"]
     search_fields = ["name"]
@@ -57,7 +62,7 @@ class LayoutAdmin(admin.ModelAdmin):
             )
 
 
-class RejectedLineInline(ProviderScopedInline, admin.TabularInline):
+class RejectedLineInline(ProviderScopedInline, TabularInline):
     model = RejectedLine
     extra = 0
     can_delete = False
@@ -90,6 +95,21 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(refusal)
         return upload
 
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if kind == CarrierFileKindChoices.BROADWORKS:
+            # A BroadWorks report belongs to a bill period and is read row by row on
+            # its own page; the carrier-file pipeline has no processor for it.
+            url = reverse("admin:usage_broadworksreport_add")
+            raise forms.ValidationError(
+                format_html(
+                    'A BroadWorks utilisation report is uploaded with its bill period on <a href="{}">'
+                    "BroadWorks reports › Add</a>, not here.",
+                    url,
+                )
+            )
+        return kind
+
 
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ProviderScopedAdmin):
@@ -107,7 +127,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
         "name",
         "sequence",
         "produced_at",
-        "size",
+        "size_human",
         "sha256",
         "source",
         "layout",
@@ -118,15 +138,15 @@ class CarrierFileAdmin(ProviderScopedAdmin):
         "reason",
         "duplicate_of",
         "counts",
-        "charge_total",
-        "aapt_cost_total",
+        "charge_full",
+        "aapt_cost_full",
         "records_links",
     ]
     fieldsets = [
         (None, {"fields": ["provider", "kind", "name", "status", "reason", "duplicate_of"]}),
         (
             "What it held",
-            {"fields": ["counts", "charge_total", "aapt_cost_total", "records_links"]},
+            {"fields": ["counts", "charge_full", "aapt_cost_full", "records_links"]},
         ),
         (
             "Registry",
@@ -134,7 +154,7 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 "fields": [
                     "sequence",
                     "produced_at",
-                    "size",
+                    "size_human",
                     "sha256",
                     "source",
                     "layout",
@@ -192,13 +212,25 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 parts.append(f"{count} {label}")
         return f"{obj.lines}: {', '.join(parts)}"
 
+    @admin.display(description="size")
+    def size_human(self, obj: CarrierFile) -> str:
+        return file_size(obj.size)
+
+    @admin.display(description="charge")
+    def charge_full(self, obj: CarrierFile) -> str:
+        return money(obj.charge_total)
+
+    @admin.display(description="AAPT cost")
+    def aapt_cost_full(self, obj: CarrierFile) -> str:
+        return money(obj.aapt_cost_total, places=None)
+
     @admin.display(description="charge", ordering="charge_total")
     def charge(self, obj: CarrierFile) -> str:
-        return f"${money_text(obj.charge_total)}"
+        return money(obj.charge_total)
 
     @admin.display(description="AAPT cost", ordering="aapt_cost_total")
     def aapt_cost(self, obj: CarrierFile) -> str:
-        return f"${money_text(obj.aapt_cost_total)}"
+        return money(obj.aapt_cost_total)
 
     @admin.display(description="lines")
     def counts(self, obj: CarrierFile) -> str:
@@ -257,6 +289,11 @@ class CarrierFileAdmin(ProviderScopedAdmin):
                 self.admin_site.admin_view(self.upload_view),
                 name="usage_carrierfile_upload",
             ),
+            path(
+                "<int:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="usage_carrierfile_status",
+            ),
             *urls,
         ]
 
@@ -267,6 +304,34 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             "can_upload": self.has_process_permission(request),
         }
         return super().changelist_view(request, extra_context)
+
+    def status_view(self, request, object_id: int):
+        """The file's state as JSON, polled by its page while it is processed."""
+        carrier_file = self.get_object(request, str(object_id))
+        if carrier_file is None or not self.has_view_permission(request, carrier_file):
+            raise Http404("No such carrier file among yours.")
+        return JsonResponse(file_status(carrier_file))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        carrier_file = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {})}
+        if carrier_file is not None:
+            status = file_status(carrier_file)
+            extra_context["file_status"] = status
+            extra_context["status_url"] = reverse("admin:usage_carrierfile_status", args=[carrier_file.pk])
+            lines = status["lines"] or 0
+            if not status["running"] and lines:
+                extra_context["split"] = [
+                    {"title": label, "value": round(100 * count / lines, 1), "progress_class": css}
+                    for label, count, css in (
+                        ("rated", status["rated"], "bg-green-600!"),
+                        ("quarantined", status["quarantined"], "bg-orange-500!"),
+                        ("rejected", status["rejected"], "bg-red-600!"),
+                        ("duplicate", status["duplicates"], "bg-base-400!"),
+                    )
+                    if count
+                ]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def upload_view(self, request):
         if not self.has_process_permission(request):

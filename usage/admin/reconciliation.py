@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
+from ssaas.charts import reconciliation_chart
 
-from ..models import Reconciliation
+from ..models import Reconciliation, ReconciliationNote
 from ..reconciliation.data import Column, Line, reconciliation_build
 from ..reconciliation.periods import PeriodInvalid, period_for, period_slug
 from ..reconciliation.workbook import write_reconciliation_workbook
@@ -173,6 +174,7 @@ class ReconciliationAdmin(ProviderScopedAdmin):
                 preview_lines=PREVIEW_LINES,
                 can_explain=self.has_change_permission(request),
                 slug=period_slug(bill_period),
+                chart=reconciliation_chart(next(s for s in report.sections if s.name == "Products")),
             ),
         )
 
@@ -191,6 +193,13 @@ class ReconciliationAdmin(ProviderScopedAdmin):
         key = request.POST.get("key", "")
         if not key.startswith(EXPLAINABLE) or len(key) > 200:
             raise Http404("No such line.")
+        back = HttpResponseRedirect(reverse("admin:usage_reconciliation_detail", args=[provider.pk, period]))
+        had_note = ReconciliationNote.objects.filter(
+            provider=provider, period_start=bill_period.start_date, key=key
+        ).exists()
+        if not request.POST.get("note", "").strip() and not had_note:
+            self.message_user(request, "Nothing saved: the explanation was empty.", messages.WARNING)
+            return back
         note = reconciliation_explain(
             provider=provider,
             period=bill_period,
@@ -204,4 +213,4 @@ class ReconciliationAdmin(ProviderScopedAdmin):
             f"Explained: {note.line}." if note else "Explanation withdrawn.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(reverse("admin:usage_reconciliation_detail", args=[provider.pk, period]))
+        return back

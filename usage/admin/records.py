@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from unfold.views import ChangeList
 
 from providers.models import Provider
 from providers.scoping import (
@@ -24,11 +25,12 @@ from providers.scoping import (
     scope_queryset,
     user_may_see_provider,
 )
+from ssaas.formats import money
 
 from ..choices import UsageRecordReasonChoices
 from ..ctop.identify import identifier_forms
 from ..models import QuarantineAction, QuarantinedRecord, UsageRecord
-from ..selectors import QuarantineHints, quarantine_groups
+from ..selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
 from ..services.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
 
 COUNT_CAP = 10_000
@@ -44,6 +46,22 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > COUNT_CAP
+
+
+# A record's page: every field, AAPT's cost in full and its own names in plain words.
+_PLAIN = {"aapt_cost": "aapt_cost_full", "raw_unittype": "unit_type"}
+RECORD_FIELDS = [_PLAIN.get(f.name, f.name) for f in UsageRecord._meta.fields]
+
+
+class CappedChangeList(ChangeList):
+    """Says nothing of a count it capped: the search bar's "10001 results" beside a
+    paginator's "more than 10000" read as two different answers."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if getattr(self.paginator, "capped", False):
+            # Equal counts: the search bar shows no "N results (Show all)" line.
+            self.full_result_count = self.result_count
 
 
 class _LargeTableAdmin(ProviderScopedAdmin):
@@ -77,6 +95,9 @@ class _LargeTableAdmin(ProviderScopedAdmin):
             matches |= Q(target=term) | Q(origin=term)
         return queryset.filter(matches), False
 
+    def get_changelist(self, request, **kwargs):
+        return CappedChangeList
+
     def _url_filters(self, request) -> dict:
         return {lookup: request.GET[lookup] for lookup in self.url_lookups if lookup in request.GET}
 
@@ -107,6 +128,23 @@ class _LargeTableAdmin(ProviderScopedAdmin):
             return f"{obj.get_status_display()}: {obj.get_reason_display().lower()}"
         return obj.get_status_display()
 
+    @admin.display(description="charge")
+    def charge_money(self, obj: UsageRecord) -> str:
+        return money(obj.charge) if obj.charge is not None else "—"
+
+    @admin.display(description="AAPT cost")
+    def aapt_cost_money(self, obj: UsageRecord) -> str:
+        return money(obj.aapt_cost)
+
+    @admin.display(description="AAPT cost")
+    def aapt_cost_full(self, obj: UsageRecord) -> str:
+        """On the record's own page: every digit AAPT sent (rated_price)."""
+        return money(obj.aapt_cost, places=None)
+
+    @admin.display(description="unit type (as AAPT sent it)")
+    def unit_type(self, obj: UsageRecord) -> str:
+        return obj.raw_unittype
+
     @admin.display(description="started")
     def started(self, obj: UsageRecord) -> str:
         return f"{obj.started_at.astimezone(obj.provider.tz):%d/%m/%Y %H:%M:%S}"
@@ -121,13 +159,13 @@ class UsageRecordAdmin(_LargeTableAdmin):
         "target",
         "category",
         "duration_seconds",
-        "charge",
-        "aapt_cost",
+        "charge_money",
+        "aapt_cost_money",
         "outcome",
     ]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service__customer", "provider"]
-    readonly_fields = [f.name for f in UsageRecord._meta.fields]
+    readonly_fields = fields = RECORD_FIELDS
 
 
 class WriteOffForm(forms.Form):
@@ -148,14 +186,14 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         "group_id",
         "target",
         "duration_seconds",
-        "aapt_cost",
+        "aapt_cost_money",
         "file_link",
     ]
     list_filter = ["reason", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["provider", "carrier_file"]
     url_lookups = _LargeTableAdmin.url_lookups | {"identifier__exact"}
     actions = ["reprocess_selected", "write_off_selected"]
-    readonly_fields = [f.name for f in UsageRecord._meta.fields]
+    readonly_fields = fields = RECORD_FIELDS
 
     @admin.display(description="file")
     def file_link(self, obj: UsageRecord):
@@ -217,20 +255,39 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         page = paginator.get_page(request.GET.get("page"))
         providers = {p.pk: p for p in Provider.objects.filter(pk__in={g["provider_id"] for g in page})}
         hints = QuarantineHints(request.user)
+        may_add_identifier = request.user.has_perm("provisioning.add_serviceidentifier")
         groups = []
         for group in page:
             provider = providers[group["provider_id"]]
+            fix_url = ""
+            if group["reason"] == UsageRecordReasonChoices.NO_PRICE:
+                # The service was found: its plan has no rate for the call's category.
+                hint = missing_rate_hint(provider_id=provider.pk, identifier=group["identifier"])
+            else:
+                hint = hints.hint(
+                    provider=provider,
+                    identifier=group["identifier"],
+                    username=group["username"],
+                    group_id=group["group_id"],
+                )
+                if (
+                    may_add_identifier
+                    and group["identifier"]
+                    and group["reason"] != UsageRecordReasonChoices.UNSUPPORTED_UNIT
+                ):
+                    fix_url = identifier_fix_url(
+                        provider=provider,
+                        identifier=group["identifier"],
+                        first_day=group["first_day"],
+                        service_id=hints.service_id,
+                    )
             groups.append(
                 {
                     **group,
                     "key": f"{group['provider_id']}|{group['reason']}|{group['identifier']}",
                     "reason_label": UsageRecordReasonChoices(group["reason"]).label,
-                    "hint": hints.hint(
-                        provider=provider,
-                        identifier=group["identifier"],
-                        username=group["username"],
-                        group_id=group["group_id"],
-                    ),
+                    "hint": hint,
+                    "fix_url": fix_url,
                     "records_url": (
                         f"{reverse('admin:usage_quarantinedrecord_changelist')}"
                         f"?provider__id__exact={group['provider_id']}&reason__exact={group['reason']}"
@@ -249,7 +306,8 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             "selected_provider": provider_id,
             "selected_reason": reason,
             "can_cleanse": self.has_cleanse_permission(request),
-            "write_off_form": WriteOffForm(),
+            # Not ``required`` in the browser: the same form re-processes, which needs no reason.
+            "write_off_form": WriteOffForm(use_required_attribute=False),
         }
         return TemplateResponse(request, "admin/usage/quarantinedrecord/groups.html", context)
 

@@ -11,6 +11,9 @@ from decimal import Decimal
 from providers.models import BillPeriod, Provider
 
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+# "Oct 2026", "October 2026": how a bill period is written on the pages.
+_NAMED_MONTH = re.compile(r"^(?P<name>[A-Za-z]{3,9})\.?\s+(?P<year>\d{4})$")
+_MONTH_NAMES = [calendar.month_abbr[m].lower() for m in range(1, 13)]
 
 
 class PeriodInvalid(ValueError):
@@ -21,9 +24,13 @@ def period_for(provider: Provider, text: str) -> BillPeriod:
     """The provider's bill period starting in month ``text`` (``YYYY-MM``), or an
     unsaved one spanning the calendar month when the provider has none."""
     match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match["month"]) <= 12:
-        raise PeriodInvalid(f"{text!r} is not a period: write it as YYYY-MM, e.g. 2026-10")
-    year, month = int(match["year"]), int(match["month"])
+    named = _NAMED_MONTH.match(text.strip())
+    if named and named["name"].lower()[:3] in _MONTH_NAMES:
+        year, month = int(named["year"]), _MONTH_NAMES.index(named["name"].lower()[:3]) + 1
+    elif not match or not 1 <= int(match["month"]) <= 12:
+        raise PeriodInvalid(f"{text!r} is not a period: write it as YYYY-MM (e.g. 2026-10) or Oct 2026")
+    else:
+        year, month = int(match["year"]), int(match["month"])
     found = (
         BillPeriod.objects.filter(provider=provider, start_date__year=year, start_date__month=month)
         .order_by("start_date")

@@ -99,7 +99,7 @@ def parse_broadworks_report(
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            problem(1, None, f"no column(s) {', '.join(missing)}: the header must name {COLUMNS}")
+            problem(1, None, f"no column(s) {', '.join(missing)}: the header must name {', '.join(COLUMNS)}")
             return [], problems
         at = {c: header.index(c) for c in COLUMNS}
         packs, sessions = _catalogue(provider)

@@ -44,6 +44,7 @@ from ..ctop.pipeline import (
     run,
 )
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
+from ..progress import clear_progress, track_progress
 from .statistics import refresh_statistics_if_stale
 
 logger = logging.getLogger(__name__)
@@ -397,7 +398,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         with carrier_file.stored.open("rb") as raw:
             run(
                 parser=parser,
-                raw_lines=open_lines(raw, carrier_file.name),
+                raw_lines=track_progress(open_lines(raw, carrier_file.name), raw, carrier_file.pk),
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),
@@ -406,6 +407,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
             )
     except BaseException:
         sink.abort()
+        clear_progress(carrier_file.pk)
         raise
     sink.close()
     finish_parse(parser, carrier_file, rejected)

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from ssaas import formats
+
 from ..models import money_text
 
 register = template.Library()
@@ -13,3 +15,14 @@ def dollars(value) -> str:
     if value in (None, ""):
         return "0.00"
     return money_text(Decimal(value))
+
+
+@register.filter
+def money(value, places=2) -> str:
+    """``$1,234.56`` (see ssaas.formats.money)."""
+    return formats.money(value, None if places in ("all", None) else int(places))
+
+
+@register.filter
+def file_size(value) -> str:
+    return formats.file_size(value)

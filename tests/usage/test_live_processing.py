@@ -1,0 +1,67 @@
+"""A carrier file's page follows the worker: progress while it runs, then the split."""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from usage import progress
+from usage.choices import CarrierFileSourceChoices
+from usage.models import CarrierFile
+from usage.services.carrier_files import carrier_file_process, carrier_file_receive
+
+NAME = "CTOP_1234567_000002_20261102013000.txt"
+
+
+@pytest.fixture
+def billing_client(client, harbour_billing):
+    client.force_login(harbour_billing)
+    return client
+
+
+@pytest.fixture
+def received(harbour, writer):
+    w = writer(harbour)
+    for n in range(6):
+        w.call(record_id=f"L{n}", special2="ACMEPTYLTD" if n < 4 else "NOSUCHGROUP")
+    data = w.text().encode("ascii")
+    return carrier_file_receive(
+        provider=harbour, name=NAME, content=io.BytesIO(data), source=CarrierFileSourceChoices.COMMAND
+    )
+
+
+def test_the_worker_notes_how_far_it_has_read(received, monkeypatch):
+    monkeypatch.setattr(progress, "EVERY_LINES", 1)
+    monkeypatch.setattr(progress, "EVERY_SECONDS", 0)
+    raw = io.BytesIO(b"a\nb\nc\nd\n")
+    seen = []
+    for _ in progress.track_progress(iter([b"a", b"b", b"c", b"d"]), raw, received.pk):
+        raw.read(2)
+        seen.append(progress.read_progress(received.pk))
+    assert seen[2] == {"lines": 3, "position": 4}  # the third line read, after two were used
+    assert progress.read_progress(received.pk) is None  # gone at the end
+
+
+def test_a_file_being_processed_shows_records_read_of_the_estimate(billing_client, received):
+    CarrierFile.objects.filter(pk=received.pk).update(status="processing", size=1000)
+    progress._write(progress.progress_path(received.pk), lines=250, position=500)
+    page = billing_client.get(reverse("admin:usage_carrierfile_change", args=[received.pk])).content.decode()
+    assert 'data-running="1"' in page and "ssaas/js/file-progress.js" in page
+    assert "250 of about 500 records read" in page
+    status = billing_client.get(reverse("admin:usage_carrierfile_status", args=[received.pk])).json()
+    assert (status["running"], status["lines"], status["estimate"], status["percent"]) == (True, 250, 500, 50)
+    progress.clear_progress(received.pk)
+
+
+def test_once_done_the_page_shows_the_split(billing_client, received):
+    carrier_file_process(carrier_file_id=received.pk)
+    status = billing_client.get(reverse("admin:usage_carrierfile_status", args=[received.pk])).json()
+    assert (status["running"], status["rated"], status["quarantined"]) == (False, 4, 2)
+    page = billing_client.get(reverse("admin:usage_carrierfile_change", args=[received.pk])).content.decode()
+    assert 'data-running="0"' in page
+    assert "rated 66.7% · quarantined 33.3%" in page
+
+
+def test_another_providers_file_status_is_not_found(client, make_staff, southern, received):
+    client.force_login(make_staff("sw-bill", southern, role="Billing staff"))
+    assert client.get(reverse("admin:usage_carrierfile_status", args=[received.pk])).status_code == 404
