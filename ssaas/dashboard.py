@@ -8,7 +8,6 @@ all and a user with two roles sees both. Named in settings.UNFOLD["DASHBOARD_CAL
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -28,7 +27,7 @@ from ssaas.formats import money
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
 from usage.models import CarrierFile, OtherChargeException, QuarantinedRecord
-from usage.selectors import sequence_gaps
+from usage.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 
 
 @dataclass
@@ -164,10 +163,10 @@ def billing_section(user) -> Section | None:
     if user.has_perm("usage.view_carrierfile"):
         files = scope_queryset(CarrierFile.objects.all(), user)
         changelist = "admin:usage_carrierfile_changelist"
-        stuck_before = timezone.now() - datetime.timedelta(minutes=settings.STUCK_FILE_MINUTES)
         processing = files.filter(status=CarrierFileStatusChoices.PROCESSING)
-        stuck = processing.filter(received_at__lt=stuck_before).count()
-        failed = files.filter(status=CarrierFileStatusChoices.REJECTED).count()
+        stuck = stuck_files(user).count()
+        failed = failed_files(user).count()
+        rejected = rejected_files(user).count()
         items += [
             Item("Files processing", processing.count(), _url(changelist, status__exact="processing")),
             Item(
@@ -176,9 +175,8 @@ def billing_section(user) -> Section | None:
                 _url(changelist, status__exact="processing"),
                 _level(stuck, "danger"),
             ),
-            Item(
-                "Files failed (rejected)", failed, _url(changelist, status__exact="rejected"), _level(failed, "danger")
-            ),
+            Item("Files failed", failed, _url(changelist, status__exact="failed"), _level(failed, "danger")),
+            Item("Files rejected", rejected, _url(changelist, status__exact="rejected"), _level(rejected, "danger")),
         ]
     if user.has_perm("providers.view_billperiod"):
         due = (

@@ -48,11 +48,11 @@ def test_admin_pages_raise_no_csp_violation(browser, live_server):  # noqa: F811
         page.wait_for_load_state("networkidle")
         violations.extend(f"{path}: {v}" for v in page.evaluate("window.__csp"))
 
-    visit(reverse("admin:login"))
+    visit(reverse("admin:login") + "?next=" + reverse("admin:index"))
     page.fill("#id_username", "csp-admin")
     page.fill("#id_password", "csp-pass")
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_be_visible()
+    page.click("button[type=submit]")
+    expect(page.locator("#nav-sidebar")).to_be_attached()
 
     visit(reverse("admin:index"))
     visit(reverse("admin:provisioning_service_changelist"))

@@ -29,7 +29,7 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
 
     page.goto(f"{live_server.url}/admin/providers/billperiod/")
     page.locator("tr", has_text="October 2026").get_by_role("link", name="Preview the bill run").click()
-    expect(page.locator("h1")).to_contain_text("Bill run: Harbour Voice October 2026")
+    expect(page.locator("#page-title")).to_contain_text("Bill run: Harbour Voice October 2026")
     expect(page.locator("#preview-summary")).to_contain_text("159.00")  # 126.00 + 33.00 ex GST (samples README)
     expect(page.locator(".customer", has_text="Acme Pty Ltd")).to_contain_text("Standard User Service Pack")
     if page.locator("#close-anyway").count():
