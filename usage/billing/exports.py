@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from provisioning.choices import PlanRateCategoryChoices
+from ssaas.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
 
 from ..choices import BillRunLineKindChoices as Kind
 from ..models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
@@ -56,14 +57,6 @@ CALL_COLUMNS = [
     "Late",
 ]
 CATEGORIES = dict(PlanRateCategoryChoices.choices)
-INERT_STARTS = ("=", "+", "-", "@")
-
-
-def inert(value: str) -> str:
-    """Text a spreadsheet would read as a formula (starting = + - @), made inert by a
-    leading single quote. The one place exports make text safe: swap it for the
-    project's shared sanitiser when there is one."""
-    return "'" + value if value.startswith(INERT_STARTS) else value
 
 
 def _d(day: datetime.date) -> str:
@@ -234,9 +227,10 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
 
 
 def _inert_sql(column: str) -> str:
-    """:func:`inert` as SQL, for the COPY below (same starts, same quote)."""
-    starts = ", ".join(f"'{s}'" for s in INERT_STARTS)
-    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+    """:func:`ssaas.spreadsheet.inert` as SQL, for the COPY below: built from the same
+    FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
+    starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
 
 
 def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
