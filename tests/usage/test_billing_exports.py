@@ -166,6 +166,12 @@ def test_run_summary_workbook(october_run, tmp_path):
     assert totals["C2"].number_format.startswith('"$"#,##0.00')
     assert book["Adjustments"]["J2"].value == -5
     assert book["Service lines"].max_row == 1 + october_run.lines.count()
+    lines = book["Service lines"]
+    for row in range(2, lines.max_row + 1):  # every row styled, not just the first
+        assert lines[f"J{row}"].number_format.startswith('"$"#,##0.00')
+        assert lines[f"H{row}"].number_format == "dd/mm/yyyy"
+        assert isinstance(lines[f"H{row}"].value, datetime.datetime)
+        assert isinstance(lines[f"J{row}"].value, float | int)
 
 
 def test_bill_run_command_previews_then_closes(harbour, writer, tmp_path):

@@ -94,7 +94,7 @@ def period_outstanding(period: BillPeriod) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     service_id: int
     service_reference: str
