@@ -137,7 +137,8 @@ def usage(n: str, seed: str) -> dict:
             buffer.append(
                 f"{provider.pk}\t{carrier_file.pk}\t{i + 1}\tB{seed}{i:019d}\trated\t\tGRP{service_id}\t\t\t"
                 f"{service_id}\t{plan_id}\t{moment.isoformat()}\t{day.isoformat()}\t0290001000\t04{i % 10**8:08d}\t"
-                f"{category}\t{seconds}\t100\t{seconds}\t{seconds}\t{charge}\t{Decimal(seconds) / 1000}\t{rated_at}\t\t\n"
+                f"{category}\t{seconds}\t100\t{seconds}\t{seconds}\t{charge}\t{Decimal(seconds) / 1000}\t"
+                f"{rated_at}\t\t\n"
             )
             if len(buffer) == 10_000:
                 copy.write("".join(buffer))
