@@ -12,7 +12,6 @@ import csv
 import datetime
 import io
 import zipfile
-from collections import OrderedDict
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO
@@ -78,48 +77,54 @@ def invoice_dates(run: BillRun) -> tuple[datetime.date, datetime.date]:
     return invoice_date, invoice_date + datetime.timedelta(days=run.provider.payment_terms_days)
 
 
-def _charge_kind(line: BillRunLine) -> tuple:
-    if line.kind == Kind.ADJUSTMENT:
-        return (line.service_id, line.kind)
-    return (line.service_id, line.kind, line.category, line.product_id)
-
-
 def xero_rows(run: BillRun) -> Iterator[list[str]]:
     """One row per charge kind per service of each invoice, invoices by number.
 
     The close wrote invoices, and their lines, in order: one pass over the lines
-    by id meets each invoice's lines together, so only one invoice is held."""
+    by id meets each invoice's lines together, so only one invoice is held. The
+    lines are read as plain values (no model instances)."""
     provider = run.provider
     invoice_date, due_date = invoice_dates(run)
     invoices = {invoice.pk: invoice for invoice in run.invoices.select_related("customer")}
-    lines = run.lines.select_related("service").order_by("pk")
-    current, groups = None, OrderedDict()
+    lines = (
+        BillRunLine.objects.filter(run=run)
+        .order_by("pk")
+        .values_list(
+            "invoice_id", "service_id", "kind", "category", "product_id", "service__reference", "amount", "description"
+        )
+    )
+    current, groups = None, {}
 
-    def rows(invoice: BillRunInvoice, groups: OrderedDict) -> Iterator[list[str]]:
+    def rows(invoice: BillRunInvoice, groups: dict) -> Iterator[list[str]]:
         customer = invoice.customer
-        for group in groups.values():
-            amount = sum((line.amount for line in group), Decimal("0.00"))
-            text = "; ".join(line.description for line in group)
+        for reference, amounts, texts in groups.values():
             yield [
                 inert(customer.ledger_contact_name),
                 inert(customer.invoice_email),
                 inert(invoice.number),
                 _d(invoice_date),
                 _d(due_date),
-                inert(f"{group[0].service.reference}: {text}"),
+                inert(f"{reference}: {'; '.join(texts)}"),
                 "1",
-                _money(amount),
+                _money(sum(amounts, Decimal("0.00"))),
                 inert(provider.ledger_account_code),
                 inert(provider.ledger_tax_type),
                 CURRENCY,
             ]
 
-    for line in lines.iterator(chunk_size=5000):
-        if line.invoice_id != current:
+    for invoice_id, service_id, kind, category, product_id, reference, amount, description in lines.iterator(
+        chunk_size=5000
+    ):
+        if invoice_id != current:
             if current is not None:
                 yield from rows(invoices[current], groups)
-            current, groups = line.invoice_id, OrderedDict()
-        groups.setdefault(_charge_kind(line), []).append(line)
+            current, groups = invoice_id, {}
+        key = (service_id, kind) if kind == Kind.ADJUSTMENT else (service_id, kind, category, product_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (reference, [], [])
+        group[1].append(amount)
+        group[2].append(description)
     if current is not None:
         yield from rows(invoices[current], groups)
 
