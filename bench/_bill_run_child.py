@@ -121,7 +121,7 @@ def usage(n: str, seed: str) -> dict:
     columns = (
         "provider_id, carrier_file_id, line_number, record_id, status, reason, identifier, username, group_id, "
         "service_id, plan_id, started_at, call_date, origin, target, category, raw_units, raw_unittype, "
-        "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, resolution_note"
+        "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, resolution_note, time_note"
     )
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY usage_usagerecord ({columns}) FROM STDIN") as copy:
@@ -137,7 +137,8 @@ def usage(n: str, seed: str) -> dict:
             buffer.append(
                 f"{provider.pk}\t{carrier_file.pk}\t{i + 1}\tB{seed}{i:019d}\trated\t\tGRP{service_id}\t\t\t"
                 f"{service_id}\t{plan_id}\t{moment.isoformat()}\t{day.isoformat()}\t0290001000\t04{i % 10**8:08d}\t"
-                f"{category}\t{seconds}\t100\t{seconds}\t{seconds}\t{charge}\t{Decimal(seconds) / 1000}\t{rated_at}\t\n"
+                f"{category}\t{seconds}\t100\t{seconds}\t{seconds}\t{charge}\t{Decimal(seconds) / 1000}\t"
+                f"{rated_at}\t\t\n"
             )
             if len(buffer) == 10_000:
                 copy.write("".join(buffer))

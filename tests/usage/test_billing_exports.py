@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from providers.models import Customer
 from provisioning.models import Service
+from ssaas import spreadsheet
 from usage.billing import exports
 from usage.billing.services import adjustment_add, bill_period_close
 from usage.models import Adjustment, BillRun, UsageRecord
@@ -133,6 +134,19 @@ def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, write
     )
 
 
+@pytest.mark.parametrize("target", ["=1+2", "+61", "-x", "@SUM", "\tcmd", "0298765432"])
+def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
+    harbour, harbour_billing, writer, october_run, target
+):
+    """The calls CSV (PostgreSQL's COPY makes it in SQL) treats every formula trigger
+    of ssaas.spreadsheet as the Python sanitiser does."""
+    add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
+    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    UsageRecord.objects.filter(bill_run=nov, record_id="LATE-1").update(target=target)
+    table = list(csv.reader(io.StringIO(b"".join(exports.itemised_calls(nov)).decode("utf-8"), newline="")))
+    assert table[1][4] == spreadsheet.inert(target)
+
+
 def test_run_summary_workbook(october_run, tmp_path):
     path = tmp_path / "summary.xlsx"
     exports.write_summary(october_run, str(path))
@@ -152,6 +166,12 @@ def test_run_summary_workbook(october_run, tmp_path):
     assert totals["C2"].number_format.startswith('"$"#,##0.00')
     assert book["Adjustments"]["J2"].value == -5
     assert book["Service lines"].max_row == 1 + october_run.lines.count()
+    lines = book["Service lines"]
+    for row in range(2, lines.max_row + 1):  # every row styled, not just the first
+        assert lines[f"J{row}"].number_format.startswith('"$"#,##0.00')
+        assert lines[f"H{row}"].number_format == "dd/mm/yyyy"
+        assert isinstance(lines[f"H{row}"].value, datetime.datetime)
+        assert isinstance(lines[f"J{row}"].value, float | int)
 
 
 def test_bill_run_command_previews_then_closes(harbour, writer, tmp_path):

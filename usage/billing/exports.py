@@ -12,7 +12,6 @@ import csv
 import datetime
 import io
 import zipfile
-from collections import OrderedDict
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO
@@ -24,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from provisioning.choices import PlanRateCategoryChoices
+from ssaas.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
 
 from ..choices import BillRunLineKindChoices as Kind
 from ..models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
@@ -56,14 +56,6 @@ CALL_COLUMNS = [
     "Late",
 ]
 CATEGORIES = dict(PlanRateCategoryChoices.choices)
-INERT_STARTS = ("=", "+", "-", "@")
-
-
-def inert(value: str) -> str:
-    """Text a spreadsheet would read as a formula (starting = + - @), made inert by a
-    leading single quote. The one place exports make text safe: swap it for the
-    project's shared sanitiser when there is one."""
-    return "'" + value if value.startswith(INERT_STARTS) else value
 
 
 def _d(day: datetime.date) -> str:
@@ -85,48 +77,54 @@ def invoice_dates(run: BillRun) -> tuple[datetime.date, datetime.date]:
     return invoice_date, invoice_date + datetime.timedelta(days=run.provider.payment_terms_days)
 
 
-def _charge_kind(line: BillRunLine) -> tuple:
-    if line.kind == Kind.ADJUSTMENT:
-        return (line.service_id, line.kind)
-    return (line.service_id, line.kind, line.category, line.product_id)
-
-
 def xero_rows(run: BillRun) -> Iterator[list[str]]:
     """One row per charge kind per service of each invoice, invoices by number.
 
     The close wrote invoices, and their lines, in order: one pass over the lines
-    by id meets each invoice's lines together, so only one invoice is held."""
+    by id meets each invoice's lines together, so only one invoice is held. The
+    lines are read as plain values (no model instances)."""
     provider = run.provider
     invoice_date, due_date = invoice_dates(run)
     invoices = {invoice.pk: invoice for invoice in run.invoices.select_related("customer")}
-    lines = run.lines.select_related("service").order_by("pk")
-    current, groups = None, OrderedDict()
+    lines = (
+        BillRunLine.objects.filter(run=run)
+        .order_by("pk")
+        .values_list(
+            "invoice_id", "service_id", "kind", "category", "product_id", "service__reference", "amount", "description"
+        )
+    )
+    current, groups = None, {}
 
-    def rows(invoice: BillRunInvoice, groups: OrderedDict) -> Iterator[list[str]]:
+    def rows(invoice: BillRunInvoice, groups: dict) -> Iterator[list[str]]:
         customer = invoice.customer
-        for group in groups.values():
-            amount = sum((line.amount for line in group), Decimal("0.00"))
-            text = "; ".join(line.description for line in group)
+        for reference, amounts, texts in groups.values():
             yield [
                 inert(customer.ledger_contact_name),
                 inert(customer.invoice_email),
                 inert(invoice.number),
                 _d(invoice_date),
                 _d(due_date),
-                inert(f"{group[0].service.reference}: {text}"),
+                inert(f"{reference}: {'; '.join(texts)}"),
                 "1",
-                _money(amount),
+                _money(sum(amounts, Decimal("0.00"))),
                 inert(provider.ledger_account_code),
                 inert(provider.ledger_tax_type),
                 CURRENCY,
             ]
 
-    for line in lines.iterator(chunk_size=5000):
-        if line.invoice_id != current:
+    for invoice_id, service_id, kind, category, product_id, reference, amount, description in lines.iterator(
+        chunk_size=5000
+    ):
+        if invoice_id != current:
             if current is not None:
                 yield from rows(invoices[current], groups)
-            current, groups = line.invoice_id, OrderedDict()
-        groups.setdefault(_charge_kind(line), []).append(line)
+            current, groups = invoice_id, {}
+        key = (service_id, kind) if kind == Kind.ADJUSTMENT else (service_id, kind, category, product_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (reference, [], [])
+        group[1].append(amount)
+        group[2].append(description)
     if current is not None:
         yield from rows(invoices[current], groups)
 
@@ -139,29 +137,48 @@ def _csv_text(rows) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def xero_export(run: BillRun) -> tuple[str, bytes, str]:
-    """(file name, content, content type): one CSV, or a zip of CSVs of at most
-    500 invoices each when the run has more."""
-    base = f"xero-invoices-{run.provider.slug}-{run.period.start_date:%Y-%m}"
-    chunks: list[list[list[str]]] = []
+def _xero_chunks(run: BillRun) -> Iterator[list[list[str]]]:
+    """The rows of at most 500 invoices at a time: only one chunk is held."""
     current: list[list[str]] = []
     invoices_in_current, last_number = 0, None
     for row in xero_rows(run):
         if row[2] != last_number:
             if invoices_in_current == XERO_MAX_INVOICES:
-                chunks.append(current)
+                yield current
                 current, invoices_in_current = [], 0
             invoices_in_current += 1
             last_number = row[2]
         current.append(row)
-    chunks.append(current)
-    if len(chunks) == 1:
-        return f"{base}.csv", _csv_text(chunks[0]), "text/csv"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for index, chunk in enumerate(chunks, start=1):
+    yield current
+
+
+def write_xero(run: BillRun, out: IO[bytes]) -> str:
+    """The Xero invoices written to ``out``: one CSV, or a zip of CSVs of at most
+    500 invoices each when the run has more; returns the file name. Each chunk of
+    500 invoices is written as it is made, so memory does not grow with the run."""
+    base = f"xero-invoices-{run.provider.slug}-{run.period.start_date:%Y-%m}"
+    chunks = _xero_chunks(run)
+    first = next(chunks)
+    second = next(chunks, None)
+    if second is None:
+        out.write(_csv_text(first))
+        return f"{base}.csv"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{base}-01.csv", _csv_text(first))
+        del first
+        archive.writestr(f"{base}-02.csv", _csv_text(second))
+        del second
+        for index, chunk in enumerate(chunks, start=3):
             archive.writestr(f"{base}-{index:02d}.csv", _csv_text(chunk))
-    return f"{base}.zip", buffer.getvalue(), "application/zip"
+    return f"{base}.zip"
+
+
+def xero_export(run: BillRun) -> tuple[str, bytes, str]:
+    """(file name, content, content type): one CSV, or a zip of CSVs of at most
+    500 invoices each when the run has more."""
+    buffer = io.BytesIO()
+    name = write_xero(run, buffer)
+    return name, buffer.getvalue(), "application/zip" if name.endswith(".zip") else "text/csv"
 
 
 # ---------------------------------------------------------------------------
@@ -234,9 +251,10 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
 
 
 def _inert_sql(column: str) -> str:
-    """:func:`inert` as SQL, for the COPY below (same starts, same quote)."""
-    starts = ", ".join(f"'{s}'" for s in INERT_STARTS)
-    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+    """:func:`ssaas.spreadsheet.inert` as SQL, for the COPY below: built from the same
+    FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
+    starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
 
 
 def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
@@ -273,11 +291,18 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
 # ---------------------------------------------------------------------------
 
 MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
+DATE = "dd/mm/yyyy"
 HEADER_FONT = Font(bold=True)
+KINDS = dict(Kind.choices)
 
 
 class _Sheet:
-    """A write-only sheet: header frozen and bold, money formatted, filter on."""
+    """A write-only sheet: header frozen and bold, money formatted, filter on.
+
+    Plain values go in as they are (text made inert); only money and date cells
+    carry a style, each column through one cell object reused row after row (the
+    writer serialises a row as it is appended), so a style is looked up once per
+    column, not once per cell."""
 
     def __init__(self, workbook: Workbook, title: str, columns: list[tuple[str, str]]):
         self.sheet = workbook.create_sheet(title)
@@ -293,17 +318,27 @@ class _Sheet:
             cells.append(cell)
         self.sheet.append(cells)
         self.rows = 1
+        self.styled: list[tuple[int, WriteOnlyCell]] = []
+        self.text: list[int] = []
+        for index, (_header, kind) in enumerate(columns):
+            if kind in ("money", "date"):
+                cell = WriteOnlyCell(self.sheet)
+                cell.number_format = MONEY if kind == "money" else DATE
+                self.styled.append((index, cell))
+            elif kind == "text":
+                self.text.append(index)
 
-    def append(self, values: list) -> None:
-        row = []
-        for (_header, kind), value in zip(self.columns, values, strict=True):
-            if isinstance(value, str):
-                value = inert(value)
-            if kind in ("money", "date") and value is not None:
-                cell = WriteOnlyCell(self.sheet, value=value)
-                cell.number_format = MONEY if kind == "money" else "dd/mm/yyyy"
-                value = cell
-            row.append(value)
+    def append(self, values: list | tuple) -> None:
+        row = list(values)
+        for index in self.text:
+            value = row[index]
+            if value.__class__ is str and value.startswith(FORMULA_TRIGGERS):
+                row[index] = inert(value)
+        for index, cell in self.styled:
+            value = row[index]
+            if value is not None:
+                cell.value = value
+                row[index] = cell
         self.sheet.append(row)
         self.rows += 1
 
@@ -313,6 +348,44 @@ class _Sheet:
 
 def summary_filename(run: BillRun) -> str:
     return f"bill-run-{run.provider.slug}-{run.period.start_date:%Y-%m}.xlsx"
+
+
+LINE_COLUMNS = [
+    ("Invoice", "text"),
+    ("Service", "text"),
+    ("Kind", "text"),
+    ("Description", "text"),
+    ("Quantity", "int"),
+    ("Days", "int"),
+    ("Billed seconds", "int"),
+    ("From", "date"),
+    ("To", "date"),
+    ("Amount ex GST", "money"),
+    ("AAPT cost", "money"),
+    ("Margin", "money"),
+]
+
+
+def _line_rows(lines) -> Iterator[tuple]:
+    """The summary's line rows, read as plain values (no model instances)."""
+    for number, reference, kind, *rest, amount, cost in (
+        lines.order_by("pk")
+        .values_list(
+            "invoice__number",
+            "service__reference",
+            "kind",
+            "description",
+            "quantity",
+            "days",
+            "billed_seconds",
+            "first_date",
+            "last_date",
+            "amount",
+            "aapt_cost",
+        )
+        .iterator(chunk_size=5000)
+    ):
+        yield (number, reference, KINDS.get(kind, kind), *rest, amount, cost, amount - cost)
 
 
 def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
@@ -332,61 +405,24 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
             ("Margin", "money"),
         ],
     )
-    invoice: BillRunInvoice
-    for invoice in run.invoices.select_related("customer").order_by("pk").iterator(chunk_size=2000):
-        sheet.append(
-            [
-                invoice.number,
-                invoice.customer.name,
-                invoice.total_ex_gst,
-                invoice.gst,
-                invoice.total_inc_gst,
-                invoice.aapt_cost,
-                invoice.total_ex_gst - invoice.aapt_cost,
-            ]
-        )
+    invoices = (
+        run.invoices.order_by("pk")
+        .values_list("number", "customer__name", "total_ex_gst", "gst", "total_inc_gst", "aapt_cost")
+        .iterator(chunk_size=5000)
+    )
+    for number, name, total, gst, inc, cost in invoices:
+        sheet.append((number, name, total, gst, inc, cost, total - cost))
     sheet.close()
 
-    lines = run.lines.select_related("invoice", "service").order_by("pk")
-    line_columns = [
-        ("Invoice", "text"),
-        ("Service", "text"),
-        ("Kind", "text"),
-        ("Description", "text"),
-        ("Quantity", "int"),
-        ("Days", "int"),
-        ("Billed seconds", "int"),
-        ("From", "date"),
-        ("To", "date"),
-        ("Amount ex GST", "money"),
-        ("AAPT cost", "money"),
-        ("Margin", "money"),
-    ]
-
-    def line_values(line: BillRunLine) -> list:
-        return [
-            line.invoice.number,
-            line.service.reference,
-            line.get_kind_display(),
-            line.description,
-            line.quantity,
-            line.days,
-            line.billed_seconds,
-            line.first_date,
-            line.last_date,
-            line.amount,
-            line.aapt_cost,
-            line.amount - line.aapt_cost,
-        ]
-
+    lines = BillRunLine.objects.filter(run=run)
     for title, queryset in (
         ("Service lines", lines),
         ("Late usage", lines.filter(kind=Kind.LATE_USAGE)),
         ("Adjustments", lines.filter(kind=Kind.ADJUSTMENT)),
     ):
-        sheet = _Sheet(workbook, title, line_columns)
-        for line in queryset.iterator(chunk_size=5000):
-            sheet.append(line_values(line))
+        sheet = _Sheet(workbook, title, LINE_COLUMNS)
+        for row in _line_rows(queryset):
+            sheet.append(row)
         sheet.close()
 
     sheet = _Sheet(workbook, "Outstanding items", [("What", "text"), ("Count", "int"), ("Detail", "text")])
@@ -398,9 +434,10 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
 
 def write_files(run: BillRun, directory) -> list:
     """The run's three files written into ``directory`` (a pathlib.Path); their paths."""
-    name, content, _type = xero_export(run)
-    xero = directory / name
-    xero.write_bytes(content)
+    partial = directory / f".xero-{run.pk}.part"
+    with partial.open("wb") as out:
+        name = write_xero(run, out)
+    xero = partial.rename(directory / name)
     calls = directory / calls_filename(run)
     with calls.open("wb") as out:
         for chunk in itemised_calls(run):

@@ -94,7 +94,7 @@ def period_outstanding(period: BillPeriod) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     service_id: int
     service_reference: str
@@ -214,7 +214,7 @@ def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]
     adjustments = run.adjustments.all() if run else unbilled_adjustments(period)
     lines: list[Line] = []
     service_ids: set[int] = set()
-    for row in usage_totals(records, period):
+    for row in usage_totals(records, period).iterator(chunk_size=5000):
         service_ids.add(row["service_id"])
         category = CATEGORIES.get(row["category"], row["category"])
         billed = row["billed"] or 0

@@ -11,7 +11,8 @@ same period waits for the lock, then finds the run done and returns it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -160,7 +161,7 @@ def _close(run_id: int) -> BillRun:
         number += 1
         invoices.append(invoice)
     BillRunInvoice.objects.bulk_create(invoices, batch_size=1000)
-    rows = [
+    lines_written = _write_lines(
         (
             run.pk,
             invoice.pk,
@@ -180,11 +181,8 @@ def _close(run_id: int) -> BillRun:
         )
         for draft, invoice in zip(drafts, invoices, strict=True)
         for line in draft.lines
-    ]
-    _write_lines(rows)
-    lines_written = len(rows)
-    late_calls = sum(row[8] for row in rows if row[3] == Kind.LATE_USAGE)
-    del rows
+    )
+    late_calls = sum(line.quantity for draft in drafts for line in draft.lines if line.kind == Kind.LATE_USAGE)
     provider.invoice_next_number = number
     provider.save(update_fields=["invoice_next_number"])
 
@@ -223,19 +221,29 @@ _LINE_COLUMNS = (
 )
 
 
-def _write_lines(rows: list[tuple]) -> None:
+def _write_lines(rows: Iterable[tuple]) -> int:
     """The run's lines, in order (their ids keep the invoice and service order the
-    exports read them in): COPY on PostgreSQL, bulk_create elsewhere."""
+    exports read them in): COPY on PostgreSQL, bulk_create elsewhere; streamed from
+    ``rows``, so they are never all held as rows. Returns how many were written."""
+    written = 0
     if connection.vendor == "postgresql":
         table = BillRunLine._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        return
-    BillRunLine.objects.bulk_create(
-        (BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in rows), batch_size=2000
-    )
+                    written += 1
+        return written
+    for batch in _batched(rows, 2000):
+        BillRunLine.objects.bulk_create(BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in batch)
+        written += len(batch)
+    return written
+
+
+def _batched(rows: Iterable[tuple], size: int) -> Iterator[tuple]:
+    iterator = iter(rows)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
 
 
 def bill_period_close(*, period: BillPeriod, acting_user) -> BillRun:
