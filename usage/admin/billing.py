@@ -179,6 +179,23 @@ class BillPeriodBillingAdmin(BillPeriodAdmin):
     list_display = [*BillPeriodAdmin.list_display, "bill_run_link"]
     readonly_fields = ["bill_run_link"]
 
+    # The bill run pages are for those who may view runs (billing staff, provider
+    # administrators): nobody else is shown a link that would answer 403.
+    def _sees_runs(self, request) -> bool:
+        return request.user.has_perm("usage.view_billrun")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self._sees_runs(request) else [f for f in shown if f != "bill_run_link"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if self._sees_runs(request) else [f for f in fields if f != "bill_run_link"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self._sees_runs(request) else [f for f in fields if f != "bill_run_link"]
+
     @admin.display(description="bill run")
     def bill_run_link(self, obj: BillPeriod) -> str:
         if obj is None or obj.pk is None:
