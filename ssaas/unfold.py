@@ -58,6 +58,9 @@ SIDEBAR = [
             ("COCE exceptions", "error", "usage.otherchargeexception"),
             ("BroadWorks reports", "table_view", "usage.broadworksreport"),
             ("Reconciliation", "balance", "usage.reconciliation"),
+            ("Bill periods", "event", "providers.billperiod"),
+            ("Bill runs", "request_quote", "usage.billrun"),
+            ("Adjustments", "price_change", "usage.adjustment"),
             ("Plans and rates", "sell", "provisioning.serviceplan"),
             ("Feature catalogue", "category", "provisioning.featureproduct"),
         ],
@@ -66,7 +69,6 @@ SIDEBAR = [
         "Providers",
         [
             ("Providers", "business", "providers.provider"),
-            ("Bill periods", "calendar_month", "providers.billperiod"),
             ("Collections over FTP", "cloud_download", "usage.providercollection"),
             ("Staff memberships", "badge", "providers.staffmembership"),
             ("Users", "person", "auth.user"),
