@@ -184,6 +184,12 @@ STORAGES = {
 
 # Uploaded spreadsheets and carrier files can be large; keep them out of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload stops being kept (in memory or on disk) once it passes UPLOAD_MAX_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "ssaas.limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 # Limits on what a file may make the application do (README, "Security"). Each refusal

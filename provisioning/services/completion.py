@@ -20,7 +20,7 @@ import datetime
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from providers.models import BillPeriod, Provider
@@ -57,8 +57,17 @@ def ensure_not_in_closed_period(provider: Provider, day: datetime.date, what: st
     Only the date the person gives is checked. The day before it, on which a
     replaced service ends, may be the last day of a closed period: the service
     was active on every day of that period before and after, so nothing billed
-    there changes."""
-    period = BillPeriod.objects.closed().containing(day).filter(provider=provider).first()
+    there changes.
+
+    Inside a transaction the provider's period rows holding ``day`` are locked
+    first, open or closed, as a close locks its period before it bills
+    (``usage.billing.services``): a change made while the period is being closed
+    waits for the close to commit and is then refused; a close that starts
+    while the change is being made waits for it and bills it."""
+    periods = BillPeriod.objects.containing(day).filter(provider=provider).order_by("start_date")
+    if connection.in_atomic_block:
+        periods = periods.select_for_update()
+    period = next((p for p in periods if p.is_closed), None)
     if period is not None:
         raise ValidationError(
             f"The {what} {_on(day)} is inside {provider}'s closed bill period {period.label} "

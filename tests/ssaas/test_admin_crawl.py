@@ -19,6 +19,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import IS_POPUP_VAR
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.test import Client, RequestFactory
@@ -210,6 +211,15 @@ def world(demo_providers, make_staff):
     for model in _provider_owned_models():
         assert _rows(model, foreign_ids).exists(), f"no foreign {model._meta.label} to crawl"
         _stamp(model, foreign_ids)
+    # Another provider's people: a page listing users (a form's choices) must not show them.
+    foreign_people = (
+        get_user_model()
+        .objects.filter(provider_memberships__provider_id__in=foreign_ids)
+        .exclude(provider_memberships__provider=own)
+    )
+    assert foreign_people.exists()
+    for person in foreign_people:
+        get_user_model().objects.filter(pk=person.pk).update(username=f"{person.username} {MARKER}")
     for number, role in enumerate((PROVISIONING_STAFF, BILLING_STAFF, PROVIDER_ADMINISTRATORS)):
         make_staff(f"cc-role-{number}", own, role=role)
     return own, foreign_ids

@@ -82,6 +82,35 @@ def test_cached_category_is_the_uncached_one_whatever_came_before(numbers):
         assert cache(number) == classify_number(number), number
 
 
+def neighbours():
+    """A number in one written form and others that differ from it in a digit or two:
+    what a cache keyed by a prefix would confuse (random numbers rarely share one)."""
+
+    def vary(base: str, changes: list[tuple[int, str]]) -> str:
+        digits = list(base)
+        for position, digit in changes:
+            position %= len(digits)
+            if digits[position].isdigit():
+                digits[position] = digit
+        return "".join(digits)
+
+    base = st.tuples(national_number(), st.sampled_from(WRITTEN)).map(lambda t: t[1](t[0]))
+    change = st.tuples(st.integers(min_value=0, max_value=20), st.sampled_from("0123456789"))
+    return base.flatmap(
+        lambda number: st.lists(st.lists(change, min_size=1, max_size=2), min_size=1, max_size=20).map(
+            lambda variants: [number, *(vary(number, c) for c in variants)]
+        )
+    )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(neighbours(), min_size=1, max_size=4).map(lambda groups: sum(groups, [])).flatmap(st.permutations))
+def test_cached_category_is_the_uncached_one_among_neighbouring_numbers(numbers):
+    cache = CategoryCache()
+    for number in numbers:
+        assert cache(number) == classify_number(number), number
+
+
 def test_a_valid_fixed_number_after_an_unallocated_one_is_fixed():
     cache = CategoryCache()
     assert cache("+61239001000") == classify_number("+61239001000") == Category.OTHER  # 0239… unallocated

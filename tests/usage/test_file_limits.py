@@ -275,3 +275,24 @@ def test_a_carrier_file_upload_over_the_size_limit_is_refused_with_the_limit_nam
         f"{HARBOUR_NAME} is 3 MB: uploads are limited to 1 MB (the setting UPLOAD_MAX_BYTES)."
     ]
     assert not CarrierFile.objects.exists()
+
+
+def test_a_coce_gzip_bomb_uploaded_in_the_admin_is_rejected_at_the_limit(
+    harbour, harbour_billing, client, settings, django_capture_on_commit_callbacks
+):
+    """Defect 3, COCE: a small gzip inflating to gigabytes took 4.2 GB and 37 s inside the
+    upload request. Here 8 MB of zeros against a 1 MB limit: kept, and rejected naming it."""
+    from .coce import COCE_SAMPLE
+
+    settings.DECOMPRESSED_MAX_BYTES = 1024 * 1024
+    name = f"{COCE_SAMPLE.removesuffix('.gz')}.gz"
+    bomb = io.BytesIO(gzip.compress(b"\0" * (8 << 20), compresslevel=9))
+    bomb.name = name
+    client.force_login(harbour_billing)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:usage_cocefile_add"), {"provider": harbour.pk, "upload": bomb})
+    assert response.status_code == 302
+    carrier_file = CarrierFile.objects.get()
+    assert (carrier_file.kind, carrier_file.status) == ("coce", "rejected")
+    assert f"{name} is larger than 1 MB once decompressed (the limit DECOMPRESSED_MAX_BYTES)" in carrier_file.reason
+    assert Path(carrier_file.stored.path).stat().st_size == len(bomb.getvalue())  # every file received is kept
