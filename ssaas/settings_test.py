@@ -8,8 +8,14 @@ os.environ.setdefault(
     "FIELD_ENCRYPTION_KEYS",
     "dGVzdC1vbmx5LWZpZWxkLWtleS1zc2Fhcy0wMDAwMDA=",
 )
-os.environ.setdefault("CARRIER_FILES_ROOT", tempfile.mkdtemp(prefix="ssaas-test-carrier-files-"))
-os.environ.setdefault("ONBOARDING_UPLOADS_ROOT", tempfile.mkdtemp(prefix="ssaas-test-onboarding-uploads-"))
+# Stored files under a temporary folder of each test process: the suite's parallel
+# workers would otherwise share one (inherited from the controller's environment) and
+# see each other's files. A command a test runs in a subprocess inherits its worker's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "-")
+if os.environ.get("SSAAS_TEST_FOLDERS_OF") != _WORKER:
+    os.environ["SSAAS_TEST_FOLDERS_OF"] = _WORKER
+    os.environ["CARRIER_FILES_ROOT"] = tempfile.mkdtemp(prefix="ssaas-test-carrier-files-")
+    os.environ["ONBOARDING_UPLOADS_ROOT"] = tempfile.mkdtemp(prefix="ssaas-test-onboarding-uploads-")
 
 from .settings import *  # noqa: E402,F403
 

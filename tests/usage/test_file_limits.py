@@ -29,9 +29,11 @@ from .test_kill import ROOT, database_url
 HARBOUR_NAME = "CTOP_1234567_000002_20261103013000.txt"
 
 
-def stored_files() -> list[Path]:
+def stored_files(stem: str = "") -> list[Path]:
+    """Files stored under the carrier files' root (whose name starts with ``stem``):
+    the root is shared by the suite's parallel workers, so a test looks at its own."""
     root = Path(settings.CARRIER_FILES_ROOT)
-    return [p for p in root.rglob("*") if p.is_file() and ".incoming" not in p.parts]
+    return sorted(p for p in root.rglob(f"{stem}*") if p.is_file() and ".incoming" not in p.parts)
 
 
 # -- reading lines --------------------------------------------------------------------
@@ -251,7 +253,8 @@ class _BrokenPipe(io.BytesIO):
 
 
 def test_a_receive_that_dies_half_way_leaves_a_row_and_no_partial_stored_file(harbour):
-    before = stored_files()
+    stem = Path(HARBOUR_NAME).stem
+    before = stored_files(stem)
     source = _BrokenPipe(b"PWTHDR" + b"x" * (3 << 20))
     carrier_file = carrier_file_receive(
         provider=harbour, name=HARBOUR_NAME, content=source, source=CarrierFileSourceChoices.UPLOAD
@@ -259,7 +262,7 @@ def test_a_receive_that_dies_half_way_leaves_a_row_and_no_partial_stored_file(ha
     assert carrier_file.status == "failed"
     assert "could not be stored: connection reset" in carrier_file.reason
     assert not carrier_file.stored
-    assert stored_files() == before
+    assert stored_files(stem) == before
     assert not list(Path(settings.COLLECTION_TEMP_DIR).glob(".receiving-*"))
 
 
