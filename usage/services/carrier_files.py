@@ -45,6 +45,7 @@ from ..ctop.pipeline import (
 )
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
 from ..progress import clear_progress, track_progress
+from .rated_seq import next_rated_seq
 from .statistics import refresh_statistics_if_stale
 
 logger = logging.getLogger(__name__)
@@ -402,6 +403,8 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),
+                # The caller holds the provider row FOR UPDATE (_process): drawn after it.
+                rated_seq=next_rated_seq(),
                 sink=sink,
                 rejected=rejected,
             )
