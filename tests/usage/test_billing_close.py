@@ -229,3 +229,66 @@ def test_two_closes_at_once_make_one_run(demo_providers, writer):
     run = BillRun.objects.get()
     assert run.invoices.count() == 2 and run.calls == 3
     assert run_usage(run).count() == 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo_providers, writer):
+    """The commit-order rule: a rating transaction (here ingest-like: provider row
+    FOR UPDATE, then its rating value, then its records) that is in flight when a
+    close starts makes the close wait, and what it commits is billed by that
+    close, once; had the close drawn its watermark meanwhile, the record's lower
+    value, committed after the close read the usage, would never be billed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")
+    from django.db import connections
+
+    from providers.models import Provider
+    from usage.services.rated_seq import next_rated_seq
+
+    harbour = demo_providers["harbour-voice"]
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS)
+    october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))
+    # Requested first: inserting the run (its provider key) would wait for the lock itself.
+    requested = billing.bill_run_request(period=october, acting_user=None)
+    locked, go = threading.Event(), threading.Event()
+    runs, errors = [], []
+
+    def rate():
+        try:
+            with transaction.atomic():
+                Provider.objects.select_for_update().get(pk=harbour.pk)
+                seq = next_rated_seq()
+                locked.set()
+                go.wait(10)
+                record = UsageRecord.objects.get(record_id="OCT-1")
+                record.pk, record.record_id, record.rated_seq = None, "RACE-1", seq
+                record.save()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def close():
+        try:
+            runs.append(billing.bill_run_execute(run_id=requested.pk))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    rating = threading.Thread(target=rate)
+    rating.start()
+    assert locked.wait(10)
+    closing = threading.Thread(target=close)
+    closing.start()
+    closing.join(1.5)
+    assert closing.is_alive(), "the close did not wait for the rating transaction"
+    go.set()
+    rating.join()
+    closing.join()
+    assert not errors
+    (run,) = runs
+    assert run.calls == 4 and billed("RACE-1") == run
+    november = billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=None)
+    assert november.calls == 0 and billed("RACE-1") == run

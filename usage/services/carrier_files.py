@@ -384,6 +384,9 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
     stats = Stats()
     rejected: list = []
     parser = CtopParser(compiled, expected_account=provider.aapt_account)
+    # The caller holds the provider row FOR UPDATE (_process): drawn after it, and
+    # before the sink opens its COPY on the connection.
+    rated_seq = next_rated_seq()
     sink = (
         CopySink(UsageRecord._meta.db_table, stats)
         if fast
@@ -403,8 +406,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),
-                # The caller holds the provider row FOR UPDATE (_process): drawn after it.
-                rated_seq=next_rated_seq(),
+                rated_seq=rated_seq,
                 sink=sink,
                 rejected=rejected,
             )
