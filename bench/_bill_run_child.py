@@ -121,8 +121,11 @@ def usage(n: str, seed: str) -> dict:
     columns = (
         "provider_id, carrier_file_id, line_number, record_id, status, reason, identifier, username, group_id, "
         "service_id, plan_id, started_at, call_date, origin, target, category, raw_units, raw_unittype, "
-        "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, resolution_note, time_note"
+        "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, rated_seq, resolution_note, time_note"
     )
+    from usage.services.rated_seq import next_rated_seq
+
+    seq = next_rated_seq()  # as an ingest draws one (no close runs meanwhile here)
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY usage_usagerecord ({columns}) FROM STDIN") as copy:
         buffer = []
@@ -138,7 +141,7 @@ def usage(n: str, seed: str) -> dict:
                 f"{provider.pk}\t{carrier_file.pk}\t{i + 1}\tB{seed}{i:019d}\trated\t\tGRP{service_id}\t\t\t"
                 f"{service_id}\t{plan_id}\t{moment.isoformat()}\t{day.isoformat()}\t0290001000\t04{i % 10**8:08d}\t"
                 f"{category}\t{seconds}\t100\t{seconds}\t{seconds}\t{charge}\t{Decimal(seconds) / 1000}\t"
-                f"{rated_at}\t\t\n"
+                f"{rated_at}\t{seq}\t\t\n"
             )
             if len(buffer) == 10_000:
                 copy.write("".join(buffer))
@@ -153,6 +156,7 @@ def close(out_dir: str) -> dict:
     """Close October 2026 of Harbour Voice and write the run's three files."""
     from providers.models import BillPeriod
     from usage.billing.exports import write_files
+    from usage.billing.selectors import run_usage_sql
     from usage.billing.services import bill_period_close
 
     period = BillPeriod.objects.get(provider__slug=SLUG, start_date=datetime.date(2026, 10, 1))
@@ -161,7 +165,11 @@ def close(out_dir: str) -> dict:
     closed = time.perf_counter() - started
     paths = write_files(run, Path(out_dir))
     seconds = time.perf_counter() - started
+    sql, params = run_usage_sql(run)
+    with connection.cursor() as cursor:
+        where = cursor.mogrify(sql, params)
     return {
+        "where": where,
         "seconds": seconds,
         "close_seconds": closed,
         "export_seconds": seconds - closed,

@@ -79,12 +79,13 @@ def fill(bench: Bench, first: int, last: int) -> None:
     every list measured fills a page at 10,000 records as at millions."""
     with bench.connect() as conn:
         (services,) = conn.execute("SELECT count(*) FROM bench_who").fetchone()
+        (seq,) = conn.execute("SELECT nextval('usage_rating_sequence')").fetchone()  # rated records carry one
         conn.execute(
             f"""
             INSERT INTO usage_usagerecord (provider_id, carrier_file_id, line_number, record_id, status, reason,
                 identifier, username, group_id, service_id, plan_id, started_at, call_date, origin, target, category,
                 raw_units, raw_unittype, duration_seconds, billed_seconds, charge, aapt_cost, rated_at,
-                resolution_note)
+                rated_seq, resolution_note)
             SELECT w.provider_id, f.file_id, g, 'R' || lpad(g::text, 20, '0'),
                    CASE WHEN g %% 20 = 0 THEN 'quarantined' ELSE 'rated' END,
                    CASE WHEN g %% 20 = 0 THEN 'non_existent_service' ELSE '' END,
@@ -97,7 +98,8 @@ def fill(bench: Bench, first: int, last: int) -> None:
                    '04' || lpad(((g::bigint * 7919) %% 100000000)::text, 8, '0'), 'mobile', '60', '100', 60,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE 60 END,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE 0.12 END, 0.10,
-                   CASE WHEN g %% 20 = 0 THEN NULL ELSE now() END, ''
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE now() END,
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE {int(seq)} END, ''
             FROM generate_series(%s::bigint, %s::bigint) AS g
             JOIN bench_who w ON w.k = CASE WHEN g %% 20 = 1 THEN 0 ELSE g %% {services} END
             JOIN bench_files f ON f.provider_id = w.provider_id AND f.day = (g / {services}) %% {DAYS}

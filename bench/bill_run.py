@@ -8,9 +8,10 @@ SIP Sessions starting mid-month on one in ten, a pack ceasing mid-month on one
 in twenty), writes a month (October 2026) of N rated records over them, 2% of
 them late (dated in the closed September), closes October in a fresh process
 with all three exports (time, peak RSS), then times a plain
-``COPY (SELECT … FROM usage_usagerecord WHERE bill_run_id = …) TO STDOUT`` of
-the same records. Done for N/10 and N; prints ``close/copy ratio`` (at N) and
-``memory N/(N/10) ratio``. The database (BENCH_DATABASE_URL, default
+``COPY (SELECT … FROM usage_usagerecord WHERE <the run's records>) TO STDOUT`` of
+the same records (the run's condition, usage/billing/selectors.py run_usage_sql).
+Done for N/10 and N; prints ``close/copy ratio`` (at N) and ``memory N/(N/10)
+ratio``. The database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/ssaas_bench) is dropped and re-created.
 """
 
@@ -30,7 +31,7 @@ from bench.common import ROOT, Bench  # noqa: E402
 COLUMNS = (
     "id, provider_id, carrier_file_id, line_number, record_id, status, reason, identifier, username, group_id, "
     "service_id, plan_id, started_at, call_date, origin, target, category, raw_units, raw_unittype, "
-    "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, bill_run_id"
+    "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, rated_seq"
 )
 
 
@@ -51,7 +52,6 @@ def step(bench: Bench, *args: str) -> dict:
 def reset(bench: Bench) -> None:
     """No usage, no bill run, October open again."""
     with bench.connect() as conn:
-        conn.execute("UPDATE usage_usagerecord SET bill_run_id = NULL WHERE bill_run_id IS NOT NULL")
         conn.execute("TRUNCATE usage_billrunline, usage_billruninvoice CASCADE")
         conn.execute("UPDATE usage_adjustment SET bill_run_id = NULL")
         conn.execute("DELETE FROM usage_billrun")
@@ -68,11 +68,11 @@ def reset(bench: Bench) -> None:
         conn.execute("VACUUM ANALYZE usage_usagerecord")
 
 
-def copy_seconds(bench: Bench, run_id: int) -> tuple[float, int]:
+def copy_seconds(bench: Bench, run: dict) -> tuple[float, int]:
     with bench.connect() as conn, conn.cursor() as cur:
         started = time.perf_counter()
         size = 0
-        query = f"COPY (SELECT {COLUMNS} FROM usage_usagerecord WHERE bill_run_id = {int(run_id)}) TO STDOUT"
+        query = f"COPY (SELECT {COLUMNS} FROM usage_usagerecord u WHERE {run['where']}) TO STDOUT"
         with cur.copy(query) as copy:
             for chunk in copy:
                 size += len(chunk)
@@ -96,7 +96,7 @@ def main() -> None:
         out.mkdir()
         runs[size] = step(bench, "close", str(out))
         run = runs[size]
-        copy, copy_bytes = copy_seconds(bench, run["run_id"])
+        copy, copy_bytes = copy_seconds(bench, run)
         run["copy_seconds"] = copy
         print(
             f"close {size:>9,}: {run['seconds']:7.2f} s (close {run['close_seconds']:.2f} s, exports "

@@ -95,6 +95,7 @@ def build(services: int) -> None:
         ServicePlan,
     )
     from usage.models import BroadWorksItem, BroadWorksReport, CarrierFile, OtherCharge, UsageRecord
+    from usage.services.rated_seq import next_rated_seq
 
     call_command("migrate", verbosity=0)
     provider = Provider.objects.create(
@@ -230,6 +231,7 @@ def build(services: int) -> None:
         year, number = map(int, month.split("-"))
         day = datetime.date(year, number, 5)
         started = datetime.datetime(year, number, 5, 9, tzinfo=datetime.UTC)
+        seq = next_rated_seq()
         UsageRecord.objects.bulk_create(
             (
                 UsageRecord(
@@ -248,6 +250,7 @@ def build(services: int) -> None:
                     billed_seconds=60,
                     charge=Decimal("0.12") if i % 97 else None,
                     aapt_cost=Decimal("0.10"),
+                    rated_seq=seq if i % 97 else None,
                 )
                 for i, pk in enumerate(service_ids)
             ),

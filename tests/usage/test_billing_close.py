@@ -14,7 +14,7 @@ from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature
 from provisioning.services import features
 from usage.billing import services as billing
-from usage.billing.selectors import bill_lines, period_outstanding
+from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
 from usage.models import Adjustment, BillRun, BillRunLine, UsageRecord
 from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
 
@@ -38,7 +38,7 @@ def october(harbour, writer):
 
 
 def billed(record_id: str) -> BillRun | None:
-    return UsageRecord.objects.get(record_id=record_id).bill_run
+    return billed_by(UsageRecord.objects.get(record_id=record_id))
 
 
 def usage_lines(run: BillRun) -> list[tuple]:
@@ -102,8 +102,9 @@ def test_late_usage_is_billed_in_the_next_run_with_its_own_date(harbour, harbour
     assert "Late calls dated 20/10/2026" in nov_run.lines.get(kind="late_usage").description
     # Every rated record up to November's end is billed, each in one run.
     rated = UsageRecord.objects.filter(status="rated")
-    assert not rated.filter(bill_run__isnull=True).exists()
+    assert all(billed_by(record) in (oct_run, nov_run) for record in rated)
     assert oct_run.calls + nov_run.calls == rated.count()
+    assert run_usage(oct_run).count() + run_usage(nov_run).count() == rated.count()
 
 
 def test_a_record_cleansed_after_close_is_late_in_the_next_run(harbour, harbour_billing, writer, october):
@@ -128,7 +129,7 @@ def test_a_record_cleansed_after_close_is_late_in_the_next_run(harbour, harbour_
 def test_a_billed_record_is_frozen(harbour, harbour_billing, october):
     run = billing.bill_period_close(period=october, acting_user=harbour_billing)
     record = UsageRecord.objects.get(record_id="OCT-1")
-    before = (record.status, record.charge, record.service_id, record.bill_run_id)
+    before = (record.status, record.charge, record.service_id, record.rated_seq)
     # A write-off attempt on a billed record writes nothing off.
     action = quarantine_write_off(provider=harbour, acting_user=harbour_billing, record_ids=[record.pk], reason="x")
     assert action.written_off == 0
@@ -137,8 +138,8 @@ def test_a_billed_record_is_frozen(harbour, harbour_billing, october):
     Service.objects.get(reference="HV-1001").identifiers.all().delete()
     quarantine_cleanse(provider=harbour)
     record.refresh_from_db()
-    assert (record.status, record.charge, record.service_id, record.bill_run_id) == before
-    assert record.bill_run == run
+    assert (record.status, record.charge, record.service_id, record.rated_seq) == before
+    assert billed_by(record) == run
     # The database itself refuses a billed record leaving "rated".
     with pytest.raises(IntegrityError), transaction.atomic():
         UsageRecord.objects.filter(pk=record.pk).update(status="written_off")
@@ -178,7 +179,7 @@ def test_a_failure_mid_close_leaves_nothing_billed_and_a_rerun_succeeds(harbour,
     october.refresh_from_db()
     run = BillRun.objects.get()
     assert (october.status, run.status, run.error) == ("open", "failed", "disk full")
-    assert not UsageRecord.objects.filter(bill_run__isnull=False).exists()
+    assert [billed(r) for r in ("OCT-1", "OCT-2", "OCT-3")] == [None, None, None]
     assert not BillRunLine.objects.exists() and not run.invoices.exists()
     harbour.refresh_from_db()
     assert harbour.invoice_next_number == 1
@@ -227,4 +228,67 @@ def test_two_closes_at_once_make_one_run(demo_providers, writer):
     assert len(set(runs)) == 1 and BillRun.objects.count() == 1
     run = BillRun.objects.get()
     assert run.invoices.count() == 2 and run.calls == 3
-    assert UsageRecord.objects.filter(bill_run=run).count() == 3
+    assert run_usage(run).count() == 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo_providers, writer):
+    """The commit-order rule: a rating transaction (here ingest-like: provider row
+    FOR UPDATE, then its rating value, then its records) that is in flight when a
+    close starts makes the close wait, and what it commits is billed by that
+    close, once; had the close drawn its watermark meanwhile, the record's lower
+    value, committed after the close read the usage, would never be billed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")
+    from django.db import connections
+
+    from providers.models import Provider
+    from usage.services.rated_seq import next_rated_seq
+
+    harbour = demo_providers["harbour-voice"]
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS)
+    october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))
+    # Requested first: inserting the run (its provider key) would wait for the lock itself.
+    requested = billing.bill_run_request(period=october, acting_user=None)
+    locked, go = threading.Event(), threading.Event()
+    runs, errors = [], []
+
+    def rate():
+        try:
+            with transaction.atomic():
+                Provider.objects.select_for_update().get(pk=harbour.pk)
+                seq = next_rated_seq()
+                locked.set()
+                go.wait(10)
+                record = UsageRecord.objects.get(record_id="OCT-1")
+                record.pk, record.record_id, record.rated_seq = None, "RACE-1", seq
+                record.save()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def close():
+        try:
+            runs.append(billing.bill_run_execute(run_id=requested.pk))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    rating = threading.Thread(target=rate)
+    rating.start()
+    assert locked.wait(10)
+    closing = threading.Thread(target=close)
+    closing.start()
+    closing.join(1.5)
+    assert closing.is_alive(), "the close did not wait for the rating transaction"
+    go.set()
+    rating.join()
+    closing.join()
+    assert not errors
+    (run,) = runs
+    assert run.calls == 4 and billed("RACE-1") == run
+    november = billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=None)
+    assert november.calls == 0 and billed("RACE-1") == run

@@ -27,6 +27,7 @@ from ssaas.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
 
 from ..choices import BillRunLineKindChoices as Kind
 from ..models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
+from .selectors import run_usage, run_usage_sql
 
 XERO_COLUMNS = [
     "ContactName",
@@ -212,7 +213,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
     writer = csv.writer(out, lineterminator="\n")  # as PostgreSQL's COPY writes it
     writer.writerow(CALL_COLUMNS)
     records = (
-        UsageRecord.objects.filter(bill_run=run)
+        run_usage(run)
         .order_by("service_id", "started_at", "pk")
         .values_list(
             "service_id",
@@ -266,13 +267,14 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
     params: list = []
     for service_id, (customer, reference) in services.items():
         params += [service_id, customer, reference]
+    where, where_params = run_usage_sql(run)
     query = (
         f"COPY (SELECT s.customer, s.reference, to_char(u.call_date, 'DD/MM/YYYY'), "
         f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), NULLIF({_inert_sql('u.target')}, ''), "
         f"CASE u.category {labels} ELSE u.category END, u.duration_seconds, u.billed_seconds, "
         f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' END "
         f"FROM {table} u JOIN (VALUES {values}) AS s(id, customer, reference) ON s.id = u.service_id "
-        f"WHERE u.bill_run_id = %s ORDER BY u.service_id, u.started_at, u.id) "
+        f"WHERE {where} ORDER BY u.service_id, u.started_at, u.id) "
         "TO STDOUT WITH (FORMAT csv, HEADER false)"
     )
     header = io.StringIO()
@@ -280,7 +282,7 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
     yield header.getvalue().encode("utf-8")
     with connection.cursor() as cursor:
         # Sent as one statement with its parameters bound by the server-side mogrify.
-        sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, run.pk])
+        sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, *where_params])
         with cursor.cursor.copy(sql) as copy:
             for block in copy:
                 yield bytes(block)

@@ -166,13 +166,112 @@ class Draft:
         return list(grouped.items())
 
 
-def unbilled_usage(period: BillPeriod):
-    """Rated records the close of ``period`` bills: dated up to its end, not yet billed."""
-    return UsageRecord.objects.filter(
-        provider_id=period.provider_id,
+# Which records a run bills. A close does not mark them: the run keeps watermarks.
+# S(W, E) = the provider's rated records with rated_seq <= W and call_date <= E.
+# Records are frozen once rated (cleanse and write-off touch only quarantined
+# ones), every rating draws a higher value than any close before it
+# (usage/services/rated_seq.py), and runs close in period order, so each run's S
+# holds the one before's: run k bills S(W_k, E_k) minus S(W_k-1, E_k-1), i.e. the
+# calls of its period rated before it closed and the late calls rated since the
+# run before. seq_from (the lowest value the run before left unbilled) only
+# bounds the index range searched; it changes nothing of the set.
+
+
+def previous_run(period: BillPeriod) -> BillRun | None:
+    """The provider's last done run before ``period`` (its set is the one this
+    period's run starts from)."""
+    return (
+        BillRun.objects.filter(provider_id=period.provider_id, status="done", period__end_date__lt=period.start_date)
+        .select_related("period")
+        .order_by("-period__end_date")
+        .first()
+    )
+
+
+def _usage(provider_id: int, *, end, through, seq_from: int, previous_through: int, previous_end):
+    records = UsageRecord.objects.filter(
+        provider_id=provider_id,
         status=UsageRecordStatusChoices.RATED,
-        bill_run__isnull=True,
-        call_date__lte=period.end_date,
+        rated_seq__gte=seq_from,
+        call_date__lte=end,
+    )
+    if through is not None:
+        records = records.filter(rated_seq__lte=through)
+    if previous_end is not None:
+        records = records.exclude(rated_seq__lte=previous_through, call_date__lte=previous_end)
+    return records
+
+
+def unbilled_usage(period: BillPeriod):
+    """Rated records the close of ``period`` would bill now: dated up to its end,
+    not billed by an earlier run."""
+    before = previous_run(period)
+    return _usage(
+        period.provider_id,
+        end=period.end_date,
+        through=None,
+        seq_from=before.seq_next_from if before else 0,
+        previous_through=before.seq_through if before else 0,
+        previous_end=before.period.end_date if before else None,
+    )
+
+
+def run_usage(run: BillRun):
+    """The records ``run`` billed (its watermarks set at the close)."""
+    return _usage(
+        run.provider_id,
+        end=run.period.end_date,
+        through=run.seq_through,
+        seq_from=run.seq_from,
+        previous_through=run.previous_seq_through,
+        previous_end=run.previous_end,
+    )
+
+
+def run_usage_sql(run: BillRun, alias: str = "u") -> tuple[str, list]:
+    """:func:`run_usage` as a WHERE condition on ``alias`` (for COPY), with its parameters."""
+    sql = (
+        f"{alias}.provider_id = %s AND {alias}.status = 'rated' AND {alias}.rated_seq >= %s "
+        f"AND {alias}.rated_seq <= %s AND {alias}.call_date <= %s"
+    )
+    params: list = [run.provider_id, run.seq_from, run.seq_through, run.period.end_date]
+    if run.previous_end is not None:
+        sql += f" AND NOT ({alias}.rated_seq <= %s AND {alias}.call_date <= %s)"
+        params += [run.previous_seq_through, run.previous_end]
+    return sql, params
+
+
+def next_seq_from(run: BillRun) -> int:
+    """The lowest rating value of a record the run leaves for a later one (dated
+    after its period, rated before its close); past its watermark if none. Every
+    record a later run bills has at least this value."""
+    lowest = (
+        UsageRecord.objects.filter(
+            provider_id=run.provider_id,
+            status=UsageRecordStatusChoices.RATED,
+            rated_seq__gte=run.seq_from,
+            rated_seq__lte=run.seq_through,
+            call_date__gt=run.period.end_date,
+        )
+        .aggregate(lowest=Min("rated_seq"))
+        .get("lowest")
+    )
+    return run.seq_through + 1 if lowest is None else lowest
+
+
+def billed_by(record: UsageRecord) -> BillRun | None:
+    """The run that billed ``record``, if one did: the first whose set holds it."""
+    if record.status != UsageRecordStatusChoices.RATED or record.rated_seq is None:
+        return None
+    return (
+        BillRun.objects.filter(
+            provider_id=record.provider_id,
+            status="done",
+            seq_through__gte=record.rated_seq,
+            period__end_date__gte=record.call_date,
+        )
+        .order_by("period__end_date")
+        .first()
     )
 
 
@@ -208,9 +307,9 @@ def usage_totals(records, period: BillPeriod):
 def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]:
     """The invoices a run of ``period`` bills, customers by name, lines by service.
 
-    ``run`` given: the records and adjustments it billed (the close marks them
-    first); otherwise what a close would bill now (the preview)."""
-    records = UsageRecord.objects.filter(bill_run=run) if run else unbilled_usage(period)
+    ``run`` given: the records and adjustments it billed (the close sets its
+    watermarks first); otherwise what a close would bill now (the preview)."""
+    records = run_usage(run) if run else unbilled_usage(period)
     adjustments = run.adjustments.all() if run else unbilled_adjustments(period)
     lines: list[Line] = []
     service_ids: set[int] = set()

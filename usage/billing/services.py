@@ -1,11 +1,15 @@
 """Adjustments, and closing a bill period: its bill run.
 
 A close is one transaction with the period row locked (``select_for_update``):
-it marks the usage it bills with one UPDATE, aggregates what it marked in the
-database, prices the recurring days, numbers the invoices and closes the
-period. Either all of that commits or none of it does, so a failure leaves
-nothing half-billed and the close can simply run again; a second close of the
-same period waits for the lock, then finds the run done and returns it.
+it takes the provider row ``FOR UPDATE`` (so no rating transaction of the
+provider is in flight), draws its watermark from the rating sequence
+(usage/services/rated_seq.py), aggregates in the database the usage that
+watermark and the period's end bill (usage/billing/selectors.py run_usage: the
+records are not marked, so a close writes nothing per call), prices the
+recurring days, numbers the invoices and closes the period. Either all of that
+commits or none of it does, so a failure leaves nothing half-billed and the
+close can simply run again; a second close of the same period waits for the
+lock, then finds the run done and returns it.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from provisioning.services.completion import ensure_not_in_closed_period
 from ..choices import BillRunLineKindChoices as Kind
 from ..choices import BillRunStatusChoices as Status
 from ..models import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from .selectors import bill_lines, period_outstanding, unbilled_adjustments, unbilled_usage
+from ..services.rated_seq import next_rated_seq
+from .selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
 
 # ---------------------------------------------------------------------------
 # Adjustments
@@ -100,7 +105,7 @@ def _progress(run: BillRun, text: str) -> None:
         side.close()
 
 
-# Tests inject a failure here (between marking the usage and finishing the close).
+# Tests inject a failure here (between setting the watermarks and finishing the close).
 _after_usage_marked: Callable[[BillRun], None] = lambda run: None  # noqa: E731
 
 
@@ -134,16 +139,26 @@ def _close(run_id: int) -> BillRun:
     if period.is_closed:
         raise ValidationError(f"{run.provider}'s bill period {period.label} is already closed.")
     _refuse_out_of_order(period)
+    # The provider row FOR UPDATE before the watermark is drawn: ingest and cleanse
+    # take it too (FOR UPDATE / FOR SHARE) before they draw their rating value, so
+    # every record rated before this point has a lower value, every later one a
+    # higher value, and none can commit under the watermark afterwards.
     provider = Provider.objects.select_for_update().get(pk=run.provider_id)
     run.outstanding = period_outstanding(period)
 
-    _progress(run, "Marking the usage billed")
-    calls = unbilled_usage(period).update(bill_run=run)
+    _progress(run, "Finding the usage to bill")
+    before = previous_run(period)
+    run.seq_through = next_rated_seq()
+    run.seq_from = before.seq_next_from if before else 0
+    run.previous_seq_through = before.seq_through if before else 0
+    run.previous_end = before.period.end_date if before else None
+    run.seq_next_from = next_seq_from(run)
     unbilled_adjustments(period).update(bill_run=run)
     _after_usage_marked(run)
 
-    _progress(run, f"Pricing {calls} calls, recurring charges and adjustments")
+    _progress(run, "Pricing calls, recurring charges and adjustments")
     drafts = bill_lines(period, run=run)
+    calls = sum(line.quantity for draft in drafts for line in draft.lines if line.kind in (Kind.USAGE, Kind.LATE_USAGE))
 
     _progress(run, f"Writing {len(drafts)} invoices")
     number = provider.invoice_next_number

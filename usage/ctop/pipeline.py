@@ -50,6 +50,7 @@ COLUMNS = (
     "charge",
     "aapt_cost",
     "rated_at",
+    "rated_seq",
     "resolution_note",
     "time_note",
 )
@@ -283,15 +284,19 @@ def run(
     index: ProviderIndex,
     carrier_file_id: int,
     rated_at: datetime.datetime,
+    rated_seq: int,
     sink,
     rejected: list[Rejected],
 ) -> None:
     """Stream every line of the file through identify, bucket and rate into ``sink``.
 
-    Rejected lines are appended to ``rejected``; the sink counts the rest."""
+    Rejected lines are appended to ``rejected``; the sink counts the rest. Rated
+    records carry ``rated_seq``, drawn by the caller under the provider's row lock
+    (usage/services/rated_seq.py)."""
     provider_id = str(index.provider.pk)
     file_id = str(carrier_file_id)
     rated_at_text = rated_at.isoformat()
+    rated_seq_text = str(rated_seq)
     time_of = _TimeOf(index.provider.tz)
     evaluate = index.evaluate
     costs: dict[Decimal, str] = {}
@@ -352,6 +357,7 @@ def run(
             NULL if charge is None else charge,
             cost,
             rated_at_text if status == RATED else NULL,
+            rated_seq_text if status == RATED else NULL,
             "",
             time_note,
         )

@@ -92,6 +92,16 @@ class BillRun(models.Model):
     gst = models.DecimalField("GST", max_digits=14, decimal_places=2, default=Decimal("0"))
     total_inc_gst = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     aapt_cost = models.DecimalField("AAPT cost", max_digits=16, decimal_places=2, default=Decimal("0"))
+    # Which usage records the run billed, without marking them (usage/billing/selectors.py
+    # run_usage): those rated up to seq_through (drawn at the close, under the provider's
+    # lock) and dated up to the period's end, less what the run before billed (rated up
+    # to previous_seq_through and dated up to previous_end). seq_from bounds the search:
+    # no record the run bills has a lower value. seq_next_from is the next run's seq_from.
+    seq_through = models.BigIntegerField(null=True, blank=True, editable=False)
+    seq_from = models.BigIntegerField(default=0, editable=False)
+    seq_next_from = models.BigIntegerField(null=True, blank=True, editable=False)
+    previous_seq_through = models.BigIntegerField(default=0, editable=False)
+    previous_end = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-period__start_date", "provider__name"]

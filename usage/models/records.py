@@ -82,23 +82,23 @@ class UsageRecord(models.Model):
         blank=True,
         help_text="How a Sydney time that daylight saving makes ambiguous or impossible was read.",
     )
-    bill_run = models.ForeignKey(
-        "usage.BillRun",
-        on_delete=models.PROTECT,
+    rated_seq = models.BigIntegerField(
+        "rating sequence",
         null=True,
         blank=True,
         editable=False,
-        related_name="usage_records",
-        db_index=False,
-        help_text="The bill run that billed this record: once set, the record is frozen.",
+        help_text="Drawn by the transaction that rated the record (usage/services/rated_seq.py): a bill run "
+        "bills the records rated before its close, by this and the call date (usage/billing/selectors.py).",
     )
 
     class Meta:
         constraints = [
+            # A rated record without a rating sequence value would never be billed; and
+            # a rated record is frozen (a bill run may have billed it): it stays rated.
             models.CheckConstraint(
-                name="usage_billed_is_rated",
-                condition=Q(bill_run__isnull=True) | Q(status="rated"),
-                violation_error_message="A billed usage record is frozen: it stays rated.",
+                name="usage_rated_has_seq",
+                condition=Q(status="rated", rated_seq__isnull=False) | (~Q(status="rated") & Q(rated_seq__isnull=True)),
+                violation_error_message="A rated usage record carries its rating sequence value and stays rated.",
             ),
             # record_id first: it also finds a record by AAPT's id across providers.
             models.UniqueConstraint(fields=["record_id", "provider"], name="usage_record_once"),
@@ -115,18 +115,9 @@ class UsageRecord(models.Model):
             models.Index(fields=["identifier", "id"], name="usage_identifier"),
             models.Index(fields=["id"], condition=~Q(status="rated"), name="usage_unbilled"),
             models.Index(fields=["provider", "id"], condition=Q(status="quarantined"), name="usage_quarantine_newest"),
-            # What the next close bills: small, since a close empties it.
-            models.Index(
-                fields=["provider", "call_date"],
-                condition=Q(status="rated", bill_run__isnull=True),
-                name="usage_unbilled_rated",
-            ),
-            # A run's records, in the itemised calls' order.
-            models.Index(
-                fields=["bill_run", "service", "started_at"],
-                condition=Q(bill_run__isnull=False),
-                name="usage_bill_run",
-            ),
+            # What a close bills: the records rated since the last close's lowest
+            # unbilled value (usage/billing/selectors.py run_usage).
+            models.Index(fields=["provider", "rated_seq"], condition=Q(status="rated"), name="usage_rated_seq"),
             models.Index(
                 fields=["provider", "reason", "identifier"],
                 condition=Q(status="quarantined"),

@@ -45,6 +45,7 @@ from ..ctop.pipeline import (
 )
 from ..models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
 from ..progress import clear_progress, track_progress
+from .rated_seq import next_rated_seq
 from .statistics import refresh_statistics_if_stale
 
 logger = logging.getLogger(__name__)
@@ -383,6 +384,9 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
     stats = Stats()
     rejected: list = []
     parser = CtopParser(compiled, expected_account=provider.aapt_account)
+    # The caller holds the provider row FOR UPDATE (_process): drawn after it, and
+    # before the sink opens its COPY on the connection.
+    rated_seq = next_rated_seq()
     sink = (
         CopySink(UsageRecord._meta.db_table, stats)
         if fast
@@ -402,6 +406,7 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),
+                rated_seq=rated_seq,
                 sink=sink,
                 rejected=rejected,
             )

@@ -16,6 +16,12 @@ holds the provider row's lock shared (write-off and ingest take it
 exclusively), besides the advisory lock that keeps one cleanse a provider.
 Inside an outer transaction (or on SQLite) the batches run one after another
 under the provider's row lock.
+
+A batch that rates records draws one rating sequence value for them while it
+holds the provider row's lock (usage/services/rated_seq.py), so a bill run's
+close, which takes that row FOR UPDATE, bills either all of the batch or none.
+Only quarantined records are ever changed here (``status = 'quarantined'`` in
+every UPDATE): a record a run billed is rated, so it is never touched.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from ..choices import UsageRecordStatusChoices as Status
 from ..ctop.identify import ProviderIndex
 from ..ctop.pipeline import NULL, copy_escape
 from ..models import CarrierFile, QuarantineAction, UsageRecord
+from .rated_seq import next_rated_seq
 from .statistics import refresh_statistics_if_stale
 
 BATCH = 5000
@@ -70,6 +77,7 @@ _UPDATED = (
     "billed_seconds",
     "charge",
     "rated_at",
+    "rated_seq",
 )
 _SQL_TYPES = {
     "service_id": "bigint",
@@ -78,6 +86,7 @@ _SQL_TYPES = {
     "billed_seconds": "integer",
     "charge": "numeric",
     "rated_at": "timestamptz",
+    "rated_seq": "bigint",
 }
 _TEMP_COLUMNS = ", ".join(f"{c} {_SQL_TYPES.get(c, 'text')}" for c in _UPDATED)
 _LOCK_CLASS = 7301  # pg_advisory_lock(class, provider id): one cleanse of a provider at a time
@@ -295,7 +304,11 @@ class _Batches:
         returning = " RETURNING u.carrier_file_id, u.charge"
         moved: list[tuple] = []
         rated_changes = [c for c in changes if c[1] == RATED]
-        others = [c for c in changes if c[1] != RATED]
+        others = [(*c, None) for c in changes if c[1] != RATED]
+        if rated_changes:
+            # This batch's transaction holds the provider row's lock (FOR SHARE or FOR UPDATE).
+            seq = next_rated_seq(conn)
+            rated_changes = [(*c, seq) for c in rated_changes]
         if changes and conn.vendor == "postgresql":
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS cleanse_updates (id bigint, {_TEMP_COLUMNS})")
             for group, tail in ((rated_changes, returning), (others, "")):
@@ -308,7 +321,7 @@ class _Batches:
                 cursor.execute(
                     f"UPDATE {table} AS u SET {', '.join(f'{c} = v.{c}' for c in _UPDATED)} "
                     "FROM cleanse_updates v WHERE u.id = v.id"
-                    f" AND u.status = 'quarantined' AND u.bill_run_id IS NULL{tail}"
+                    f" AND u.status = 'quarantined'{tail}"
                 )
                 if tail:
                     moved = cursor.fetchall()
@@ -316,14 +329,15 @@ class _Batches:
             adapt = conn.ops.adapt_datetimefield_value
             sql = (
                 f"UPDATE {table} AS u SET {', '.join(f'{c} = %s' for c in _UPDATED)} "
-                "WHERE id = %s AND status = 'quarantined' AND bill_run_id IS NULL"
+                "WHERE id = %s AND status = 'quarantined'"
             )
             for change in rated_changes:  # SQLite ≥ 3.35 returns the row the UPDATE changed
                 cursor.execute(
-                    sql + " RETURNING carrier_file_id, charge", [*change[1:-1], adapt(change[-1]), change[0]]
+                    sql + " RETURNING carrier_file_id, charge",
+                    [*change[1:-2], adapt(change[-2]), change[-1], change[0]],
                 )
                 moved += cursor.fetchall()
-            cursor.executemany(sql, [(*change[1:-1], adapt(change[-1]), change[0]) for change in others])
+            cursor.executemany(sql, [(*change[1:-2], adapt(change[-2]), change[-1], change[0]) for change in others])
         files: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
         for file_id, charge in moved:
             files[file_id][0] += 1
@@ -360,7 +374,8 @@ def quarantine_write_off(
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
         now = timezone.now()
         ids = list(record_ids)
-        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED, bill_run__isnull=True)
+        # Quarantined only: a billed record is rated, so it is never written off.
+        queryset = UsageRecord.objects.filter(provider=provider, status=Status.QUARANTINED)
         per_file: dict[int, int] = defaultdict(int)
         written = 0
         for start in range(0, len(ids), BATCH):
