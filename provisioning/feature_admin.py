@@ -223,6 +223,17 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
             if feature.status in self._LEGAL[a.method.original_function_name]
         ]
 
+    # Each row's menu in the list: the same operations, only those legal for the
+    # row's status (templates/admin/provisioning/servicefeature/change_list_results.html).
+    actions_row = actions_detail
+
+    def get_actions_row(self, request):
+        return super().get_actions_row(request) if self.has_change_permission(request) else []
+
+    def row_actions_for(self, actions: list[dict], feature: ServiceFeature) -> list[dict]:
+        prefix = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_"
+        return [a for a in actions if feature.status in self._LEGAL[a["raw_path"].removeprefix(prefix)]]
+
     def _to_operation(self, object_id, operation: str):
         return redirect(reverse("admin:provisioning_servicefeature_operation", args=[object_id, operation]))
 

@@ -174,3 +174,33 @@ def test_provisioning_staff_request_but_do_not_activate(client, harbour_provisio
     feature = ServiceFeature.objects.get(quantity=3, product=standard)
     assert feature.status == "requested" and feature.active_from is None
     assert history(feature) == [("requested", feature.requested_on, None, 3, "hv-prov")]
+
+
+@pytest.mark.django_db
+def test_the_list_offers_each_feature_the_operations_legal_for_it(
+    billing_client, client, harbour_provisioning, acme, standard
+):
+    requested = features.service_feature_add(service=acme, product=standard, quantity=2, acting_user=None)
+    active = ServiceFeature.objects.get(service=acme, product__element_id="501001", status="active")
+
+    def row_link(pk, operation):
+        return reverse(f"admin:provisioning_servicefeature_act_{operation}", args=[pk])
+
+    url = reverse("admin:provisioning_servicefeature_changelist")
+    body = billing_client.get(url).content.decode()
+    assert "Activate…" in body
+    assert f'href="{row_link(requested.pk, "activate")}"' in body
+    assert f'href="{row_link(active.pk, "activate")}"' not in body
+    assert f'href="{row_link(active.pk, "cease")}"' in body
+    assert f'href="{row_link(requested.pk, "cease")}"' not in body
+
+    confirmation = billing_client.get(row_link(requested.pk, "activate"), follow=True)
+    assert confirmation.status_code == 200
+    assert confirmation.redirect_chain[-1][0] == reverse(
+        "admin:provisioning_servicefeature_operation", args=[requested.pk, "activate"]
+    )
+    assert "Activate 1 feature" in confirmation.content.decode()
+
+    client.force_login(harbour_provisioning)  # may request features, not activate them
+    listing = client.get(url).content.decode()
+    assert "Activate…" not in listing and row_link(requested.pk, "activate") not in listing

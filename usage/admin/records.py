@@ -1,7 +1,7 @@
 """Usage records and the quarantine in the admin.
 
-These tables reach millions of rows: lists count at most a capped number of
-rows, order by the primary key, and filter only on indexed columns.
+These tables reach millions of rows: lists never count them (page by page,
+Previous / Next), order by the primary key, and filter only on indexed columns.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
+from unfold.paginator import InfinitePaginator
 from unfold.views import ChangeList
 
 from providers.models import Provider
@@ -33,39 +33,25 @@ from ..models import QuarantineAction, QuarantinedRecord, UsageRecord
 from ..selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
 from ..services.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
 
-COUNT_CAP = 10_000
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` + 1 rows, never the whole table."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
-
-
 # A record's page: every field, AAPT's cost in full and its own names in plain words.
 _PLAIN = {"aapt_cost": "aapt_cost_full", "raw_unittype": "unit_type"}
 RECORD_FIELDS = [_PLAIN.get(f.name, f.name) for f in UsageRecord._meta.fields]
 
 
-class CappedChangeList(ChangeList):
-    """Says nothing of a count it capped: the search bar's "10001 results" beside a
-    paginator's "more than 10000" read as two different answers."""
+class UncountedChangeList(ChangeList):
+    """Lists page by page (unfold's infinite paginator: Previous / Next) and never
+    counts the table, nor states a count: the paginator's stand-in total is no count.
+
+    The result count is the rows on this page, so "Select all N" across pages (N
+    being no count at all) is not offered: actions apply to the rows ticked."""
 
     def get_results(self, request):
         super().get_results(request)
-        if getattr(self.paginator, "capped", False):
-            # Equal counts: the search bar shows no "N results (Show all)" line.
-            self.full_result_count = self.result_count
+        self.result_count = self.full_result_count = len(self.result_list)
 
 
 class _LargeTableAdmin(ProviderScopedAdmin):
-    paginator = CappedCountPaginator
+    paginator = InfinitePaginator  # never a COUNT(*) over millions of rows
     show_full_result_count = False
     sortable_by: tuple = ()
     ordering = ["-id"]
@@ -96,7 +82,7 @@ class _LargeTableAdmin(ProviderScopedAdmin):
         return queryset.filter(matches), False
 
     def get_changelist(self, request, **kwargs):
-        return CappedChangeList
+        return UncountedChangeList
 
     def _url_filters(self, request) -> dict:
         return {lookup: request.GET[lookup] for lookup in self.url_lookups if lookup in request.GET}
