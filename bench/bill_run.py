@@ -17,16 +17,14 @@ postgres://postgres@127.0.0.1:5432/ssaas_bench) is dropped and re-created.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, Bench  # noqa: E402
+from bench.common import Bench  # noqa: E402
 
 COLUMNS = (
     "id, provider_id, carrier_file_id, line_number, record_id, status, reason, identifier, username, group_id, "
@@ -36,17 +34,7 @@ COLUMNS = (
 
 
 def step(bench: Bench, *args: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "_bill_run_child.py"), *args],
-        env=bench.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise SystemExit(f"bench step {args} failed:\n{result.stdout}\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return bench.child(*args, script="_bill_run_child.py")
 
 
 def reset(bench: Bench) -> None:

@@ -70,9 +70,10 @@ class Bench:
             raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def child(self, *args: str) -> dict:
+    def child(self, *args: str, script: str = "_child.py") -> dict:
+        """Runs ``bench/<script> args…`` in a fresh process; its last line is JSON."""
         result = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "_child.py"), *args],
+            [sys.executable, str(ROOT / "bench" / script), *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
