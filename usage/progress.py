@@ -61,7 +61,7 @@ def clear_progress(carrier_file_id: int) -> None:
 def file_status(carrier_file) -> dict:
     """What the carrier file's page shows: the state, and while it runs the records
     read of the estimate (from how far into the file the reading is), then the split."""
-    from .choices import CarrierFileStatusChoices as Status
+    from usage.choices import CarrierFileStatusChoices as Status
 
     running = carrier_file.status in (Status.RECEIVED, Status.PROCESSING)
     status = {

@@ -15,11 +15,10 @@ from providers.scoping import scope_queryset, visible_provider_ids
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.identifiers import normalise_group_id, normalise_number
 from provisioning.models import ServiceIdentifier
-
-from .choices import CarrierFileKindChoices, CarrierFileStatusChoices
-from .collection.selectors import SequenceGap, collection_attention
-from .collection.selectors import sequence_gaps as collection_sequence_gaps
-from .models import CarrierFile, QuarantinedRecord
+from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.collection.selectors import SequenceGap, collection_attention
+from usage.collection.selectors import sequence_gaps as collection_sequence_gaps
+from usage.models import CarrierFile, QuarantinedRecord
 
 # ---------------------------------------------------------------------------
 # Quarantine
@@ -305,8 +304,8 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
     absent. ``{provider_id: {"name": …, "days": {date: (calls, charge, cost)}}}``."""
     from django.db.models import DecimalField, Q
 
-    from .choices import UsageRecordStatusChoices
-    from .models import UsageRecord
+    from usage.choices import UsageRecordStatusChoices
+    from usage.models import UsageRecord
 
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django_q.tasks import async_task
 
-from .choices import CollectionRunTriggerChoices
-from .models import CollectionRun
-from .services.carrier_files import carrier_file_process
-from .services.collection import collection_start, provider_collect
+from usage.choices import CollectionRunTriggerChoices
+from usage.models import CollectionRun
+from usage.services.carrier_files import carrier_file_process
+from usage.services.collection import collection_start, provider_collect
 
 
 def process_carrier_file(carrier_file_id: int) -> str:
@@ -62,7 +62,7 @@ def enqueue_collection(run: CollectionRun) -> None:
 
 
 def close_bill_run(bill_run_id: int) -> str:
-    from .billing.services import bill_run_execute
+    from usage.billing.services import bill_run_execute
 
     run = bill_run_execute(run_id=bill_run_id)
     return f"{run}: {run.get_status_display()}"

@@ -1,3 +1,3 @@
 """The usage admin, one module per area."""
 
-from . import billing, broadworks, charges, collection, files, reconciliation, records  # noqa: F401
+from usage.admin import billing, broadworks, charges, collection, files, reconciliation, records  # noqa: F401

@@ -24,13 +24,12 @@ from providers.models import BillPeriod
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
 from provisioning.services.completion import ensure_not_in_closed_period
 from ssaas.admin_mixins import ReadOnlyAdminMixin
-
-from ..billing import exports
-from ..billing.selectors import bill_lines, bill_summary, period_outstanding
-from ..billing.services import adjustment_add, bill_run_request
-from ..choices import BillRunStatusChoices
-from ..models import Adjustment, BillRun
-from ..tasks import enqueue_bill_run
+from usage.billing import exports
+from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
+from usage.billing.services import adjustment_add, bill_run_request
+from usage.choices import BillRunStatusChoices
+from usage.models import Adjustment, BillRun
+from usage.tasks import enqueue_bill_run
 
 PREVIEW_CUSTOMERS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

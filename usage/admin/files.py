@@ -17,14 +17,13 @@ from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
 from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
-
-from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
-from ..choices import CarrierFileStatusChoices as Status
-from ..models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
-from ..progress import file_status
-from ..selectors import sequence_gaps
-from ..services.carrier_files import UnsafeFileName, carrier_file_receive
-from ..tasks import enqueue_processing
+from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from usage.choices import CarrierFileStatusChoices as Status
+from usage.models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
+from usage.progress import file_status
+from usage.selectors import sequence_gaps
+from usage.services.carrier_files import UnsafeFileName, carrier_file_receive
+from usage.tasks import enqueue_processing
 
 
 class LayoutFieldInline(TabularInline):

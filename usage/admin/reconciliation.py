@@ -21,12 +21,11 @@ from django.views.decorators.http import require_POST
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
 from ssaas.charts import reconciliation_chart
-
-from ..models import Reconciliation, ReconciliationNote
-from ..reconciliation.data import Column, Line, reconciliation_build
-from ..reconciliation.periods import PeriodInvalid, period_for, period_slug
-from ..reconciliation.workbook import write_reconciliation_workbook
-from ..services.reconciliation import reconciliation_explain
+from usage.models import Reconciliation, ReconciliationNote
+from usage.reconciliation.data import Column, Line, reconciliation_build
+from usage.reconciliation.periods import PeriodInvalid, period_for, period_slug
+from usage.reconciliation.workbook import write_reconciliation_workbook
+from usage.services.reconciliation import reconciliation_explain
 
 PREVIEW_LINES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -24,10 +24,9 @@ from openpyxl.utils import get_column_letter
 
 from provisioning.choices import PlanRateCategoryChoices
 from ssaas.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
-
-from ..choices import BillRunLineKindChoices as Kind
-from ..models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
-from .selectors import run_usage, run_usage_sql
+from usage.billing.selectors import run_usage, run_usage_sql
+from usage.choices import BillRunLineKindChoices as Kind
+from usage.models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
 
 XERO_COLUMNS = [
     "ContactName",

@@ -13,12 +13,11 @@ from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value,
 from providers.models import BillPeriod, Customer
 from provisioning.choices import PlanRateCategoryChoices, ServiceFeatureStatusChoices
 from provisioning.models import Order, Service, ServiceFeature
-
-from ..choices import BillRunLineKindChoices as Kind
-from ..choices import CarrierFileStatusChoices, UsageRecordStatusChoices
-from ..collection.selectors import sequence_gaps
-from ..models import Adjustment, BillRun, BillRunInvoice, CarrierFile, OtherChargeException, UsageRecord
-from .pricing import recurring_charges, to_cent
+from usage.billing.pricing import recurring_charges, to_cent
+from usage.choices import BillRunLineKindChoices as Kind
+from usage.choices import CarrierFileStatusChoices, UsageRecordStatusChoices
+from usage.collection.selectors import sequence_gaps
+from usage.models import Adjustment, BillRun, BillRunInvoice, CarrierFile, OtherChargeException, UsageRecord
 
 GST_RATE = Decimal("0.10")
 CATEGORIES = dict(PlanRateCategoryChoices.choices)

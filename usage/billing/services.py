@@ -27,12 +27,11 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from provisioning.models import Service
 from provisioning.services.completion import ensure_not_in_closed_period
-
-from ..choices import BillRunLineKindChoices as Kind
-from ..choices import BillRunStatusChoices as Status
-from ..models import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from ..services.rated_seq import next_rated_seq
-from .selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
+from usage.billing.selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
+from usage.choices import BillRunLineKindChoices as Kind
+from usage.choices import BillRunStatusChoices as Status
+from usage.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
+from usage.services.rated_seq import next_rated_seq
 
 # ---------------------------------------------------------------------------
 # Adjustments
@@ -274,7 +273,7 @@ class _Preview(Exception):
 def bill_run_preview_files(*, period: BillPeriod, directory) -> list:
     """The three files the close of ``period`` would give, written into ``directory``,
     with nothing kept: the close runs in a transaction that is rolled back."""
-    from .exports import write_files
+    from usage.billing.exports import write_files
 
     paths: list = []
     try:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..choices import OtherChargeLevelChoices, OtherChargeTypeChoices
-from ..ctop.parser import MAX_CENTS, CompiledLayout, CtopParser, Rejected, _decimal, _not_a_number
+from usage.choices import OtherChargeLevelChoices, OtherChargeTypeChoices
+from usage.ctop.parser import MAX_CENTS, CompiledLayout, CtopParser, Rejected, _decimal, _not_a_number
 
 REQUIRED_FIELDS = (
     "coce_record_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ctop.writer import CtopWriter
+from usage.ctop.writer import CtopWriter
 
 
 class CoceWriter(CtopWriter):

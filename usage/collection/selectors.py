@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
-
-from ..choices import CarrierFileKindChoices, CarrierFileStatusChoices
-from ..choices import ProviderCollectionStatusChoices as Status
-from ..models import CarrierFile, ProviderCollection
+from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.models import CarrierFile, ProviderCollection
 
 VIEW_PERMISSION = "usage.view_providercollection"
 _FINISHED = [Status.SUCCEEDED, Status.COMPLETED_WITH_ERRORS, Status.FAILED]

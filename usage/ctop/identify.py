@@ -21,9 +21,8 @@ from provisioning.choices import ServiceStatusChoices
 from provisioning.identifiers import normalise_group_id, normalise_number, normalise_username_realm
 from provisioning.models import PlanRate, Service, ServiceIdentifier
 from provisioning.rating import billed_seconds, price_call
-
-from ..choices import UsageRecordReasonChoices as Reason
-from .categories import CategoryCache
+from usage.choices import UsageRecordReasonChoices as Reason
+from usage.ctop.categories import CategoryCache
 
 FOREVER = datetime.date.max
 _NUMBER_START = frozenset("+0123456789")

@@ -27,8 +27,7 @@ from typing import IO
 from django.conf import settings
 
 from ssaas.limits import size_text
-
-from .parser import FileRejected
+from usage.ctop.parser import FileRejected
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection
 
-from ..choices import UsageRecordStatusChoices as Status
-from .identify import ProviderIndex
-from .parser import CtopParser, Rejected
+from usage.choices import UsageRecordStatusChoices as Status
+from usage.ctop.identify import ProviderIndex
+from usage.ctop.parser import CtopParser, Rejected
 
 CTOP_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
 NULL = "\\N"

@@ -16,8 +16,7 @@ from django.db.models import Q
 
 from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import FeatureProduct, Service
-
-from ..choices import BillRunLineKindChoices, BillRunStatusChoices
+from usage.choices import BillRunLineKindChoices, BillRunStatusChoices
 
 
 class Adjustment(models.Model):

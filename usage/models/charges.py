@@ -10,15 +10,14 @@ from django.db.models import F, Q
 
 from providers.models import Provider
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
-
-from ..choices import (
+from usage.choices import (
     CarrierFileKindChoices,
     OtherChargeExceptionChoices,
     OtherChargeLevelChoices,
     OtherChargeStatusChoices,
     OtherChargeTypeChoices,
 )
-from .files import CarrierFile
+from usage.models.files import CarrierFile
 
 
 class CoceFileManager(models.Manager):

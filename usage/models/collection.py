@@ -7,8 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from providers.models import Provider
-
-from ..choices import CollectionRunTriggerChoices, ProviderCollectionStatusChoices
+from usage.choices import CollectionRunTriggerChoices, ProviderCollectionStatusChoices
 
 Status = ProviderCollectionStatusChoices
 

@@ -11,13 +11,8 @@ from django.db import models
 from django.db.models import Q
 
 from providers.models import Provider
-
-from ..choices import (
-    CarrierFileKindChoices,
-    CarrierFileSourceChoices,
-    CarrierFileStatusChoices,
-)
-from .layouts import Layout
+from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.models.layouts import Layout
 
 Status = CarrierFileStatusChoices
 

@@ -9,9 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from providers.models import Provider
-
-from ..choices import LayoutFieldRecordChoices, LayoutKindChoices
-from ..coce.parser import REQUIRED_FIELDS as COCE_REQUIRED_FIELDS
+from usage.choices import LayoutFieldRecordChoices, LayoutKindChoices
+from usage.coce.parser import REQUIRED_FIELDS as COCE_REQUIRED_FIELDS
 
 # What each kind of file cannot be read without.
 REQUIRED_FIELDS = {

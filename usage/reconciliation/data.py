@@ -45,13 +45,12 @@ from provisioning.models import (
     ServiceIdentifier,
     overlapping_dates,
 )
-
-from ..choices import BroadWorksReportStatusChoices, UsageRecordStatusChoices
-from ..choices import OtherChargeExceptionChoices as ChargeException
-from ..choices import OtherChargeStatusChoices as ChargeStatus
-from ..choices import OtherChargeTypeChoices as ChargeType
-from ..models import BroadWorksItem, BroadWorksReport, OtherCharge, ReconciliationNote, UsageRecord
-from .periods import month_fraction
+from usage.choices import BroadWorksReportStatusChoices, UsageRecordStatusChoices
+from usage.choices import OtherChargeExceptionChoices as ChargeException
+from usage.choices import OtherChargeStatusChoices as ChargeStatus
+from usage.choices import OtherChargeTypeChoices as ChargeType
+from usage.models import BroadWorksItem, BroadWorksReport, OtherCharge, ReconciliationNote, UsageRecord
+from usage.reconciliation.periods import month_fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

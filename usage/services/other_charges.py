@@ -47,17 +47,16 @@ from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
-
-from ..choices import CarrierFileKindChoices
-from ..choices import CarrierFileStatusChoices as FileStatus
-from ..choices import OtherChargeExceptionChoices as ChargeException
-from ..choices import OtherChargeStatusChoices as Status
-from ..choices import OtherChargeTypeChoices as Type
-from ..coce.parser import Charge, CoceParser, compile_coce_layout
-from ..ctop.parser import FileRejected, Rejected, open_lines
-from ..ctop.pipeline import CTOP_TIME_ZONE
-from ..models import CarrierFile, Layout, OtherCharge, money_text
-from .carrier_files import _reject, account_mismatch, finish_parse, parse_notes
+from usage.choices import CarrierFileKindChoices
+from usage.choices import CarrierFileStatusChoices as FileStatus
+from usage.choices import OtherChargeExceptionChoices as ChargeException
+from usage.choices import OtherChargeStatusChoices as Status
+from usage.choices import OtherChargeTypeChoices as Type
+from usage.coce.parser import Charge, CoceParser, compile_coce_layout
+from usage.ctop.parser import FileRejected, Rejected, open_lines
+from usage.ctop.pipeline import CTOP_TIME_ZONE
+from usage.models import CarrierFile, Layout, OtherCharge, money_text
+from usage.services.carrier_files import _reject, account_mismatch, finish_parse, parse_notes
 
 logger = logging.getLogger(__name__)
 

@@ -39,14 +39,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Provider
-
-from ..choices import QuarantineActionKindChoices
-from ..choices import UsageRecordStatusChoices as Status
-from ..ctop.identify import ProviderIndex
-from ..ctop.pipeline import NULL, copy_escape
-from ..models import CarrierFile, QuarantineAction, UsageRecord
-from .rated_seq import next_rated_seq
-from .statistics import refresh_statistics_if_stale
+from usage.choices import QuarantineActionKindChoices
+from usage.choices import UsageRecordStatusChoices as Status
+from usage.ctop.identify import ProviderIndex
+from usage.ctop.pipeline import NULL, copy_escape
+from usage.models import CarrierFile, QuarantineAction, UsageRecord
+from usage.services.rated_seq import next_rated_seq
+from usage.services.statistics import refresh_statistics_if_stale
 
 BATCH = 5000
 CENT = Decimal("0.01")

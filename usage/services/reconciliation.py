@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from providers.models import BillPeriod, Provider
-
-from ..models import ReconciliationNote
+from usage.models import ReconciliationNote
 
 
 @transaction.atomic

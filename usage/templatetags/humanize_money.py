@@ -3,8 +3,7 @@ from decimal import Decimal
 from django import template
 
 from ssaas import formats
-
-from ..models import money_text
+from usage.models import money_text
 
 register = template.Library()
 
