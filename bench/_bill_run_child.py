@@ -123,7 +123,7 @@ def usage(n: str, seed: str) -> dict:
         "service_id, plan_id, started_at, call_date, origin, target, category, raw_units, raw_unittype, "
         "duration_seconds, billed_seconds, charge, aapt_cost, rated_at, rated_seq, resolution_note, time_note"
     )
-    from usage.services.rated_seq import next_rated_seq
+    from usage.ctop.rated_seq import next_rated_seq
 
     seq = next_rated_seq()  # as an ingest draws one (no close runs meanwhile here)
     started = time.perf_counter()

@@ -30,7 +30,7 @@ def ingest(path: str, slug: str) -> dict:
 
 def cleanse(slug: str) -> dict:
     from providers.models import Provider
-    from usage.services.quarantine import quarantine_cleanse
+    from usage.ctop.quarantine import quarantine_cleanse
 
     provider = Provider.objects.get(slug=slug)
     started = time.perf_counter()

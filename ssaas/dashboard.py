@@ -24,10 +24,10 @@ from provisioning.choices import OrderStateChoices as OrderState
 from provisioning.choices import ServiceFeatureStatusChoices
 from provisioning.models import OPEN_STATES, Order, ServiceFeature
 from ssaas.formats import money
+from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
 from usage.models import CarrierFile, OtherChargeException, QuarantinedRecord
-from usage.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 
 
 @dataclass
@@ -144,8 +144,8 @@ def billing_section(user) -> Section | None:
             Item("COCE exceptions", count, reverse("admin:usage_otherchargeexception_changelist"), _level(count))
         )
     if user.has_perm("usage.view_reconciliation"):
-        from usage.reconciliation.data import reconciliation_build
         from usage.reconciliation.periods import period_slug
+        from usage.reconciliation.report import reconciliation_build
 
         providers = list(scope_queryset(Provider.objects.filter(is_active=True), user).order_by("name"))
         for provider, period in zip(providers, _open_periods(providers).values(), strict=True):
@@ -259,7 +259,7 @@ def front_page(user) -> list[Section]:
 def dashboard_callback(request, context):
     context["front_page"] = front_page(request.user)
     if request.user.has_perm("usage.view_usagerecord"):
-        from usage.selectors import usage_per_day
+        from usage.carrier_files.selectors import usage_per_day
 
         from .charts import usage_charts
 

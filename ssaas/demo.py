@@ -426,8 +426,8 @@ SAMPLE_CTOP = {
 def _ingest_sample(provider: Provider, name: str, kind: str | None = None):
     """A sample carrier file received (once: a file already received is left alone)
     and processed (which does nothing to a file already processed)."""
+    from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
     from usage.models import CarrierFile
-    from usage.services.carrier_files import carrier_file_process, carrier_file_receive
 
     existing = CarrierFile.objects.filter(provider=provider, name=name).exclude(status="duplicate").first()
     if existing is None:
@@ -452,8 +452,8 @@ def load_other_charges(providers: dict[str, Provider]) -> None:
     October 2026, unless already done."""
     from usage.choices import CarrierFileKindChoices
     from usage.models import BroadWorksReport
+    from usage.reconciliation.broadworks import broadworks_report_upload
     from usage.reconciliation.periods import period_for
-    from usage.services.broadworks import broadworks_report_upload
 
     harbour = providers["harbour-voice"]
     samples = settings.SAMPLES_DIR

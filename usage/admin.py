@@ -1,3 +1,9 @@
-"""The usage admin, one module per area."""
+"""The usage admin: each concern registers its own admin classes."""
 
-from usage.admin import billing, broadworks, charges, collection, files, reconciliation, records  # noqa: F401
+import usage.billing.admin  # noqa: F401
+import usage.carrier_files.admin  # noqa: F401
+import usage.coce.admin  # noqa: F401
+import usage.collection.admin  # noqa: F401
+import usage.ctop.admin  # noqa: F401
+import usage.reconciliation.admin  # noqa: F401
+import usage.reconciliation.broadworks_admin  # noqa: F401

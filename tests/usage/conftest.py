@@ -5,10 +5,10 @@ import itertools
 import pytest
 from django.conf import settings
 
+from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
 from usage.choices import CarrierFileSourceChoices
 from usage.ctop.writer import CtopWriter
 from usage.models import CarrierFile, Layout
-from usage.services.carrier_files import carrier_file_process, carrier_file_receive
 
 SAMPLES = settings.SAMPLES_DIR
 SAMPLE_FILES = {

@@ -106,7 +106,7 @@ def test_an_empty_explanation_of_an_unexplained_line_is_not_a_withdrawal(billing
 
 def test_a_broadworks_period_written_as_on_the_pages_fits_and_is_read(harbour):
     """Defect 16: the period box was cut at 7 characters ("Oct 2026" → "Oct 202")."""
-    from usage.admin.broadworks import BroadWorksUploadForm
+    from usage.reconciliation.broadworks_admin import BroadWorksUploadForm
     from usage.reconciliation.periods import period_for
 
     field = BroadWorksUploadForm.base_fields["period"]
@@ -189,7 +189,7 @@ def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
 
 def test_a_broadworks_header_error_names_the_columns_in_words(harbour):
     """Defect 14: the missing-column error showed a Python tuple."""
-    from usage.services.broadworks import parse_broadworks_report
+    from usage.reconciliation.broadworks import parse_broadworks_report
 
     _, problems = parse_broadworks_report(harbour, "bw.csv", b"group_id,item_type\nACME,SERVICE_PACK\n")
     assert problems and "(" not in problems[0].split("must name")[1]

@@ -15,8 +15,8 @@ from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeatur
 from provisioning.services import features
 from usage.billing import services as billing
 from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
+from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
 from usage.models import Adjustment, BillRun, BillRunLine, UsageRecord
-from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
 
 from .billing import add_calls, period, set_prices
 
@@ -243,7 +243,7 @@ def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo
     from django.db import connections
 
     from providers.models import Provider
-    from usage.services.rated_seq import next_rated_seq
+    from usage.ctop.rated_seq import next_rated_seq
 
     harbour = demo_providers["harbour-voice"]
     set_prices(harbour)

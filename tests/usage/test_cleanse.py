@@ -11,8 +11,8 @@ from django.db import connection
 
 from provisioning.choices import PlanRateCategoryChoices, ServiceIdentifierKindChoices
 from provisioning.models import PlanRate, Service, ServiceIdentifier
+from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
-from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
 
 from .conftest import ingest_sample
 

@@ -5,8 +5,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.collection.collector import collection_run_now, collection_start
 from usage.models import ProviderCollection
-from usage.services.collection import collection_run_now, collection_start
 
 from .ftp_servers import HOSTILE_LISTED
 

@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 
 from usage.choices import CarrierFileStatusChoices as FileStatus
 from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.collection.collector import collection_start
 from usage.collection.selectors import collection_attention, ctop_late, sequence_gaps
 from usage.models import CarrierFile, ProviderCollection
-from usage.services.collection import collection_start
 
 SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 

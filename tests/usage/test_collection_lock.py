@@ -9,13 +9,13 @@ import pytest
 from django.db import OperationalError, connection
 
 from usage.choices import ProviderCollectionStatusChoices as Status
-from usage.models import CarrierFile, CollectionLock
-from usage.services.collection import (
+from usage.collection.collector import (
     collection_lock_acquire,
     collection_lock_release,
     collection_start,
     provider_collect,
 )
+from usage.models import CarrierFile, CollectionLock
 
 from .ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 

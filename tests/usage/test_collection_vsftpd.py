@@ -11,8 +11,8 @@ from django.conf import settings
 
 from usage.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.client import FtpSession, FtpSettings, ssl_context
+from usage.collection.collector import collection_run_now
 from usage.models import CarrierFile
-from usage.services.collection import collection_run_now
 
 from .ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 

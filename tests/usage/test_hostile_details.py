@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.test import override_settings
 
+from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
 from usage.models import CarrierFile, RejectedLine, UsageRecord
-from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
 
 from .coce import coce_writer, ingest_coce
 from .conftest import ingest_text

@@ -115,7 +115,7 @@ def test_crlf_and_lf_alike(coastal):
 
 
 def test_a_rejected_file_can_be_processed_again_once_fixed(harbour, writer):
-    from usage.services.carrier_files import carrier_file_process
+    from usage.carrier_files.receive import carrier_file_process
 
     w = writer(harbour)
     w.call(record_id="X1", special2="ACMEPTYLTD")
@@ -129,7 +129,7 @@ def test_a_rejected_file_can_be_processed_again_once_fixed(harbour, writer):
 def test_planner_statistics_refreshed_once_stale(harbour):
     from django.db import connection
 
-    from usage.services.statistics import refresh_statistics_if_stale
+    from usage.ctop.statistics import refresh_statistics_if_stale
 
     if connection.vendor != "postgresql":
         assert refresh_statistics_if_stale() is False

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 
 from ssaas import demo
+from usage.carrier_files.receive import carrier_file_process
 from usage.ctop.synthetic import write_ctop
 from usage.models import CarrierFile, Layout, UsageRecord
-from usage.services.carrier_files import carrier_file_process
 
 ROOT = Path(__file__).resolve().parents[2]
 

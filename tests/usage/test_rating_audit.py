@@ -43,7 +43,7 @@ def test_a_negative_price_with_zero_units_credits_the_flagfall(harbour, writer):
 
 
 def test_a_credit_by_price_stays_a_credit_when_re_processed_from_quarantine(harbour, writer):
-    from usage.services.quarantine import quarantine_cleanse
+    from usage.ctop.quarantine import quarantine_cleanse
 
     w = writer(harbour)
     w.call(record_id="LATE", seconds=95, price=-24, special2="NEWGROUP")

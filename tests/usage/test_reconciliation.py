@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from provisioning.models import ServiceFeature
 from provisioning.services.features import service_feature_cease
 from usage.models import ReconciliationNote
-from usage.reconciliation.data import reconciliation_build
 from usage.reconciliation.periods import period_for
+from usage.reconciliation.report import reconciliation_build
 
 from .coce import BROADWORKS_SAMPLE, COCE_SAMPLE, coce_writer, ingest_coce
 from .conftest import SAMPLES, ingest_sample

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django_q.tasks import async_task
 
+from usage.carrier_files.receive import carrier_file_receive
 from usage.models import CarrierFile, UsageRecord
-from usage.services.carrier_files import carrier_file_receive
 
 from .conftest import SAMPLE_FILES, SAMPLES
 
@@ -74,7 +74,7 @@ def test_through_the_task(demo_providers, slug):
     provider = demo_providers[slug]
     with open(SAMPLES / SAMPLE_FILES[slug], "rb") as content:
         received = carrier_file_receive(provider=provider, name=SAMPLE_FILES[slug], content=content)
-    async_task("usage.tasks.process_carrier_file", received.pk)  # the cluster runs sync in tests
+    async_task("usage.carrier_files.tasks.process_carrier_file", received.pk)  # the cluster runs sync in tests
     summary = CarrierFile.objects.get(pk=received.pk).summary()
     assert {k: v for k, v in summary.items() if k not in {"file", "status"}} == EXPECTED[slug]
 

@@ -27,9 +27,9 @@ from ssaas.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request
+from usage.carrier_files.tasks import enqueue_bill_run
 from usage.choices import BillRunStatusChoices
 from usage.models import Adjustment, BillRun
-from usage.tasks import enqueue_bill_run
 
 PREVIEW_CUSTOMERS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

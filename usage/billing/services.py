@@ -30,8 +30,8 @@ from provisioning.services.completion import ensure_not_in_closed_period
 from usage.billing.selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.choices import BillRunStatusChoices as Status
+from usage.ctop.rated_seq import next_rated_seq
 from usage.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from usage.services.rated_seq import next_rated_seq
 
 # ---------------------------------------------------------------------------
 # Adjustments

@@ -17,13 +17,13 @@ from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
 from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
+from usage.carrier_files.progress import file_status
+from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive
+from usage.carrier_files.selectors import sequence_gaps
+from usage.carrier_files.tasks import enqueue_processing
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.choices import CarrierFileStatusChoices as Status
 from usage.models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
-from usage.progress import file_status
-from usage.selectors import sequence_gaps
-from usage.services.carrier_files import UnsafeFileName, carrier_file_receive
-from usage.tasks import enqueue_processing
 
 
 class LayoutFieldInline(TabularInline):

@@ -26,10 +26,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from providers.models import Provider
+from usage.carrier_files.lines import GZIP_MAGIC, content_chunks
+from usage.carrier_files.progress import clear_progress, track_progress
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.choices import CarrierFileStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
-from usage.ctop.lines import GZIP_MAGIC, content_chunks
 from usage.ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
 from usage.ctop.pipeline import (
     COLUMNS,
@@ -42,10 +43,9 @@ from usage.ctop.pipeline import (
     content_of,
     run,
 )
+from usage.ctop.rated_seq import next_rated_seq
+from usage.ctop.statistics import refresh_statistics_if_stale
 from usage.models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
-from usage.progress import clear_progress, track_progress
-from usage.services.rated_seq import next_rated_seq
-from usage.services.statistics import refresh_statistics_if_stale
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def _process(carrier_file_id: int) -> CarrierFile:
 
 def _processors() -> dict:
     """How each kind of carrier file is processed, inside the file's transaction."""
-    from usage.services.other_charges import process_coce  # it builds on this module
+    from usage.coce.ingest import process_coce  # it builds on this module
 
     return {CarrierFileKindChoices.CTOP: _process_ctop, CarrierFileKindChoices.COCE: process_coce}
 

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django_q.tasks import async_task
 
+from usage.carrier_files.receive import carrier_file_process
 from usage.choices import CollectionRunTriggerChoices
+from usage.collection.collector import collection_start, provider_collect
 from usage.models import CollectionRun
-from usage.services.carrier_files import carrier_file_process
-from usage.services.collection import collection_start, provider_collect
 
 
 def process_carrier_file(carrier_file_id: int) -> str:
@@ -18,7 +18,7 @@ def enqueue_processing(carrier_file_id: int) -> None:
     """Queue the file's processing once the transaction that recorded it commits."""
     transaction.on_commit(
         lambda: async_task(
-            "usage.tasks.process_carrier_file",
+            "usage.carrier_files.tasks.process_carrier_file",
             carrier_file_id,
             task_name=f"process carrier file {carrier_file_id}",
             group="carrier-files",
@@ -48,7 +48,7 @@ def enqueue_collection(run: CollectionRun) -> None:
     for collection_id, slug in run.collections.values_list("pk", "provider__slug"):
         transaction.on_commit(
             lambda collection_id=collection_id, slug=slug: async_task(
-                "usage.tasks.collect_provider",
+                "usage.carrier_files.tasks.collect_provider",
                 collection_id,
                 task_name=f"collect {slug} ({collection_id})",
                 group="collection",
@@ -72,7 +72,7 @@ def enqueue_bill_run(bill_run_id: int) -> None:
     """Queue the close once the transaction that queued the run commits."""
     transaction.on_commit(
         lambda: async_task(
-            "usage.tasks.close_bill_run",
+            "usage.carrier_files.tasks.close_bill_run",
             bill_run_id,
             task_name=f"bill run {bill_run_id}",
             group="bill-runs",

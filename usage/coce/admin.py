@@ -13,11 +13,11 @@ from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedR
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
+from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive, check_file_name
+from usage.carrier_files.tasks import enqueue_processing
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.coce.ingest import other_charges_classify
 from usage.models import CoceFile, OtherCharge, OtherChargeException, RejectedLine
-from usage.services.carrier_files import UnsafeFileName, carrier_file_receive, check_file_name
-from usage.services.other_charges import other_charges_classify
-from usage.tasks import enqueue_processing
 
 
 class UploadForm(forms.ModelForm):

@@ -47,6 +47,7 @@ from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
+from usage.carrier_files.receive import _reject, account_mismatch, finish_parse, parse_notes
 from usage.choices import CarrierFileKindChoices
 from usage.choices import CarrierFileStatusChoices as FileStatus
 from usage.choices import OtherChargeExceptionChoices as ChargeException
@@ -56,7 +57,6 @@ from usage.coce.parser import Charge, CoceParser, compile_coce_layout
 from usage.ctop.parser import FileRejected, Rejected, open_lines
 from usage.ctop.pipeline import CTOP_TIME_ZONE
 from usage.models import CarrierFile, Layout, OtherCharge, money_text
-from usage.services.carrier_files import _reject, account_mismatch, finish_parse, parse_notes
 
 logger = logging.getLogger(__name__)
 

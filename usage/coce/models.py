@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from providers.models import Provider
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
+from usage.carrier_files.models import CarrierFile
 from usage.choices import (
     CarrierFileKindChoices,
     OtherChargeExceptionChoices,
@@ -17,7 +18,6 @@ from usage.choices import (
     OtherChargeStatusChoices,
     OtherChargeTypeChoices,
 )
-from usage.models.files import CarrierFile
 
 
 class CoceFileManager(models.Manager):

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from providers.admin import ProviderAdmin
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from usage.carrier_files.tasks import enqueue_collection
+from usage.collection.collector import CollectionPending, CollectionUnavailable, collection_request
 from usage.collection.selectors import collection_attention, recent_collections
 from usage.models import ProviderCollection
-from usage.services.collection import CollectionPending, CollectionUnavailable, collection_request
-from usage.tasks import enqueue_collection
 
 COLLECT_PERMISSION = "usage.collect_providercollection"
 

@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Provider
+from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive, check_file_name, parse_file_name
 from usage.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.choices import CollectionRunTriggerChoices as Trigger
 from usage.choices import ProviderCollectionStatusChoices as Status
@@ -41,7 +42,6 @@ from usage.collection.client import FtpError, FtpSession, FtpSettings, LocalWrit
 from usage.collection.client import scrub as scrub_secret
 from usage.collection.selectors import collectable_providers
 from usage.models import CARRIER_FILE_NAME, CarrierFile, CollectionLock, CollectionRun, ProviderCollection
-from usage.services.carrier_files import UnsafeFileName, carrier_file_receive, check_file_name, parse_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -404,7 +404,7 @@ class _Collector:
             carrier_file=carrier_file.pk,
         )
         if carrier_file.status == CarrierFileStatusChoices.RECEIVED:  # not refused on receipt
-            from usage.tasks import enqueue_processing  # tasks import this module
+            from usage.carrier_files.tasks import enqueue_processing  # tasks import this module
 
             enqueue_processing(carrier_file.pk)
 

@@ -13,8 +13,8 @@ from django.db.models import Q
 from providers.models import Provider
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import Service, ServicePlan
+from usage.carrier_files.models import CarrierFile
 from usage.choices import QuarantineActionKindChoices, UsageRecordReasonChoices, UsageRecordStatusChoices
-from usage.models.files import CarrierFile
 
 
 class UsageRecord(models.Model):

@@ -126,7 +126,7 @@ class CompiledLayout:
 def open_lines(source: IO[bytes], name: str = "the file") -> Iterator[bytes]:
     """Lines of a plain or gzip-compressed binary stream (detected by content), read
     in bounded chunks under the size limits (see ``lines.py``)."""
-    from usage.ctop.lines import bounded_lines  # it builds on FileRejected
+    from usage.carrier_files.lines import bounded_lines  # it builds on FileRejected
 
     return bounded_lines(source, name=name)
 

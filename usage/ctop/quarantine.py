@@ -43,9 +43,9 @@ from usage.choices import QuarantineActionKindChoices
 from usage.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
 from usage.ctop.pipeline import NULL, copy_escape
+from usage.ctop.rated_seq import next_rated_seq
+from usage.ctop.statistics import refresh_statistics_if_stale
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
-from usage.services.rated_seq import next_rated_seq
-from usage.services.statistics import refresh_statistics_if_stale
 
 BATCH = 5000
 CENT = Decimal("0.01")

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import usage.models.files
+import usage.carrier_files.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('produced_at', models.DateTimeField(blank=True, help_text='From the file name.', null=True)),
                 ('size', models.PositiveBigIntegerField(help_text='Bytes as received.')),
                 ('sha256', models.CharField(help_text='Of the decompressed content.', max_length=64, verbose_name='SHA-256')),
-                ('stored', models.FileField(max_length=500, storage=usage.models.files._carrier_storage, upload_to=usage.models.files._stored_name)),
+                ('stored', models.FileField(max_length=500, storage=usage.carrier_files.models._carrier_storage, upload_to=usage.carrier_files.models._stored_name)),
                 ('source', models.CharField(choices=[('ftp', 'FTP collection'), ('upload', 'Admin upload'), ('command', 'Command line')], max_length=10)),
                 ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('processed_at', models.DateTimeField(blank=True, null=True)),

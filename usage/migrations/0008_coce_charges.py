@@ -4,8 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import usage.models.broadworks
-import usage.models.files
+import usage.carrier_files.models
+import usage.reconciliation.broadworks_models
 
 
 class Migration(migrations.Migration):
@@ -42,8 +42,8 @@ class Migration(migrations.Migration):
                     "stored",
                     models.FileField(
                         max_length=500,
-                        storage=usage.models.files._carrier_storage,
-                        upload_to=usage.models.broadworks._stored_name,
+                        storage=usage.carrier_files.models._carrier_storage,
+                        upload_to=usage.reconciliation.broadworks_models._stored_name,
                     ),
                 ),
                 ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),

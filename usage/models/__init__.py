@@ -1,11 +1,11 @@
-from usage.models.billing import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from usage.models.broadworks import BroadWorksItem, BroadWorksReport
-from usage.models.charges import CoceFile, OtherCharge, OtherChargeException
-from usage.models.collection import CollectionLock, CollectionRun, ProviderCollection
-from usage.models.files import CARRIER_FILE_NAME, CarrierFile, RejectedLine, money_text
-from usage.models.layouts import Layout, LayoutField, ProviderLayout
-from usage.models.reconciliation import Reconciliation, ReconciliationNote
-from usage.models.records import QuarantineAction, QuarantinedRecord, UsageRecord
+from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
+from usage.carrier_files.layouts import Layout, LayoutField, ProviderLayout
+from usage.carrier_files.models import CARRIER_FILE_NAME, CarrierFile, RejectedLine, money_text
+from usage.coce.models import CoceFile, OtherCharge, OtherChargeException
+from usage.collection.models import CollectionLock, CollectionRun, ProviderCollection
+from usage.ctop.models import QuarantineAction, QuarantinedRecord, UsageRecord
+from usage.reconciliation.broadworks_models import BroadWorksItem, BroadWorksReport
+from usage.reconciliation.models import Reconciliation, ReconciliationNote
 
 __all__ = [
     "Adjustment",

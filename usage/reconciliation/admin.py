@@ -22,10 +22,10 @@ from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
 from ssaas.charts import reconciliation_chart
 from usage.models import Reconciliation, ReconciliationNote
-from usage.reconciliation.data import Column, Line, reconciliation_build
+from usage.reconciliation.notes import reconciliation_explain
 from usage.reconciliation.periods import PeriodInvalid, period_for, period_slug
+from usage.reconciliation.report import Column, Line, reconciliation_build
 from usage.reconciliation.workbook import write_reconciliation_workbook
-from usage.services.reconciliation import reconciliation_explain
 
 PREVIEW_LINES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,12 +21,12 @@ from providers.models import BillPeriod, Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.identifiers import normalise_group_id
 from provisioning.models import FeatureProduct
+from usage.carrier_files.lines import ContentRefused, bounded_lines
+from usage.carrier_files.receive import _spool, check_file_name
 from usage.choices import BroadWorksItemTypeChoices as ItemType
 from usage.choices import BroadWorksReportStatusChoices as Status
 from usage.choices import CarrierFileSourceChoices
-from usage.ctop.lines import ContentRefused, bounded_lines
 from usage.models import BroadWorksItem, BroadWorksReport
-from usage.services.carrier_files import _spool, check_file_name
 
 COLUMNS = ("group_id", "item_type", "item_name", "quantity")
 # What the columns hold (BroadWorksItem's max_length; a quantity is at most 7 digits).

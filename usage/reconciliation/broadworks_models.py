@@ -8,8 +8,8 @@ from django.db.models import Q
 
 from providers.models import Provider
 from provisioning.models import FeatureProduct
+from usage.carrier_files.models import _carrier_storage
 from usage.choices import BroadWorksItemTypeChoices, BroadWorksReportStatusChoices, CarrierFileSourceChoices
-from usage.models.files import _carrier_storage
 
 
 def _stored_name(instance: BroadWorksReport, filename: str) -> str:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
-from usage.services.quarantine import quarantine_cleanse
+from usage.ctop.quarantine import quarantine_cleanse
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
 from usage.choices import ProviderCollectionStatusChoices
+from usage.collection.collector import collection_run_now
 from usage.collection.selectors import collectable_providers
-from usage.services.collection import collection_run_now
 
 
 class Command(BaseCommand):

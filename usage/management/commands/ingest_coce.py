@@ -1,6 +1,6 @@
 from usage.choices import CarrierFileKindChoices
+from usage.coce.ingest import coce_file_summary
 from usage.management.commands.ingest_ctop import Command as IngestCommand
-from usage.services.other_charges import coce_file_summary
 
 
 class Command(IngestCommand):

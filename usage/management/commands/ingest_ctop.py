@@ -4,12 +4,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
+from usage.carrier_files.receive import UnsafeFileName, carrier_file_process, carrier_file_receive
 from usage.choices import (
     CarrierFileKindChoices,
     CarrierFileSourceChoices,
     CarrierFileStatusChoices,
 )
-from usage.services.carrier_files import UnsafeFileName, carrier_file_process, carrier_file_receive
 
 
 class Command(BaseCommand):

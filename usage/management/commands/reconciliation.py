@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from usage.management.arguments import provider_and_period
-from usage.reconciliation.data import reconciliation_build
+from usage.reconciliation.report import reconciliation_build
 from usage.reconciliation.workbook import write_reconciliation_workbook
 
 

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from usage.carrier_files.receive import REPROCESSABLE, carrier_file_process
 from usage.choices import CarrierFileStatusChoices as Status
 from usage.models import CarrierFile
-from usage.services.carrier_files import REPROCESSABLE, carrier_file_process
 
 
 class Command(BaseCommand):
