@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 from ssaas import demo
 from ssaas.roles import PROVIDER_ADMINISTRATORS
 from tests.provisioning.test_order_browser import CHROMIUM, CHROMIUM_ARGS
-from usage import progress
+from usage.carrier_files import progress
 from usage.models import CarrierFile
 
 pytestmark = [

@@ -295,7 +295,8 @@ def queued(monkeypatch) -> list[tuple[str, tuple]]:
 
     COCE processing comes with another branch: until then it raises, which the
     synchronous test cluster would pass on to the collection that queued it."""
-    from usage import tasks
+    from usage.carrier_files import tasks
+    from usage.collection import tasks as collection_tasks
 
     calls: list[tuple[str, tuple]] = []
     real = tasks.async_task
@@ -308,4 +309,5 @@ def queued(monkeypatch) -> list[tuple[str, tuple]]:
             return None
 
     monkeypatch.setattr(tasks, "async_task", record)
+    monkeypatch.setattr(collection_tasks, "async_task", record)
     return calls

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from provisioning.choices import ServiceIdentifierKindChoices
 from provisioning.models import Service, ServiceIdentifier
-from usage.admin import records as records_admin
+from usage.ctop import admin as records_admin
 from usage.models import CarrierFile, UsageRecord
 
 from .conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text

@@ -68,7 +68,7 @@ def test_no_price_points_at_the_missing_rate(billing_client, harbour, writer):
 def test_a_large_list_never_states_an_exact_count(billing_client, harbour, writer, monkeypatch):
     """Defect 13: "10001 results" in the search bar while the paginator said "more than 10000".
     The list no longer counts at all: no total, Previous / Next to the next page."""
-    from usage.admin import records as records_admin
+    from usage.ctop import admin as records_admin
 
     w = writer(harbour)
     for n in range(4):

@@ -154,7 +154,7 @@ def test_two_cleanses_at_once_bill_once(demo_providers):
 def test_a_record_written_off_between_read_and_update_is_not_counted_as_rated(southern, superuser, monkeypatch):
     """Issue 9: the counters came from what the cleanse planned, not from the rows its
     guarded UPDATE changed."""
-    from usage.services import quarantine
+    from usage.ctop import quarantine
 
     carrier_file = ingest_sample(southern)
     add_range("SW-2002", "0370002100-0370002199")

@@ -7,16 +7,16 @@ import socket
 import pytest
 from django.core.management import CommandError, call_command
 
-from usage.carrier_files.tasks import collect_all
 from usage.choices import CarrierFileStatusChoices as FileStatus
 from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.collection import collector as collection_service
 from usage.collection.collector import (
     collection_lock_acquire,
     collection_run_now,
     collection_start,
 )
+from usage.collection.tasks import collect_all
 from usage.models import CarrierFile, CollectionRun, ProviderCollection
-from usage.services import collection as collection_service
 
 from .ftp_servers import (
     DECOY_DIRECTORY,
@@ -411,7 +411,7 @@ def test_the_scheduled_task_queues_each_provider(ftp_world, django_capture_on_co
         "harbour-voice": 2,
         "southern-wholesale": 1,
     }
-    collections = [args for func, args in queued if func == "usage.carrier_files.tasks.collect_provider"]
+    collections = [args for func, args in queued if func == "usage.collection.tasks.collect_provider"]
     assert sorted(collections) == sorted((c.pk,) for c in run.collections.all())
 
 

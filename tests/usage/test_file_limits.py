@@ -17,11 +17,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from usage.carrier_files import receive as carrier_files
 from usage.carrier_files.lines import ContentRefused, bounded_lines
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
 from usage.choices import CarrierFileSourceChoices
 from usage.models import CarrierFile, UsageRecord
-from usage.services import carrier_files
 
 from .conftest import SAMPLE_FILES, SAMPLES, ingest_text
 from .test_kill import ROOT, database_url

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from usage import progress
+from usage.carrier_files import progress
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
 from usage.choices import CarrierFileSourceChoices
 from usage.models import CarrierFile

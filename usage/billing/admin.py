@@ -27,7 +27,7 @@ from ssaas.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request
-from usage.carrier_files.tasks import enqueue_bill_run
+from usage.billing.tasks import enqueue_bill_run
 from usage.choices import BillRunStatusChoices
 from usage.models import Adjustment, BillRun
 

@@ -1,4 +1,5 @@
-"""Read queries shared by the admin, commands and tasks."""
+"""Reads of carrier files for the dashboard: gaps, rejections, failures, silence, what needs
+attention, usage per day."""
 
 from __future__ import annotations
 
@@ -6,186 +7,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from providers.choices import ProviderIdentificationMethodChoices as Method
-from providers.models import AAPT_DEFAULT_REALM, Provider
-from providers.scoping import scope_queryset, visible_provider_ids
-from provisioning.choices import ServiceIdentifierKindChoices as Kind
-from provisioning.identifiers import normalise_group_id, normalise_number
-from provisioning.models import ServiceIdentifier
+from providers.models import Provider
+from providers.scoping import scope_queryset
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices
 from usage.collection.selectors import SequenceGap, collection_attention
 from usage.collection.selectors import sequence_gaps as collection_sequence_gaps
-from usage.models import CarrierFile, QuarantinedRecord
-
-# ---------------------------------------------------------------------------
-# Quarantine
-# ---------------------------------------------------------------------------
-
-
-def quarantine_groups(user, *, provider_id: int | None = None, reason: str | None = None):
-    """Quarantined records grouped by provider, reason and identifier, largest first."""
-    queryset = scope_queryset(QuarantinedRecord.objects.all(), user)
-    if provider_id:
-        queryset = queryset.filter(provider_id=provider_id)
-    if reason:
-        queryset = queryset.filter(reason=reason)
-    return (
-        queryset.values("provider_id", "provider__name", "reason", "identifier")
-        .annotate(
-            records=Count("id"),
-            first_day=Min("call_date"),
-            last_day=Max("call_date"),
-            aapt_cost=Sum("aapt_cost"),
-            username=Min("username"),
-            group_id=Min("group_id"),
-        )
-        .order_by("-records", "provider__name", "identifier")
-    )
-
-
-def quarantine_counts(user, *, cap: int = 10_000) -> list[dict]:
-    """Per provider with records in quarantine: how many (counted up to ``cap`` + 1,
-    so that a large quarantine costs no more to show than a small one)."""
-    counts = []
-    for provider in scope_queryset(Provider.objects.order_by("name"), user):
-        records = QuarantinedRecord.objects.filter(provider=provider)[: cap + 1].count()
-        if records:
-            counts.append(
-                {
-                    "provider_id": provider.pk,
-                    "provider__name": provider.name,
-                    "records": records,
-                    "capped": records > cap,
-                }
-            )
-    return sorted(counts, key=lambda c: -c["records"])
-
-
-def _describe(identifier: ServiceIdentifier) -> str:
-    service = identifier.service
-    return f"{service.reference} ({service.customer.name})"
-
-
-def _period(identifier: ServiceIdentifier) -> str:
-    start = f"{identifier.active_from:%d/%m/%Y}"
-    return f"{start}–{identifier.active_to:%d/%m/%Y}" if identifier.active_to else f"from {start}"
-
-
-def _as_number(text: str) -> str | None:
-    return normalise_number(text) if text[:1].isdigit() or text[:1] == "+" else None
-
-
-class QuarantineHints:
-    """Hints at the service a quarantined identifier probably belongs to.
-
-    Loads each provider's identifiers once, so a page of groups costs one query
-    per provider on it (and one for other providers), not several per group."""
-
-    NEAR = 100  # how many numbers away a range is "next door"
-
-    def __init__(self, user) -> None:
-        self.user = user
-        self._own: dict[int, list[ServiceIdentifier]] = {}
-        self.service_id: int | None = None  # the service the last hint named, if any
-
-    def _identifiers(self, provider: Provider) -> list[ServiceIdentifier]:
-        if provider.pk not in self._own:
-            self._own[provider.pk] = list(
-                ServiceIdentifier.objects.filter(service__provider=provider).select_related("service__customer")
-            )
-        return self._own[provider.pk]
-
-    def hint(self, *, provider: Provider, identifier: str, username: str, group_id: str) -> str:
-        """In order: the identifier on one of the provider's services on other dates;
-        the same number or user under another identification method; a hosted range
-        of the provider next door; the identifier at another provider the user sees."""
-        self.service_id = None
-        own = self._identifiers(provider)
-        ranges = [i for i in own if i.kind == Kind.NUMBER_RANGE]
-        for held in own:
-            if held.kind != Kind.NUMBER_RANGE and held.value == identifier:
-                self.service_id = held.service_id
-                return f"{held.value} is on {_describe(held)} {_period(held)}: check the dates"
-        number = _as_number(identifier)
-        if number:
-            for held in ranges:
-                if held.contains_number(number):
-                    self.service_id = held.service_id
-                    return f"inside range {held.value} of {_describe(held)} {_period(held)}: check the dates"
-        for label, kind, value in _other_methods(provider, username, group_id):
-            for held in own:
-                if (held.kind == kind and held.value == value) or (
-                    kind == Kind.FNN and held.kind == Kind.NUMBER_RANGE and held.contains_number(value)
-                ):
-                    self.service_id = held.service_id
-                    return f"matches {_describe(held)} by {label} {value}"
-        if number:
-            for held in ranges:
-                if len(held.number_first) == len(number) and self.NEAR >= min(
-                    abs(int(number) - int(held.number_first)), abs(int(number) - int(held.number_last))
-                ):
-                    self.service_id = held.service_id
-                    return f"next to range {held.value} of {_describe(held)}"
-        elsewhere = ServiceIdentifier.objects.filter(value__in={identifier, number} - {None}).exclude(
-            service__provider=provider
-        )
-        visible = visible_provider_ids(self.user)
-        if visible is not None:
-            elsewhere = elsewhere.filter(service__provider_id__in=visible)
-        other = elsewhere.select_related("service__customer", "service__provider").first()
-        if other:
-            return f"{other.value} belongs to {other.service.provider}: {_describe(other)}"
-        return ""
-
-
-def missing_rate_hint(*, provider_id: int, identifier: str) -> str:
-    """For "No price": which plan lacks a rate for which call category, each with a
-    link to add that rate (HTML)."""
-    from django.urls import reverse
-    from django.utils.html import format_html_join
-
-    from provisioning.choices import PlanRateCategoryChoices
-    from provisioning.models import ServicePlan
-
-    pairs = (
-        QuarantinedRecord.objects.filter(provider_id=provider_id, reason="no_price", identifier=identifier)
-        .exclude(plan=None)
-        .values_list("plan_id", "category")
-        .distinct()
-        .order_by("plan_id", "category")[:10]
-    )
-    pairs = list(pairs)
-    if not pairs:
-        return ""
-    plans = ServicePlan.objects.in_bulk({plan_id for plan_id, _ in pairs})
-    add = reverse("admin:provisioning_planrate_add")
-    labels = dict(PlanRateCategoryChoices.choices)
-    return format_html_join(
-        "; ",
-        'no {} rate on plan {}: <a href="{}?plan={}&amp;category={}">Add rate</a>',
-        (
-            (labels.get(category, category or "unknown").lower(), plans[plan_id].name, add, plan_id, category)
-            for plan_id, category in pairs
-        ),
-    )
-
-
-def _other_methods(provider: Provider, username: str, group_id: str):
-    """The identifiers other identification methods would read from the record."""
-    user, _, realm = username.partition("@")
-    if provider.identification_method != Method.GROUP_ID and group_id:
-        yield "Group ID", Kind.GROUP_ID, normalise_group_id(group_id)
-    if provider.identification_method != Method.DISTINCT_USERNAME and realm == AAPT_DEFAULT_REALM:
-        number = _as_number(user)
-        if number:
-            yield "FNN", Kind.FNN, number
-        yield "username", Kind.USERNAME, user
-    if provider.identification_method != Method.CUSTOM_REALM and realm:
-        yield "username@realm", Kind.USERNAME_REALM, username
-
+from usage.ctop.selectors import quarantine_counts
+from usage.models import CarrierFile
 
 # ---------------------------------------------------------------------------
 # Files: gaps, rejections, silence
@@ -302,7 +133,7 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
     """Per provider the user sees, per call date over the last ``days`` days: calls,
     charge billed (rated calls) and AAPT's cost (every call). Dates with no calls are
     absent. ``{provider_id: {"name": …, "days": {date: (calls, charge, cost)}}}``."""
-    from django.db.models import DecimalField, Q
+    from django.db.models import DecimalField
 
     from usage.choices import UsageRecordStatusChoices
     from usage.models import UsageRecord
@@ -329,25 +160,3 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
         entry = result.setdefault(row["provider_id"], {"name": row["provider__name"], "days": {}})
         entry["days"][row["call_date"]] = (row["calls"], row["charge"] or 0, row["cost"] or 0)
     return result
-
-
-def identifier_fix_url(*, provider: Provider, identifier: str, first_day: datetime.date, service_id: int | None) -> str:
-    """The "add identifier" page filled in for a quarantined identifier: its kind as
-    the provider identifies usage, the value, dated from the earliest call, and the
-    service a hint named (if any)."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    if _as_number(identifier):
-        kind = Kind.FNN
-    else:
-        kind = {
-            Method.GROUP_ID: Kind.GROUP_ID,
-            Method.DISTINCT_USERNAME: Kind.USERNAME,
-            Method.CUSTOM_REALM: Kind.USERNAME_REALM,
-        }.get(provider.identification_method, Kind.GROUP_ID)
-    query = {"kind": kind, "value": identifier, "active_from": f"{first_day:%d/%m/%Y}"}
-    if service_id:
-        query["service"] = service_id
-    return f"{reverse('admin:provisioning_serviceidentifier_add')}?{urlencode(query)}"

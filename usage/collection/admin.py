@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from providers.admin import ProviderAdmin
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
-from usage.carrier_files.tasks import enqueue_collection
 from usage.collection.collector import CollectionPending, CollectionUnavailable, collection_request
 from usage.collection.selectors import collection_attention, recent_collections
+from usage.collection.tasks import enqueue_collection
 from usage.models import ProviderCollection
 
 COLLECT_PERMISSION = "usage.collect_providercollection"

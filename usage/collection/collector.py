@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from providers.models import Provider
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive, check_file_name, parse_file_name
+from usage.carrier_files.tasks import enqueue_processing
 from usage.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.choices import CollectionRunTriggerChoices as Trigger
 from usage.choices import ProviderCollectionStatusChoices as Status
@@ -404,8 +405,6 @@ class _Collector:
             carrier_file=carrier_file.pk,
         )
         if carrier_file.status == CarrierFileStatusChoices.RECEIVED:  # not refused on receipt
-            from usage.carrier_files.tasks import enqueue_processing  # tasks import this module
-
             enqueue_processing(carrier_file.pk)
 
     # -- the record ---------------------------------------------------------

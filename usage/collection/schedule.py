@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 SCHEDULE_NAME = "Daily AAPT file collection"
-SCHEDULE_FUNC = "usage.carrier_files.tasks.collect_all"
+SCHEDULE_FUNC = "usage.collection.tasks.collect_all"
 DAILY = "D"  # Schedule.DAILY; historical models in migrations lack the constant
 
 

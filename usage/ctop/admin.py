@@ -26,10 +26,10 @@ from providers.scoping import (
     user_may_see_provider,
 )
 from ssaas.formats import money
-from usage.carrier_files.selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
 from usage.choices import UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
+from usage.ctop.selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
 from usage.models import QuarantineAction, QuarantinedRecord, UsageRecord
 
 # A record's page: every field, AAPT's cost in full and its own names in plain words.
