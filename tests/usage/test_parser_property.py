@@ -5,7 +5,8 @@ rejected line."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from usage.ctop.parser import CompiledLayout, CtopParser, Detail, FileRejected, Rejected
+from usage.carrier_files.framing import CompiledLayout, FileRejected, Rejected
+from usage.ctop.parser import DETAIL_FIELDS, CtopParser, Detail
 
 from .conftest import SAMPLE_FILES, SAMPLES
 
@@ -27,7 +28,7 @@ SPANS = {
     },
     "trailer": {"record_type": (0, 6), "record_count": (6, 16), "total_cents": (16, 34)},
 }
-LAYOUT = CompiledLayout.from_spans("v1.8", SPANS)
+LAYOUT = CompiledLayout.from_spans("v1.8", SPANS, detail_fields=DETAIL_FIELDS)
 
 
 def mutated_detail():

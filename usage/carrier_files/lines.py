@@ -10,7 +10,7 @@ ever held, so time is linear in the content and memory is bounded by the two
 limits whatever the input.
 
 Either limit exceeded, or a truncated or corrupt gzip, rejects the file whole
-(:class:`~usage.ctop.parser.FileRejected`) with a reason naming the file and
+(:class:`~usage.carrier_files.framing.FileRejected`) with a reason naming the file and
 the limit. An over-long line rejects the file rather than only the line: a
 CTOP or COCE line is a few hundred bytes, so a line beyond the limit means
 the file is not what it says it is, and the line's amount (which the
@@ -27,7 +27,7 @@ from typing import IO
 from django.conf import settings
 
 from ssaas.limits import size_text
-from usage.ctop.parser import FileRejected
+from usage.carrier_files.framing import FileRejected
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -68,6 +68,12 @@ def content_chunks(
                 f"(the limit DECOMPRESSED_MAX_BYTES): not read further"
             )
         yield chunk
+
+
+def open_lines(source: IO[bytes], name: str = "the file") -> Iterator[bytes]:
+    """Lines of a plain or gzip-compressed binary stream (detected by content), read
+    in bounded chunks under the size limits."""
+    return bounded_lines(source, name=name)
 
 
 def bounded_lines(

@@ -26,12 +26,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from providers.models import Provider
-from usage.carrier_files.lines import GZIP_MAGIC, content_chunks
+from usage.carrier_files.framing import FileRejected
+from usage.carrier_files.lines import GZIP_MAGIC, content_chunks, open_lines
 from usage.carrier_files.progress import clear_progress, track_progress
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.choices import CarrierFileStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
-from usage.ctop.parser import CompiledLayout, CtopParser, FileRejected, open_lines
+from usage.ctop.parser import CtopParser, compile_ctop_layout
 from usage.ctop.pipeline import (
     COLUMNS,
     CONTENT_COLUMNS,
@@ -340,7 +341,7 @@ def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
         return
     layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
     carrier_file.layout = layout
-    compiled = CompiledLayout.from_layout(layout)
+    compiled = compile_ctop_layout(layout)
     index = ProviderIndex(provider)
     fast = connection.vendor == "postgresql"
     while True:

@@ -47,6 +47,8 @@ from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
+from usage.carrier_files.framing import FileRejected, Rejected
+from usage.carrier_files.lines import open_lines
 from usage.carrier_files.receive import _reject, account_mismatch, finish_parse, parse_notes
 from usage.choices import CarrierFileKindChoices
 from usage.choices import CarrierFileStatusChoices as FileStatus
@@ -54,7 +56,6 @@ from usage.choices import OtherChargeExceptionChoices as ChargeException
 from usage.choices import OtherChargeStatusChoices as Status
 from usage.choices import OtherChargeTypeChoices as Type
 from usage.coce.parser import Charge, CoceParser, compile_coce_layout
-from usage.ctop.parser import FileRejected, Rejected, open_lines
 from usage.ctop.pipeline import CTOP_TIME_ZONE
 from usage.models import CarrierFile, Layout, OtherCharge, money_text
 

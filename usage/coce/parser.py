@@ -1,8 +1,8 @@
 """Streaming reader of COCE files (AAPT's other charges).
 
-The CTOP parser's framing is reused whole (header, account check, trailer,
-control totals, whole-file rejection, unreadable-line limit); only the detail
-record differs. ``amount`` plays the part of CTOP's ``rated_price`` in the
+The framing shared with CTOP (header, account check, trailer, control totals,
+whole-file rejection, unreadable-line limit) is ``usage.carrier_files.framing``;
+this module reads the charge record. ``amount`` plays the part of CTOP's ``rated_price`` in the
 trailer's total, in cents.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from usage.carrier_files.framing import MAX_CENTS, CompiledLayout, FramedParser, Rejected, decimal_or_none, not_a_number
 from usage.choices import OtherChargeLevelChoices, OtherChargeTypeChoices
-from usage.ctop.parser import MAX_CENTS, CompiledLayout, CtopParser, Rejected, _decimal, _not_a_number
 
 REQUIRED_FIELDS = (
     "coce_record_id",
@@ -77,11 +77,12 @@ def compile_coce_layout(layout) -> CompiledLayout:
 
 
 @dataclass
-class CoceParser(CtopParser):
+class CoceParser(FramedParser):
     """Parses one COCE file; ``price_total`` adds up the amounts (cents)."""
 
     _dates: dict[str, datetime.date | None] = field(default_factory=dict)
 
+    DETAIL_FIELDS = FIELDS
     FIELD_LIMITS = {}  # the charge's columns are checked where it is written
     PRICE_INDEX = FIELDS.index("amount")
     PRICE_FIELD = "amount"
@@ -115,7 +116,7 @@ class CoceParser(CtopParser):
 
         amount = self._count_price(number, amount_text)
         if amount is None:
-            return reject("amount", _not_a_number(amount_text))
+            return reject("amount", not_a_number(amount_text))
         if amount != amount.to_integral_value():
             return reject("amount", f"not a whole number of cents: {amount_text!r}")
         if not record_id:
@@ -128,9 +129,9 @@ class CoceParser(CtopParser):
             return reject("currency", f"{currency!r} is not AUD: only AUD charges are taken")
         taxes = []
         for name, value in (("tax1", tax1_text), ("tax2", tax2_text)):
-            tax = _decimal(value) if value else Decimal(0)
+            tax = decimal_or_none(value) if value else Decimal(0)
             if tax is None or abs(tax) >= MAX_CENTS:
-                return reject(name, _not_a_number(value))
+                return reject(name, not_a_number(value))
             taxes.append(tax)
         for name, value in (
             ("statement_date", statement_text),

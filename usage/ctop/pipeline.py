@@ -17,9 +17,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection
 
+from usage.carrier_files.framing import Rejected
 from usage.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
-from usage.ctop.parser import CtopParser, Rejected
+from usage.ctop.parser import CtopParser
 
 CTOP_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
 NULL = "\\N"
