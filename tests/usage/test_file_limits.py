@@ -17,10 +17,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from usage.carrier_files import receive as carrier_files
 from usage.carrier_files.lines import ContentRefused, bounded_lines
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
 from usage.choices import CarrierFileSourceChoices
+from usage.ctop import ingest as ctop_ingest
 from usage.models import CarrierFile, UsageRecord
 
 from .conftest import SAMPLE_FILES, SAMPLES, ingest_text
@@ -187,12 +187,12 @@ def test_an_unexpected_failure_marks_the_file_failed_lists_it_and_it_can_be_repr
 ):
     w = writer(harbour, sequence=2, produced="20261103013000")
     w.call()
-    real_ingest = carrier_files._ingest
+    real_ingest = ctop_ingest._ingest
 
     def broken(*args, **kwargs):
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr(carrier_files, "_ingest", broken)
+    monkeypatch.setattr(ctop_ingest, "_ingest", broken)
     carrier_file = ingest_text(harbour, HARBOUR_NAME, w.text())
     assert carrier_file.status == "failed"
     assert "RuntimeError: the disk caught fire" in carrier_file.reason
@@ -201,7 +201,7 @@ def test_an_unexpected_failure_marks_the_file_failed_lists_it_and_it_can_be_repr
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert "1 failed file" in body and HARBOUR_NAME in body
 
-    monkeypatch.setattr(carrier_files, "_ingest", real_ingest)
+    monkeypatch.setattr(ctop_ingest, "_ingest", real_ingest)
     call_command("reprocess_carrier_files", "--failed")
     assert json.loads(capsys.readouterr().out.strip())["status"] == "processed_with_exceptions"
     carrier_file.refresh_from_db()
@@ -215,7 +215,7 @@ def test_the_admin_action_requeues_a_failed_file(
 ):
     w = writer(harbour, sequence=2, produced="20261103013000")
     w.call()
-    monkeypatch.setattr(carrier_files, "_ingest", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(ctop_ingest, "_ingest", lambda *a, **k: 1 / 0)
     carrier_file = ingest_text(harbour, HARBOUR_NAME, w.text())
     assert carrier_file.status == "failed" and "ZeroDivisionError" in carrier_file.reason
     monkeypatch.undo()

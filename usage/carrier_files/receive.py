@@ -3,7 +3,9 @@
 ``carrier_file_receive`` keeps the raw bytes and records the file (a file
 whose content was already processed is recorded as a duplicate and never
 billed). ``carrier_file_process`` takes a file whole or not at all: its
-records and its status are committed in one transaction.
+records and its status are committed in one transaction; what is done with a
+file of each kind is its kind's processor (``processing.py``: CTOP in
+``usage.ctop.ingest``, COCE in ``usage.coce.ingest``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import re
 import tempfile
 import zoneinfo
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -27,31 +28,14 @@ from django.utils import timezone
 
 from providers.models import Provider
 from usage.carrier_files.framing import FileRejected
-from usage.carrier_files.lines import GZIP_MAGIC, content_chunks, open_lines
-from usage.carrier_files.progress import clear_progress, track_progress
+from usage.carrier_files.lines import GZIP_MAGIC, content_chunks
+from usage.carrier_files.processing import file_reject, processor_for
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.choices import CarrierFileStatusChoices as Status
-from usage.ctop.identify import ProviderIndex
-from usage.ctop.parser import CtopParser, compile_ctop_layout
-from usage.ctop.pipeline import (
-    COLUMNS,
-    CONTENT_COLUMNS,
-    NULL,
-    BatchSink,
-    CopySink,
-    DuplicateRecord,
-    Stats,
-    content_of,
-    run,
-)
-from usage.ctop.rated_seq import next_rated_seq
-from usage.ctop.statistics import refresh_statistics_if_stale
-from usage.models import CARRIER_FILE_NAME, CarrierFile, Layout, RejectedLine, UsageRecord
+from usage.models import CARRIER_FILE_NAME, CarrierFile
 
 logger = logging.getLogger(__name__)
 
-# Files of fewer lines cannot make the statistics stale (see services/statistics.py).
-STATISTICS_AFTER_LINES = 10_000
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 
@@ -106,7 +90,7 @@ class _Spooled(File):
         return self.file.name
 
 
-def _spool(content: IO[bytes], name: str) -> tuple[_Spooled, int, str]:
+def spool(content: IO[bytes], name: str) -> tuple[_Spooled, int, str]:
     """Copy ``content`` into a temporary file under ``COLLECTION_TEMP_DIR`` (the storage's
     filesystem), counting and hashing it: the stored file then appears whole or not at
     all. A download already there is used where it lies."""
@@ -185,7 +169,7 @@ def carrier_file_receive(
         received_by=acting_user,
     )
     try:
-        spooled, size, raw_sha256 = _spool(content, name)
+        spooled, size, raw_sha256 = spool(content, name)
         try:
             carrier_file.stored.save(name, spooled, save=False)
         finally:
@@ -209,7 +193,7 @@ def carrier_file_receive(
         if size >= 2 and carrier_file.stored.open("rb").read(2) == GZIP_MAGIC:
             carrier_file.sha256 = _content_sha256(carrier_file)
     except FileRejected as exc:
-        _reject(carrier_file, str(exc))
+        file_reject(carrier_file, str(exc))
         return carrier_file
     finally:
         carrier_file.stored.close()
@@ -273,8 +257,9 @@ def carrier_file_process(*, carrier_file_id: int, acting_user=None) -> CarrierFi
         if connection.needs_rollback and connection.in_atomic_block:
             raise  # inside a caller's transaction: it decides
         return _mark_failed(carrier_file_id, f"{type(exc).__name__}: {exc}")
-    if carrier_file.kind == CarrierFileKindChoices.CTOP and carrier_file.lines >= STATISTICS_AFTER_LINES:
-        refresh_statistics_if_stale()
+    after = processor_for(carrier_file.kind).after
+    if after is not None:
+        after(carrier_file)
     return carrier_file
 
 
@@ -293,18 +278,8 @@ def _process(carrier_file_id: int) -> CarrierFile:
         if twin:
             _finish_duplicate(carrier_file, twin)
             return carrier_file
-        process = _processors().get(carrier_file.kind)
-        if process is None:
-            raise NotImplementedError(f"no processing for {carrier_file.get_kind_display()} files")
-        process(provider, carrier_file)
+        processor_for(carrier_file.kind).process(provider, carrier_file)
     return carrier_file
-
-
-def _processors() -> dict:
-    """How each kind of carrier file is processed, inside the file's transaction."""
-    from usage.coce.ingest import process_coce  # it builds on this module
-
-    return {CarrierFileKindChoices.CTOP: _process_ctop, CarrierFileKindChoices.COCE: process_coce}
 
 
 def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
@@ -315,171 +290,9 @@ def _finish_duplicate(carrier_file: CarrierFile, twin: CarrierFile) -> None:
     carrier_file.save()
 
 
-def _reject(carrier_file: CarrierFile, reason: str) -> None:
-    carrier_file.status = Status.REJECTED
-    carrier_file.reason = f"Rejected: {reason}."
-    carrier_file.processed_at = timezone.now()
-    carrier_file.lines = carrier_file.rated = carrier_file.quarantined = 0
-    carrier_file.rejected = carrier_file.duplicates = 0
-    carrier_file.charge_total = carrier_file.aapt_cost_total = Decimal(0)
-    carrier_file.save()
-    logger.warning("rejected %s: %s", carrier_file.name, reason)
-
-
 def account_mismatch(provider: Provider, carrier_file: CarrierFile) -> str | None:
     """Why the file's name says it is not the provider's, if it does."""
     info = parse_file_name(carrier_file.name)
     if info.account and info.account.lstrip("0") != provider.aapt_account.lstrip("0"):
         return f"the file name is for AAPT account {info.account}, not {provider}'s account {provider.aapt_account}"
     return None
-
-
-def _process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
-    mismatch = account_mismatch(provider, carrier_file)
-    if mismatch:
-        _reject(carrier_file, mismatch)
-        return
-    layout = carrier_file.layout or Layout.for_provider(provider, "ctop")
-    carrier_file.layout = layout
-    compiled = compile_ctop_layout(layout)
-    index = ProviderIndex(provider)
-    fast = connection.vendor == "postgresql"
-    while True:
-        try:
-            with transaction.atomic():
-                outcome = _ingest(provider, carrier_file, compiled, index, fast=fast)
-            break
-        except DuplicateRecord:
-            fast = False  # rare: set the duplicates aside row by row
-        except FileRejected as exc:
-            _reject(carrier_file, str(exc))
-            return
-    parser, stats, rejected = outcome
-    carrier_file.lines = parser.lines_read
-    accounted = stats.rated + stats.quarantined + stats.duplicates + len(rejected)
-    if accounted != parser.lines_read:  # pragma: no cover - a defect, never a data problem
-        raise AssertionError(f"{carrier_file.name}: {parser.lines_read} lines read, {accounted} accounted for")
-    carrier_file.rated = stats.rated
-    carrier_file.quarantined = stats.quarantined
-    carrier_file.duplicates = stats.duplicates
-    carrier_file.rejected = len(rejected)
-    carrier_file.charge_total = Decimal(stats.charge_cents).scaleb(-2)
-    carrier_file.aapt_cost_total = stats.aapt_cents.scaleb(-2)
-    exceptions = stats.quarantined or stats.duplicates or rejected
-    carrier_file.status = Status.PROCESSED_WITH_EXCEPTIONS if exceptions else Status.PROCESSED
-    carrier_file.reason = "; ".join(parse_notes(parser))
-    carrier_file.processed_at = timezone.now()
-    carrier_file.save()
-    logger.info(
-        "processed %s: %s rated, %s quarantined, %s rejected, %s duplicates",
-        carrier_file.name,
-        stats.rated,
-        stats.quarantined,
-        len(rejected),
-        stats.duplicates,
-    )
-
-
-def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
-    stats = Stats()
-    rejected: list = []
-    parser = CtopParser(compiled, expected_account=provider.aapt_account)
-    # The caller holds the provider row FOR UPDATE (_process): drawn after it, and
-    # before the sink opens its COPY on the connection.
-    rated_seq = next_rated_seq()
-    sink = (
-        CopySink(UsageRecord._meta.db_table, stats)
-        if fast
-        else BatchSink(
-            provider_id=provider.pk,
-            stats=stats,
-            existing=lambda ids: _existing_record_ids(provider.pk, ids),
-            write=_copy_rows if connection.vendor == "postgresql" else _bulk_create_rows,
-            rejected=rejected,
-        )
-    )
-    try:
-        with carrier_file.stored.open("rb") as raw:
-            run(
-                parser=parser,
-                raw_lines=track_progress(open_lines(raw, carrier_file.name), raw, carrier_file.pk),
-                index=index,
-                carrier_file_id=carrier_file.pk,
-                rated_at=timezone.now(),
-                rated_seq=rated_seq,
-                sink=sink,
-                rejected=rejected,
-            )
-    except BaseException:
-        sink.abort()
-        clear_progress(carrier_file.pk)
-        raise
-    sink.close()
-    finish_parse(parser, carrier_file, rejected)
-    if abs(stats.charge_cents) >= MAX_CHARGE_TOTAL_CENTS:
-        raise FileRejected(
-            f"the records' charges add up to {Decimal(stats.charge_cents).scaleb(-2):,} dollars: more than "
-            f"a file's charge total can hold (under {Decimal(MAX_CHARGE_TOTAL_CENTS).scaleb(-2):,})"
-        )
-    return parser, stats, rejected
-
-
-def parse_notes(parser, price_field: str = "rated_price") -> list[str]:
-    """What staff should know of how a file read: blank lines. (A file with an
-    unreadable amount is rejected whole: its trailer's total cannot be checked.)"""
-    notes = []
-    if parser.blank_lines:
-        notes.append(f"{parser.blank_lines} blank line(s) ignored")
-    return notes
-
-
-def finish_parse(parser, carrier_file: CarrierFile, rejected: list) -> None:
-    """The trailer's control totals must agree (else the file is rejected whole);
-    then the lines that could not be read are recorded."""
-    problems = parser.check_trailer()
-    if problems:
-        raise FileRejected("; ".join(problems))
-    RejectedLine.objects.bulk_create(
-        [
-            RejectedLine(
-                carrier_file=carrier_file,
-                line_number=r.line_number,
-                field=r.field,
-                reason=r.reason,
-                content=r.content,
-            )
-            for r in rejected
-        ],
-        batch_size=1000,
-    )
-
-
-MAX_CHARGE_TOTAL_CENTS = 10**14  # CarrierFile.charge_total is numeric(14, 2)
-
-
-def _existing_record_ids(provider_id: int, record_ids: list[str]) -> dict[str, tuple[str, tuple]]:
-    """The records already holding these record ids: where each is, and its content."""
-    rows = UsageRecord.objects.filter(provider_id=provider_id, record_id__in=record_ids).values_list(
-        "record_id", "line_number", "carrier_file__name", "carrier_file_id", *CONTENT_COLUMNS
-    )
-    return {
-        record_id: (f"line {line} of {name} (file {file_id})", content_of(tuple(content)))
-        for record_id, line, name, file_id, *content in rows
-    }
-
-
-def _copy_rows(items: list[tuple]) -> None:
-    sink = CopySink(UsageRecord._meta.db_table, Stats())
-    for record_id, row, status, charge_cents, aapt_cents, esc in items:
-        sink.add(record_id, row, status, charge_cents, aapt_cents, esc)
-    sink.close()
-
-
-def _bulk_create_rows(items: list[tuple]) -> None:
-    UsageRecord.objects.bulk_create(
-        [
-            UsageRecord(**{c: (None if v == NULL else v) for c, v in zip(COLUMNS, row, strict=True)})
-            for _, row, *_ in items
-        ],
-        batch_size=500,
-    )

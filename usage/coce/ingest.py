@@ -49,7 +49,8 @@ from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
 from usage.carrier_files.framing import FileRejected, Rejected
 from usage.carrier_files.lines import open_lines
-from usage.carrier_files.receive import _reject, account_mismatch, finish_parse, parse_notes
+from usage.carrier_files.processing import file_reject, finish_parse, parse_notes, register
+from usage.carrier_files.receive import account_mismatch
 from usage.choices import CarrierFileKindChoices
 from usage.choices import CarrierFileStatusChoices as FileStatus
 from usage.choices import OtherChargeExceptionChoices as ChargeException
@@ -333,24 +334,25 @@ def _instant(stamp: str) -> datetime.datetime | None:
     return naive.replace(tzinfo=CTOP_TIME_ZONE)
 
 
+@register(CarrierFileKindChoices.COCE)
 def process_coce(provider: Provider, carrier_file: CarrierFile) -> None:
     """Take a COCE file whole (inside ``carrier_file_process``'s transaction)."""
     mismatch = account_mismatch(provider, carrier_file)
     if mismatch:
-        _reject(carrier_file, mismatch)
+        file_reject(carrier_file, mismatch)
         return
     layout = carrier_file.layout or Layout.for_provider(provider, CarrierFileKindChoices.COCE)
     carrier_file.layout = layout
     try:
         compiled = compile_coce_layout(layout)
     except ValueError as exc:
-        _reject(carrier_file, str(exc))
+        file_reject(carrier_file, str(exc))
         return
     try:
         with transaction.atomic():
             parser, writer, rejected = _ingest(provider, carrier_file, compiled)
     except FileRejected as exc:
-        _reject(carrier_file, str(exc))
+        file_reject(carrier_file, str(exc))
         return
     stats = writer.stats
     carrier_file.lines = parser.lines_read

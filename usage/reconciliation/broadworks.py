@@ -22,7 +22,7 @@ from provisioning.choices import FeatureProductKindChoices
 from provisioning.identifiers import normalise_group_id
 from provisioning.models import FeatureProduct
 from usage.carrier_files.lines import ContentRefused, bounded_lines
-from usage.carrier_files.receive import _spool, check_file_name
+from usage.carrier_files.receive import check_file_name, spool
 from usage.choices import BroadWorksItemTypeChoices as ItemType
 from usage.choices import BroadWorksReportStatusChoices as Status
 from usage.choices import CarrierFileSourceChoices
@@ -214,7 +214,7 @@ def broadworks_report_upload(
     if problems:
         raise ReportInvalid(problems)
     content.seek(0)
-    spooled, _size, sha256 = _spool(content, name)
+    spooled, _size, sha256 = spool(content, name)
     report = None
     try:
         with transaction.atomic():
