@@ -15,6 +15,7 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 from ssaas.formats import file_size, money
 from ssaas.limits import upload_refusal
 from usage.carrier_files.progress import file_status
@@ -111,7 +112,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(CarrierFile)
-class CarrierFileAdmin(ProviderScopedAdmin):
+class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     list_display = ["name", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
     list_select_related = ["provider"]
@@ -164,15 +165,6 @@ class CarrierFileAdmin(ProviderScopedAdmin):
             },
         ),
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")

@@ -153,10 +153,6 @@ class OtherCharge(models.Model):
         return f"{self.coce_record_id} {self.description or self.element_id} {self.amount}"
 
     @property
-    def is_range(self) -> bool:
-        return bool(self.number_first)
-
-    @property
     def charged_range(self) -> str:
         if self.number_first and self.number_first != self.number_last:
             return f"{self.number_first}-{self.number_last}"

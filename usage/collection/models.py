@@ -62,10 +62,6 @@ class ProviderCollection(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} collection {self.pk} ({self.get_status_display().lower()})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status not in (Status.QUEUED, Status.RUNNING)
-
     def summary(self) -> str:
         """One line, as ``manage.py collect`` prints it."""
         counts = (

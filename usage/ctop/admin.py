@@ -25,6 +25,7 @@ from providers.scoping import (
     scope_queryset,
     user_may_see_provider,
 )
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 from ssaas.formats import money
 from usage.choices import UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
@@ -49,7 +50,7 @@ class UncountedChangeList(ChangeList):
         self.result_count = self.full_result_count = len(self.result_list)
 
 
-class _LargeTableAdmin(ProviderScopedAdmin):
+class _LargeTableAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     paginator = InfinitePaginator  # never a COUNT(*) over millions of rows
     show_full_result_count = False
     sortable_by: tuple = ()
@@ -83,20 +84,8 @@ class _LargeTableAdmin(ProviderScopedAdmin):
     def get_changelist(self, request, **kwargs):
         return UncountedChangeList
 
-    def _url_filters(self, request) -> dict:
-        return {lookup: request.GET[lookup] for lookup in self.url_lookups if lookup in request.GET}
-
     def lookup_allowed(self, lookup, value, request=None):
         return lookup in self.url_lookups or super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_cleanse_permission(self, request) -> bool:
         return request.user.has_perm("usage.cleanse_usagerecord")
@@ -383,7 +372,7 @@ def _report(model_admin, request, action: QuarantineAction) -> None:
 
 
 @admin.register(QuarantineAction)
-class QuarantineActionAdmin(ProviderScopedAdmin):
+class QuarantineActionAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     list_display = [
         "at",
         "provider",
@@ -397,12 +386,3 @@ class QuarantineActionAdmin(ProviderScopedAdmin):
     ]
     list_filter = ["kind", ("provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["provider", "acting_user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

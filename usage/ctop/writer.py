@@ -6,7 +6,7 @@ written here is exactly what AAPT's format says, whatever the layout.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 NUMERIC = {
@@ -113,12 +113,6 @@ class CtopWriter:
 
     def text(self, newline: str = "\n", **trailer) -> str:
         return newline.join(self.lines(**trailer)) + newline
-
-
-def write_lines(path, lines: Iterable[str], newline: str = "\n") -> None:
-    with open(path, "w", encoding="ascii", newline="") as out:
-        for line in lines:
-            out.write(line + newline)
 
 
 class FastDetailWriter:
