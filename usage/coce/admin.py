@@ -164,15 +164,15 @@ class CoceFileAdmin(UploadAdmin):
 
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
-        return obj.rated + obj.quarantined
+        return obj.charge_count
 
     @admin.display(description="exceptions")
     def exceptions(self, obj: CoceFile) -> int:
-        return obj.quarantined
+        return obj.exception_count
 
     @admin.display(description="amount")
     def amount(self, obj: CoceFile) -> str:
-        return money(obj.charge_total)
+        return money(obj.amount_total)
 
     @admin.display(description="charge lines")
     def charge_lines(self, obj: CoceFile) -> str:

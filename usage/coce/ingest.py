@@ -58,7 +58,7 @@ from usage.choices import OtherChargeStatusChoices as Status
 from usage.choices import OtherChargeTypeChoices as Type
 from usage.coce.parser import Charge, CoceParser, compile_coce_layout
 from usage.ctop.pipeline import CTOP_TIME_ZONE
-from usage.models import CarrierFile, Layout, OtherCharge, money_text
+from usage.models import CarrierFile, CoceFile, Layout, OtherCharge, money_text
 
 logger = logging.getLogger(__name__)
 
@@ -355,12 +355,15 @@ def process_coce(provider: Provider, carrier_file: CarrierFile) -> None:
         file_reject(carrier_file, str(exc))
         return
     stats = writer.stats
-    carrier_file.lines = parser.lines_read
-    carrier_file.rated = stats.counted - stats.exceptions
-    carrier_file.quarantined = stats.exceptions
-    carrier_file.duplicates = stats.duplicates
-    carrier_file.rejected = len(rejected)
-    carrier_file.charge_total = carrier_file.aapt_cost_total = stats.amount_cents.scaleb(-2)
+    CoceFile.store_counts(
+        carrier_file,
+        lines=parser.lines_read,
+        charges=stats.counted,
+        exceptions=stats.exceptions,
+        duplicates=stats.duplicates,
+        rejected=len(rejected),
+        amount_total=stats.amount_cents.scaleb(-2),
+    )
     notes = []
     if writer.replaced:
         notes.append(f"Replaces {', '.join(sorted(writer.replaced))} (same statement)")
@@ -404,13 +407,14 @@ def _ingest(provider: Provider, carrier_file: CarrierFile, compiled):
 
 def coce_file_summary(carrier_file: CarrierFile) -> dict:
     """What ``ingest_coce`` prints for a file."""
+    coce_file = CoceFile.objects.get(pk=carrier_file.pk)
     return {
-        "file": carrier_file.name,
-        "status": carrier_file.status,
-        "records": carrier_file.lines,
-        "charges": carrier_file.rated + carrier_file.quarantined,
-        "exceptions": carrier_file.quarantined,
-        "rejected": carrier_file.rejected,
-        "duplicates": carrier_file.duplicates,
-        "amount_total": money_text(carrier_file.charge_total),
+        "file": coce_file.name,
+        "status": coce_file.status,
+        "records": coce_file.lines,
+        "charges": coce_file.charge_count,
+        "exceptions": coce_file.exception_count,
+        "rejected": coce_file.rejected,
+        "duplicates": coce_file.duplicates,
+        "amount_total": money_text(coce_file.amount_total),
     }

@@ -4,6 +4,8 @@ and credits), with how it was classified."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -26,13 +28,64 @@ class CoceFileManager(models.Manager):
 
 
 class CoceFile(CarrierFile):
-    """The COCE files among carrier files (uploaded and listed on their own)."""
+    """The COCE files among carrier files (uploaded and listed on their own).
+
+    A COCE file keeps its counts in the carrier file's columns, which are named for
+    CTOP usage; this class is the one place that maps them, so that COCE code reads
+    and writes charges, exceptions and amounts. (Columns of its own would leave the
+    files already processed without their counts unless copied: a data migration.)
+
+    ========================  =====================================
+    COCE                      column
+    ========================  =====================================
+    ``charge_count``          ``rated + quarantined`` (counted lines)
+    ``exception_count``       ``quarantined``
+    ``clean_charge_count``    ``rated`` (counted, not an exception)
+    ``amount_total``          ``charge_total`` (= ``aapt_cost_total``)
+    ========================  =====================================
+    """
 
     objects = CoceFileManager()
 
     class Meta:
         proxy = True
         verbose_name = "COCE file"
+
+    @property
+    def charge_count(self) -> int:
+        return self.rated + self.quarantined
+
+    @property
+    def exception_count(self) -> int:
+        return self.quarantined
+
+    @property
+    def clean_charge_count(self) -> int:
+        return self.rated
+
+    @property
+    def amount_total(self) -> Decimal:
+        return self.charge_total
+
+    @staticmethod
+    def store_counts(
+        carrier_file: CarrierFile,
+        *,
+        lines: int,
+        charges: int,
+        exceptions: int,
+        duplicates: int,
+        rejected: int,
+        amount_total: Decimal,
+    ) -> None:
+        """Set a COCE file's counts on its carrier file row (saved by the caller).
+        AAPT's amount is both what the file charges and what it costs."""
+        carrier_file.lines = lines
+        carrier_file.rated = charges - exceptions
+        carrier_file.quarantined = exceptions
+        carrier_file.duplicates = duplicates
+        carrier_file.rejected = rejected
+        carrier_file.charge_total = carrier_file.aapt_cost_total = amount_total
 
 
 class OtherCharge(models.Model):
