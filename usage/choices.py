@@ -117,3 +117,15 @@ class BillRunLineKindChoices(models.TextChoices):
     LATE_USAGE = "late_usage", "Late calls"
     RECURRING = "recurring", "Recurring"
     ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class JobKindChoices(models.TextChoices):
+    RECONCILIATION_EXPORT = "reconciliation_export", "Reconciliation spreadsheet"
+    QUARANTINE_REPROCESS = "quarantine_reprocess", "Re-process quarantined records"
+
+
+class JobStatusChoices(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -82,7 +83,10 @@ def test_the_reconciliation_workbook_holds_no_formula_from_names_or_carrier_text
     client.force_login(harbour_billing)
     shown = set()
     for period in ("2026-10", "2026-11"):
-        response = client.get(reverse("admin:usage_reconciliation_download", args=[harbour.pk, period]))
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the worker makes it as the request commits
+            asked = client.post(reverse("admin:usage_reconciliation_export", args=[harbour.pk, period]))
+        job = client.get(asked["Location"]).context["job"]
+        response = client.get(reverse("admin:usage_job_download", args=[job.pk]))
         assert response.status_code == 200
         workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         for cell in _cells(workbook):

@@ -88,8 +88,8 @@ def test_a_large_list_never_states_an_exact_count(billing_client, harbour, write
 def test_the_reconciliation_page_offers_the_download(billing_client, harbour):
     """Defect 3: the template replaced the block holding the download button."""
     body = billing_client.get(reverse("admin:usage_reconciliation_detail", args=[harbour.pk, "2026-10"]))
-    download = reverse("admin:usage_reconciliation_download", args=[harbour.pk, "2026-10"])
-    assert f'href="{download}"' in body.content.decode()
+    export = reverse("admin:usage_reconciliation_export", args=[harbour.pk, "2026-10"])
+    assert f'action="{export}"' in body.content.decode()
     assert "Download the spreadsheet (.xlsx)" in body.content.decode()
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -46,7 +46,14 @@ def october(harbour):
 
 
 def download(client, provider, period="2026-10"):
-    return client.get(reverse("admin:usage_reconciliation_download", args=[provider.pk, period]))
+    """Ask for the spreadsheet (made on the worker, run here as the request commits),
+    then download it from its job's page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        asked = client.post(reverse("admin:usage_reconciliation_export", args=[provider.pk, period]))
+    if asked.status_code != 302:
+        return asked
+    job = client.get(asked["Location"]).context["job"]
+    return client.get(reverse("admin:usage_job_download", args=[job.pk]))
 
 
 def workbook_of(response):

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,10 +28,11 @@ from providers.scoping import (
 )
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 from ssaas.formats import money
-from usage.choices import UsageRecordReasonChoices
+from usage.choices import JobKindChoices, UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
-from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off, quarantined_ids
+from usage.ctop.quarantine import quarantine_write_off, quarantined_ids
 from usage.ctop.selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
+from usage.jobs.services import job_request
 from usage.models import QuarantineAction, QuarantinedRecord, UsageRecord
 
 # A record's page: every field, AAPT's cost in full and its own names in plain words.
@@ -176,9 +178,16 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
 
     @admin.action(description="Re-process selected records", permissions=["cleanse"])
     def reprocess_selected(self, request, queryset):
-        for pid, ids in _ids_by_provider(queryset).items():
-            action = quarantine_cleanse(provider=Provider.objects.get(pk=pid), acting_user=request.user, record_ids=ids)
-            _report(self, request, action)
+        jobs = [
+            job_request(
+                kind=JobKindChoices.QUARANTINE_REPROCESS,
+                provider=Provider.objects.get(pk=pid),
+                requested_by=request.user,
+                params={"record_ids": ids},
+            )
+            for pid, ids in _ids_by_provider(queryset).items()
+        ]
+        return _follow(self, request, jobs)
 
     @admin.action(description="Write off selected records…", permissions=["cleanse"])
     def write_off_selected(self, request, queryset):
@@ -310,31 +319,30 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
         if action == "write_off" and not form.is_valid():
             self.message_user(request, "A write-off needs a reason.", messages.ERROR)
             return redirect(request.get_full_path())
+        jobs = []
         for provider_id, groups in by_provider.items():
             provider = Provider.objects.filter(pk=provider_id).first()
             if provider is None:
                 self.message_user(request, f"No provider {provider_id}: nothing done for it.", messages.ERROR)
                 continue
-            ids = quarantined_ids(provider=provider, groups=groups)
-            if action == "write_off":
-                done = quarantine_write_off(
-                    provider=provider,
-                    acting_user=request.user,
-                    record_ids=ids,
-                    reason=form.cleaned_data["reason"],
+            if action != "write_off":
+                jobs.append(
+                    job_request(
+                        kind=JobKindChoices.QUARANTINE_REPROCESS,
+                        provider=provider,
+                        requested_by=request.user,
+                        params={"groups": [list(group) for group in groups]},
+                    )
                 )
-                self.message_user(
-                    request,
-                    f"{provider}: {done.written_off} record(s) written off.",
-                    messages.SUCCESS,
-                )
-            else:
-                _report(
-                    self,
-                    request,
-                    quarantine_cleanse(provider=provider, acting_user=request.user, record_ids=ids),
-                )
-        return redirect(request.get_full_path())
+                continue
+            done = quarantine_write_off(
+                provider=provider,
+                acting_user=request.user,
+                record_ids=quarantined_ids(provider=provider, groups=groups),
+                reason=form.cleaned_data["reason"],
+            )
+            self.message_user(request, f"{provider}: {done.written_off} record(s) written off.", messages.SUCCESS)
+        return _follow(self, request, jobs) if jobs else redirect(request.get_full_path())
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -361,14 +369,16 @@ def _ids_by_provider(queryset) -> dict[int, list[int]]:
     return by_provider
 
 
-def _report(model_admin, request, action: QuarantineAction) -> None:
-    level = messages.SUCCESS if action.rated else messages.WARNING
+def _follow(model_admin, request, jobs: list) -> HttpResponseRedirect:
+    """Re-processing runs on the worker: to its job's page (the jobs list for several)."""
     model_admin.message_user(
         request,
-        f"{action.provider}: {action.considered} record(s) re-processed, {action.rated} now rated, "
-        f"{action.still_quarantined} still quarantined.",
-        level,
+        f"Re-processing queued for {len(jobs)} provider(s); the page shows it running, then its result.",
+        messages.INFO,
     )
+    if len(jobs) == 1:
+        return HttpResponseRedirect(reverse("admin:usage_job_change", args=[jobs[0].pk]))
+    return HttpResponseRedirect(reverse("admin:usage_job_changelist") + "?kind__exact=quarantine_reprocess")
 
 
 @admin.register(QuarantineAction)

@@ -39,12 +39,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Provider
-from usage.choices import QuarantineActionKindChoices
+from usage.choices import JobKindChoices, QuarantineActionKindChoices
 from usage.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
 from usage.ctop.pipeline import NULL, copy_escape
 from usage.ctop.rated_seq import next_rated_seq
 from usage.ctop.statistics import refresh_statistics_if_stale
+from usage.jobs.models import Job
+from usage.jobs.services import JobOutcome
+from usage.jobs.services import register as register_job
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
 
 BATCH = 5000
@@ -409,3 +412,28 @@ def quarantined_ids(*, provider: Provider, groups: Iterable[tuple[str, str]]) ->
             provider=provider, status=Status.QUARANTINED, reason=reason, identifier=identifier
         ).values_list("id", flat=True)
     return ids
+
+
+@register_job(JobKindChoices.QUARANTINE_REPROCESS, permission="usage.cleanse_usagerecord")
+def quarantine_reprocess(job: Job, report) -> JobOutcome:
+    """Re-process, on the worker, the records a person chose: ``job.params["groups"]``
+    (``[reason, identifier]`` pairs, the records in them when the job runs) or
+    ``job.params["record_ids"]``."""
+    if "groups" in job.params:
+        ids = quarantined_ids(provider=job.provider, groups=[tuple(g) for g in job.params["groups"]])
+    else:
+        ids = job.params.get("record_ids", [])
+    report(5)
+    action = quarantine_cleanse(provider=job.provider, acting_user=job.requested_by, record_ids=ids)
+    return JobOutcome(
+        summary=(
+            f"{action.provider}: {action.considered} record(s) re-processed, {action.rated} now rated, "
+            f"{action.still_quarantined} still quarantined."
+        ),
+        counts={
+            "considered": action.considered,
+            "rated": action.rated,
+            "still_quarantined": action.still_quarantined,
+            "action": action.pk,
+        },
+    )

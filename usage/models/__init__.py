@@ -4,6 +4,7 @@ from usage.carrier_files.models import CARRIER_FILE_NAME, CarrierFile, RejectedL
 from usage.coce.models import CoceFile, OtherCharge, OtherChargeException
 from usage.collection.models import CollectionLock, CollectionRun, ProviderCollection
 from usage.ctop.models import QuarantineAction, QuarantinedRecord, UsageRecord
+from usage.jobs.models import Job
 from usage.reconciliation.broadworks_models import BroadWorksItem, BroadWorksReport
 from usage.reconciliation.models import Reconciliation, ReconciliationNote
 
@@ -19,6 +20,7 @@ __all__ = [
     "CoceFile",
     "CollectionLock",
     "CollectionRun",
+    "Job",
     "Layout",
     "LayoutField",
     "OtherCharge",

@@ -1,5 +1,5 @@
 """Reconciliation pages: choose a provider and period, see the reconciliation,
-explain differences, download the spreadsheet.
+explain differences, ask for the spreadsheet (made on the worker: see usage/jobs).
 
 Every view checks the permission again and looks the provider up among the
 user's own: another provider's reconciliation is a 404, whatever the URL."""
@@ -7,12 +7,11 @@ user's own: another provider's reconciliation is a 404, whatever the URL."""
 from __future__ import annotations
 
 import datetime
-import tempfile
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,14 +20,14 @@ from django.views.decorators.http import require_POST
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
 from ssaas.charts import reconciliation_chart
+from usage.choices import JobKindChoices
+from usage.jobs.services import job_request
 from usage.models import Reconciliation, ReconciliationNote
 from usage.reconciliation.notes import reconciliation_explain
 from usage.reconciliation.periods import PeriodInvalid, period_for, period_slug
 from usage.reconciliation.report import Column, Line, reconciliation_build
-from usage.reconciliation.workbook import write_reconciliation_workbook
 
 PREVIEW_LINES = 200
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPLAINABLE = ("product:", "range:", "unknown:", "usage:")
 
 
@@ -95,9 +94,9 @@ class ReconciliationAdmin(ProviderScopedAdmin):
                 name="usage_reconciliation_detail",
             ),
             path(
-                "<int:provider_id>/<str:period>/xlsx/",
-                wrap(self.download_view),
-                name="usage_reconciliation_download",
+                "<int:provider_id>/<str:period>/export/",
+                wrap(require_POST(self.export_view)),
+                name="usage_reconciliation_export",
             ),
             path(
                 "<int:provider_id>/<str:period>/explain/",
@@ -177,13 +176,16 @@ class ReconciliationAdmin(ProviderScopedAdmin):
             ),
         )
 
-    def download_view(self, request, provider_id: int, period: str):
+    def export_view(self, request, provider_id: int, period: str):
+        """The spreadsheet is made on the worker: its job's page follows it and offers it."""
         provider, bill_period = self._target(request, provider_id, period)
-        report = reconciliation_build(provider=provider, period=bill_period)
-        spool = tempfile.TemporaryFile()
-        write_reconciliation_workbook(report, spool)
-        spool.seek(0)
-        return FileResponse(spool, as_attachment=True, filename=report.file_name, content_type=XLSX)
+        job = job_request(
+            kind=JobKindChoices.RECONCILIATION_EXPORT,
+            provider=provider,
+            requested_by=request.user,
+            params={"period": period_slug(bill_period)},
+        )
+        return HttpResponseRedirect(reverse("admin:usage_job_change", args=[job.pk]))
 
     def explain_view(self, request, provider_id: int, period: str):
         provider, bill_period = self._target(request, provider_id, period)

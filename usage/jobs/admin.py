@@ -1,0 +1,88 @@
+"""Jobs: each one's page follows the worker (queued, running, done or failed) and
+offers the result; the list shows a provider's jobs of the kinds the user may see."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from ssaas.admin_mixins import ReadOnlyAdminMixin
+from usage.jobs.models import Job
+from usage.jobs.services import job_kinds_for, job_permission
+
+REFRESH_SECONDS = 2
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
+    """Seen by those who may ask for the job's kind (``jobs.services.register``)."""
+
+    list_display = ["created_at", "kind", "provider", "status", "progress_percent", "requested_by", "outcome"]
+    list_filter = ["kind", "status", ("provider", ScopedRelatedFieldListFilter)]
+    list_select_related = ["provider", "requested_by"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind__in=job_kinds_for(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return bool(job_kinds_for(request.user))
+        return request.user.has_perm(job_permission(obj.kind))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.display(description="progress")
+    def progress_percent(self, obj: Job) -> str:
+        return f"{obj.progress}%"
+
+    @admin.display(description="result")
+    def outcome(self, obj: Job) -> str:
+        if obj.result_file:
+            return format_html('<a href="{}">{}</a>', reverse("admin:usage_job_download", args=[obj.pk]), "download")
+        return obj.summary or obj.error
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/download/", self.admin_site.admin_view(self.download_view), name="usage_job_download"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _job(self, request, object_id) -> Job:
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404("No such job among yours.")
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        return job
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self._job(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(job.get_kind_display()),
+            "job": job,
+            "refresh_seconds": REFRESH_SECONDS if job.is_running else None,
+            "download_url": reverse("admin:usage_job_download", args=[job.pk]) if job.result_file else "",
+            "file_name": _file_name(job),
+        }
+        return TemplateResponse(request, "admin/usage/job/job.html", context)
+
+    def download_view(self, request, object_id):
+        job = self._job(request, object_id)
+        if not job.result_file:
+            raise Http404("This job has no file (yet).")
+        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=_file_name(job))
+
+
+def _file_name(job: Job) -> str:
+    return job.result_file.name.rsplit("/", 1)[-1] if job.result_file else ""
