@@ -43,6 +43,7 @@ from usage.models import (
     BillRun,
     CarrierFile,
     CollectionRun,
+    Job,
     Layout,
     ProviderCollection,
     ProviderLayout,
@@ -195,6 +196,14 @@ def world(demo_providers, make_staff):
         explained_at=timezone.now(),
     )
     QuarantineAction.objects.create(provider=harbour, kind="cleanse", note="a quarantine note")
+    Job.objects.create(
+        kind="reconciliation_export",
+        provider=harbour,
+        requested_by=foreign_user,
+        status="failed",
+        summary="a job summary",
+        error="a job error",
+    )
     # Bill runs: prices, a plan's own price, an adjustment and a closed run with its
     # invoices and lines, all on the foreign side.
     demo.load_billing(demo_providers)

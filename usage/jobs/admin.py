@@ -85,4 +85,7 @@ class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 
 
 def _file_name(job: Job) -> str:
-    return job.result_file.name.rsplit("/", 1)[-1] if job.result_file else ""
+    """The name the handler gave the file (the storage may have renamed it)."""
+    if not job.result_file:
+        return ""
+    return job.result.get("file_name") or job.result_file.name.rsplit("/", 1)[-1]

@@ -112,7 +112,7 @@ def job_run(*, job_id: int) -> Job:
     job.status = Status.DONE
     job.progress = 100
     job.summary = outcome.summary
-    job.result = outcome.counts
+    job.result = {**outcome.counts, **({"file_name": outcome.file_name} if outcome.file is not None else {})}
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "progress", "summary", "result", "result_file", "finished_at"])
     return job
