@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.urls import reverse
@@ -12,66 +11,12 @@ from unfold.admin import TabularInline
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 from ssaas.formats import file_size, money
-from ssaas.limits import upload_refusal
-from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive, check_file_name
+from usage.carrier_files.receive import carrier_file_receive
 from usage.carrier_files.tasks import enqueue_processing
+from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
 from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.coce.ingest import other_charges_classify
 from usage.models import CoceFile, OtherCharge, OtherChargeException, RejectedLine
-
-
-class UploadForm(forms.ModelForm):
-    """A provider (the admin offers only the user's) and a file with a plain name."""
-
-    upload = forms.FileField(label="file")
-
-    def clean_upload(self):
-        upload = self.cleaned_data["upload"]
-        refusal = upload_refusal(upload)
-        if refusal:
-            raise forms.ValidationError(refusal)
-        try:
-            check_file_name(upload.name)
-        except UnsafeFileName as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return upload
-
-
-class UploadAdmin(ProviderScopedAdmin):
-    """The add page uploads a file (``upload_form`` with ``upload_fields``) and
-    ``upload()`` hands it to its service; the change page shows what became of it."""
-
-    upload_form: type[UploadForm]
-    upload_fields: list[str]
-
-    def get_fields(self, request, obj=None):
-        return self.upload_fields if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.upload_form
-        return super().get_form(request, obj, change, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def upload(self, request, data: dict):
-        raise NotImplementedError
-
-    def save_form(self, request, form, change):
-        return self.upload(request, form.cleaned_data)
-
-    def save_model(self, request, obj, form, change):
-        """Stored by ``upload()`` through its service."""
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing related is edited with an upload."""
 
 
 class CoceUploadForm(UploadForm):

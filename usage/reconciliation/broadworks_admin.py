@@ -10,8 +10,8 @@ from django.utils.html import format_html, format_html_join
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.admin_mixins import ReadOnlyAdminMixin
+from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
 from usage.choices import CarrierFileSourceChoices
-from usage.coce.admin import UploadAdmin, UploadForm
 from usage.models import BroadWorksItem, BroadWorksReport
 from usage.reconciliation.broadworks import broadworks_report_upload, parse_broadworks_report
 from usage.reconciliation.periods import PeriodInvalid, period_for
