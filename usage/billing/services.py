@@ -27,6 +27,7 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from provisioning.models import Service
 from provisioning.services.completion import ensure_not_in_closed_period
+from usage.billing.exports import write_files
 from usage.billing.selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.choices import BillRunStatusChoices as Status
@@ -273,7 +274,6 @@ class _Preview(Exception):
 def bill_run_preview_files(*, period: BillPeriod, directory) -> list:
     """The three files the close of ``period`` would give, written into ``directory``,
     with nothing kept: the close runs in a transaction that is rolled back."""
-    from usage.billing.exports import write_files
 
     paths: list = []
     try:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from usage.choices import CarrierFileStatusChoices as Status
+
 EVERY_LINES = 2000
 EVERY_SECONDS = 0.5
 
@@ -61,8 +63,6 @@ def clear_progress(carrier_file_id: int) -> None:
 def file_status(carrier_file) -> dict:
     """What the carrier file's page shows: the state, and while it runs the records
     read of the estimate (from how far into the file the reading is), then the split."""
-    from usage.choices import CarrierFileStatusChoices as Status
-
     running = carrier_file.status in (Status.RECEIVED, Status.PROCESSING)
     status = {
         "status": carrier_file.status,

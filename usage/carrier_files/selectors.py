@@ -7,16 +7,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, DecimalField, Max, Q, Sum
 from django.utils import timezone
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
-from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordStatusChoices
 from usage.collection.selectors import SequenceGap, collection_attention
 from usage.collection.selectors import sequence_gaps as collection_sequence_gaps
 from usage.ctop.selectors import quarantine_counts
-from usage.models import CarrierFile
+from usage.models import CarrierFile, UsageRecord
 
 # ---------------------------------------------------------------------------
 # Files: gaps, rejections, silence
@@ -133,10 +133,6 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
     """Per provider the user sees, per call date over the last ``days`` days: calls,
     charge billed (rated calls) and AAPT's cost (every call). Dates with no calls are
     absent. ``{provider_id: {"name": …, "days": {date: (calls, charge, cost)}}}``."""
-    from django.db.models import DecimalField
-
-    from usage.choices import UsageRecordStatusChoices
-    from usage.models import UsageRecord
 
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
