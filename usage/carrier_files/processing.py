@@ -54,6 +54,7 @@ def processor_for(kind: str) -> Processor:
 
 
 def file_reject(carrier_file: CarrierFile, reason: str) -> None:
+    """Take nothing of the file: rejected whole, with the reason, its counts zero."""
     carrier_file.status = Status.REJECTED
     carrier_file.reason = f"Rejected: {reason}."
     carrier_file.processed_at = timezone.now()
