@@ -1,1 +1,1 @@
-"""Bill runs: prices, pro-ration, preview, close, exports (see usage/models/billing.py)."""
+"""Bill runs: prices, pro-ration, preview, close, exports (see usage/billing/models.py)."""

@@ -169,7 +169,7 @@ class Draft:
 # S(W, E) = the provider's rated records with rated_seq <= W and call_date <= E.
 # Records are frozen once rated (cleanse and write-off touch only quarantined
 # ones), every rating draws a higher value than any close before it
-# (usage/services/rated_seq.py), and runs close in period order, so each run's S
+# (usage/ctop/rated_seq.py), and runs close in period order, so each run's S
 # holds the one before's: run k bills S(W_k, E_k) minus S(W_k-1, E_k-1), i.e. the
 # calls of its period rated before it closed and the late calls rated since the
 # run before. seq_from (the lowest value the run before left unbilled) only

@@ -3,7 +3,7 @@
 A close is one transaction with the period row locked (``select_for_update``):
 it takes the provider row ``FOR UPDATE`` (so no rating transaction of the
 provider is in flight), draws its watermark from the rating sequence
-(usage/services/rated_seq.py), aggregates in the database the usage that
+(usage/ctop/rated_seq.py), aggregates in the database the usage that
 watermark and the period's end bill (usage/billing/selectors.py run_usage: the
 records are not marked, so a close writes nothing per call), prices the
 recurring days, numbers the invoices and closes the period. Either all of that

@@ -293,7 +293,7 @@ def run(
 
     Rejected lines are appended to ``rejected``; the sink counts the rest. Rated
     records carry ``rated_seq``, drawn by the caller under the provider's row lock
-    (usage/services/rated_seq.py)."""
+    (usage/ctop/rated_seq.py)."""
     provider_id = str(index.provider.pk)
     file_id = str(carrier_file_id)
     rated_at_text = rated_at.isoformat()

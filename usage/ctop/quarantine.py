@@ -18,7 +18,7 @@ Inside an outer transaction (or on SQLite) the batches run one after another
 under the provider's row lock.
 
 A batch that rates records draws one rating sequence value for them while it
-holds the provider row's lock (usage/services/rated_seq.py), so a bill run's
+holds the provider row's lock (usage/ctop/rated_seq.py), so a bill run's
 close, which takes that row FOR UPDATE, bills either all of the batch or none.
 Only quarantined records are ever changed here (``status = 'quarantined'`` in
 every UPDATE): a record a run billed is rated, so it is never touched.
