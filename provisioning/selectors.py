@@ -10,7 +10,7 @@ from providers.scoping import visible_provider_ids
 from .choices import OrderKindChoices as Kind
 from .choices import OrderStateChoices as State
 from .models import OPEN_STATES, Order, Service
-from .transitions import COMPLETION_DATE_LABELS
+from .workflow import COMPLETION_DATE_LABELS
 
 # ---------------------------------------------------------------------------
 # Who works an order

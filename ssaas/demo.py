@@ -21,6 +21,15 @@ from providers.choices import (
     ProviderKindChoices,
 )
 from providers.models import BillPeriod, Customer, Provider, StaffMembership
+from provisioning.actions.orders import (
+    FeatureLine,
+    IdentifierLine,
+    order_assign,
+    order_create,
+    order_halt,
+    order_record_aapt_reference,
+    order_start,
+)
 from provisioning.choices import (
     FeatureProductKindChoices,
     OrderKindChoices,
@@ -38,15 +47,6 @@ from provisioning.models import (
     ServiceFeature,
     ServiceIdentifier,
     ServicePlan,
-)
-from provisioning.services.orders import (
-    FeatureLine,
-    IdentifierLine,
-    order_assign,
-    order_create,
-    order_halt,
-    order_record_aapt_reference,
-    order_start,
 )
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
 
@@ -493,8 +493,8 @@ def load_billing(providers: dict[str, Provider]) -> None:
     prices, the plan's own SIP Session price, Bluegum's extra SIP Session from
     16 November and the invoice numbering. No adjustment: the README's invoices
     have none. October is left open."""
+    from provisioning.actions.features import service_feature_activate, service_feature_add
     from provisioning.models import PlanProductPrice
-    from provisioning.services.features import service_feature_activate, service_feature_add
     from usage.models import BillRun
 
     for provider in providers.values():

@@ -18,7 +18,7 @@ from django.utils import timezone
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
 
-from .. import identifiers as ids
+from .. import normalise as ids
 from ..choices import (
     FeatureProductKindChoices,
     PlanRateCategoryChoices,
@@ -615,7 +615,7 @@ class ServiceFeatureChange(models.Model):
     """One change to a service feature (requested, activated, quantity changed,
     ceased): what, effective from when, and who did it.
 
-    Written by ``provisioning.services.features``, never by hand."""
+    Written by ``provisioning.actions.features``, never by hand."""
 
     provider_lookup = "feature__service__provider"
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature, ServiceFeatureChange
-from provisioning.services import features
 
 OCT_1, OCT_31 = datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from providers.admin import BillPeriodAdmin
 from providers.models import BillPeriod
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
-from provisioning.services.completion import ensure_not_in_closed_period
+from provisioning.actions.completion import ensure_not_in_closed_period
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
 from ..billing import exports

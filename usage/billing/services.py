@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
+from provisioning.actions.completion import ensure_not_in_closed_period
 from provisioning.models import Service
-from provisioning.services.completion import ensure_not_in_closed_period
 
 from ..choices import BillRunLineKindChoices as Kind
 from ..choices import BillRunStatusChoices as Status

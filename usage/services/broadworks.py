@@ -19,8 +19,8 @@ from django.db import transaction
 
 from providers.models import BillPeriod, Provider
 from provisioning.choices import FeatureProductKindChoices
-from provisioning.identifiers import normalise_group_id
 from provisioning.models import FeatureProduct
+from provisioning.normalise import normalise_group_id
 
 from ..choices import BroadWorksItemTypeChoices as ItemType
 from ..choices import BroadWorksReportStatusChoices as Status

@@ -45,8 +45,8 @@ from django.utils import timezone
 
 from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
-from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
+from provisioning.normalise import split_range
 
 from ..choices import CarrierFileKindChoices
 from ..choices import CarrierFileStatusChoices as FileStatus

@@ -4,7 +4,7 @@
   kind, provider and "assigned to me".
 - The order page: the request (correctable while the order is open), its
   lines, its history, and a button for exactly each action the workflow table
-  allows now (``provisioning.transitions``).
+  allows now (``provisioning.workflow``).
 - A confirmation page per action, saying what it will do and asking for the
   reason, reference or date it needs.
 
@@ -37,10 +37,7 @@ from providers.scoping import (
     ScopedRelatedFieldListFilter,
 )
 
-from .choices import OrderStateChoices as State
-from .models import OPEN_STATES, Order, OrderEvent, OrderFeature, OrderIdentifier
-from .selectors import completion_summary, work_refusal
-from .services.orders import (
+from ..actions.orders import (
     DETAIL_FIELDS,
     FeatureLine,
     IdentifierLine,
@@ -54,7 +51,10 @@ from .services.orders import (
     order_start,
     order_update_details,
 )
-from .transitions import (
+from ..choices import OrderStateChoices as State
+from ..models import OPEN_STATES, Order, OrderEvent, OrderFeature, OrderIdentifier
+from ..selectors import completion_summary, work_refusal
+from ..workflow import (
     COMPLETION_DATE_LABELS,
     ORDER_ACTIONS,
     OrderAction,

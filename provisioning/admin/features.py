@@ -1,6 +1,6 @@
 """Service features in the admin: billing staff activate, change the quantity of
 and cease features, one (buttons on the feature's page) or many (list actions),
-always through ``provisioning.services.features`` so that each change is
+always through ``provisioning.actions.features`` so that each change is
 recorded with who made it."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from providers.scoping import (
 )
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
-from .models import ServiceFeature, ServiceFeatureChange
-from .services import features as feature_services
+from ..actions import features as feature_services
+from ..models import ServiceFeature, ServiceFeatureChange
 
 
 def _features(count: int) -> str:

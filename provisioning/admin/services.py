@@ -15,9 +15,8 @@ from providers.scoping import (
     ScopedRelatedFieldListFilter,
 )
 
-from .choices import ServiceIdentifierKindChoices
-from .feature_admin import ServiceFeatureInline
-from .models import (
+from ..choices import ServiceIdentifierKindChoices
+from ..models import (
     NUMBER_KINDS,
     FeatureProduct,
     HostedNumberRange,
@@ -27,10 +26,11 @@ from .models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from .onboarding import admin_views as onboarding_admin
-from .onboarding import may_import_onboarding
-from .order_admin import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
-from .selectors import orders_shaping, provisioning_status, with_provisioning_status
+from ..onboarding import admin_views as onboarding_admin
+from ..onboarding import may_import_onboarding
+from ..selectors import orders_shaping, provisioning_status, with_provisioning_status
+from .features import ServiceFeatureInline
+from .orders import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
 
 # ---------------------------------------------------------------------------
 # Plans

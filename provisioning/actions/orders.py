@@ -2,7 +2,7 @@
 
 Each is atomic, keyword-only, done by ``acting_user`` and written to the
 order's history (``OrderEvent``). Moves the workflow table
-(``provisioning.transitions``) does not allow, and work by someone who may not
+(``provisioning.workflow``) does not allow, and work by someone who may not
 work the order, are refused with ``OrderRefused``; the foundation's validation
 errors from completing come out as ``ValidationError`` with its messages.
 
@@ -35,7 +35,7 @@ from ..models import (
     ServicePlan,
 )
 from ..selectors import submit_refusal, work_refusal
-from ..transitions import COMPLETION_DATE_LABELS, ORDER_ACTIONS, refusal
+from ..workflow import COMPLETION_DATE_LABELS, ORDER_ACTIONS, refusal
 from .completion import COMPLETIONS, ensure_not_in_closed_period
 
 
