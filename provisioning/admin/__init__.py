@@ -1,3 +1,3 @@
 """The provisioning admin, one module per concern; importing them registers them."""
 
-from . import features, orders, services  # noqa: F401
+from . import customers, features, orders, plans, services  # noqa: F401
