@@ -171,6 +171,9 @@ class ServiceFeatureAdmin(RefusalFormMixin, ProviderScopedAdmin):
     def get_inlines(self, request, obj):
         return [] if obj is None else self.inlines
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a feature is ceased, never deleted: it and its history are what was billed
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is not None:
             extra_context = {

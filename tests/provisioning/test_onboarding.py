@@ -99,8 +99,8 @@ class TestCleanWorkbook:
         hv1103 = Service.objects.get(reference="HV-1103")
         assert (hv1103.status, hv1103.start_date, hv1103.end_date) == (
             ServiceStatusChoices.CEASED,
-            datetime.date(2026, 9, 1),
-            datetime.date(2026, 9, 30),
+            datetime.date(2026, 10, 1),
+            datetime.date(2026, 10, 30),
         )
 
         group = hv1101.identifiers.get(kind=ServiceIdentifierKindChoices.GROUP_ID)
