@@ -284,10 +284,6 @@ class ServiceIdentifier(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_range(self) -> bool:
-        return self.kind == ServiceIdentifierKindChoices.NUMBER_RANGE
-
-    @property
     def range_size(self) -> int:
         if not self.number_first:
             return 0

@@ -566,3 +566,28 @@ def test_no_import_cycle_in_provisioning_or_providers():
 
 def test_the_cycle_walk_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+# ---------------------------------------------------------------------------
+# The workflow table drives the order admin
+# ---------------------------------------------------------------------------
+
+
+def test_every_order_action_names_its_service_and_the_admin_draws_the_table():
+    from provisioning.actions import orders
+    from provisioning.admin.orders import OrderAdmin
+    from provisioning.workflow import ORDER_ACTIONS
+
+    assert {name: action.service for name, action in ORDER_ACTIONS.items()} == {
+        "edit": orders.order_update_details,
+        "assign": orders.order_assign,
+        "record_reference": orders.order_record_aapt_reference,
+        "start": orders.order_start,
+        "halt": orders.order_halt,
+        "resume": orders.order_resume,
+        "complete": orders.order_complete,
+        "cancel": orders.order_cancel,
+    }
+    buttons = [name for name, action in ORDER_ACTIONS.items() if action.button]
+    assert OrderAdmin.actions_detail == [f"act_{name}" for name in buttons]
+    assert all(hasattr(OrderAdmin, f"act_{name}") for name in buttons)
