@@ -67,6 +67,26 @@ def refuse_closed_period(provider: Provider, day: datetime.date | None, what: st
         raise ValidationError({field: message} if field else message)
 
 
+def dates_touched(
+    new, stored, dates: Iterable[tuple[str, str]], *, billed_fields: Iterable[str]
+) -> list[tuple[str, datetime.date | None, str]]:
+    """The ``(what, day, field)`` a write of ``new`` sets or moves away from, for
+    :func:`refuse_closed_dates`. ``stored`` is the row as saved (``None``: a new
+    row, or ``new`` is being deleted); ``dates`` are its ``(what, field)`` dates;
+    a change to one of ``billed_fields`` changes every day, so touches every date,
+    old and new."""
+    fields = list(billed_fields)
+    if stored is None or any(getattr(new, f) != getattr(stored, f) for f in fields):
+        rows = [new] if stored is None else [new, stored]
+        return [(what, getattr(row, field), field) for row in rows for what, field in dates]
+    return [
+        (what, day, field)
+        for what, field in dates
+        if getattr(new, field) != getattr(stored, field)
+        for day in (getattr(new, field), getattr(stored, field))
+    ]
+
+
 def refuse_closed_dates(provider: Provider, dates: Iterable[tuple[str, datetime.date | None, str | None]]) -> None:
     """:func:`refuse_closed_period` for each ``(what, day, field)`` a change sets or
     moves away from; the first refusal is raised."""

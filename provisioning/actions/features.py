@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from providers.periods import refuse_closed_dates, refuse_closed_period
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
 
 from ..choices import ServiceFeatureChangeActionChoices as Action
 from ..choices import ServiceFeatureStatusChoices as Status
@@ -329,20 +329,11 @@ def service_feature_carry(
 _BILLED_FIELDS = ("service_id", "product_id", "quantity", "status")
 
 
-def _dates_touched(feature: ServiceFeature, stored: ServiceFeature | None) -> list[tuple[str, object, str]]:
-    """The dates a write of ``feature`` sets or moves away from (``stored``: as saved)."""
-    dates = [(ACTIVATION_DATE, "active_from"), (LAST_ACTIVE_DAY, "active_to")]
-    if stored is None or any(getattr(feature, f) != getattr(stored, f) for f in _BILLED_FIELDS):
-        touched = [(what, getattr(feature, field), field) for what, field in dates]
-        if stored is not None:
-            touched += [(what, getattr(stored, field), field) for what, field in dates]
-        return touched
-    return [
-        (what, day, field)
-        for what, field in dates
-        if getattr(feature, field) != getattr(stored, field)
-        for day in (getattr(feature, field), getattr(stored, field))
-    ]
+def _dates_touched(new: ServiceFeature, stored: ServiceFeature | None) -> list[tuple[str, object, str]]:
+    """The dates a write of ``new`` sets or moves away from (``stored``: as saved)."""
+    return dates_touched(
+        new, stored, [(ACTIVATION_DATE, "active_from"), (LAST_ACTIVE_DAY, "active_to")], billed_fields=_BILLED_FIELDS
+    )
 
 
 @transaction.atomic

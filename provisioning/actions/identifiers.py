@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from providers.periods import refuse_closed_dates, refuse_closed_period
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
 
 from ..models import Service, ServiceIdentifier
 
@@ -30,22 +30,9 @@ _IDENTIFYING_FIELDS = ("service_id", "kind", "value")
 _DATES = ((START_DATE, "active_from"), (END_DATE, "active_to"))
 
 
-def identifier_dates_touched(
-    identifier: ServiceIdentifier, stored: ServiceIdentifier | None
-) -> list[tuple[str, datetime.date | None, str]]:
-    """The dates a write of ``identifier`` sets or moves away from (``stored``: as
-    saved; ``None`` for a new one, or one being deleted when ``identifier`` is it)."""
-    if stored is None or any(getattr(identifier, f) != getattr(stored, f) for f in _IDENTIFYING_FIELDS):
-        touched = [(what, getattr(identifier, field), field) for what, field in _DATES]
-        if stored is not None:
-            touched += [(what, getattr(stored, field), field) for what, field in _DATES]
-        return touched
-    return [
-        (what, day, field)
-        for what, field in _DATES
-        if getattr(identifier, field) != getattr(stored, field)
-        for day in (getattr(identifier, field), getattr(stored, field))
-    ]
+def identifier_dates_touched(new, stored) -> list[tuple[str, datetime.date | None, str]]:
+    """The dates a write of ``new`` sets or moves away from (``stored``: as saved)."""
+    return dates_touched(new, stored, _DATES, billed_fields=_IDENTIFYING_FIELDS)
 
 
 def service_identifier_check(identifier: ServiceIdentifier) -> None:

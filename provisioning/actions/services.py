@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from providers.models import Customer
-from providers.periods import refuse_closed_dates, refuse_closed_period
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
 
 from ..choices import ServiceStatusChoices as Status
 from ..models import Service, ServicePlan
@@ -37,19 +37,9 @@ def _on(day: datetime.date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
-def service_dates_touched(service: Service, stored: Service | None) -> list[tuple[str, datetime.date | None, str]]:
-    """The dates a write of ``service`` sets or moves away from (``stored``: as saved)."""
-    if stored is None or any(getattr(service, f) != getattr(stored, f) for f in _BILLED_FIELDS):
-        touched = [(what, getattr(service, field), field) for what, field in _DATES]
-        if stored is not None:
-            touched += [(what, getattr(stored, field), field) for what, field in _DATES]
-        return touched
-    return [
-        (what, day, field)
-        for what, field in _DATES
-        if getattr(service, field) != getattr(stored, field)
-        for day in (getattr(service, field), getattr(stored, field))
-    ]
+def service_dates_touched(new, stored) -> list[tuple[str, datetime.date | None, str]]:
+    """The dates a write of ``new`` sets or moves away from (``stored``: as saved)."""
+    return dates_touched(new, stored, _DATES, billed_fields=_BILLED_FIELDS)
 
 
 def service_check(service: Service) -> None:

@@ -338,7 +338,7 @@ class OrderAdmin(RefusalFormMixin, ProviderScopedAdmin):
         ]
 
     # -- the order's buttons: unfold's detail actions, each opening the action's
-    # confirmation page; only those legal now (provisioning/transitions.py) are drawn.
+    # confirmation page; only those legal now (provisioning/workflow.py) are drawn.
 
     actions_detail = [f"act_{name}" for name, spec in ORDER_ACTIONS.items() if spec.button]
 

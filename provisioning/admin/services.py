@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 
-from providers.periods import refuse_closed_period
+from providers.periods import refuse_closed_dates
 from providers.scoping import (
     ProviderScopedAdmin,
     ProviderScopedInline,
@@ -56,8 +56,7 @@ class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
                 if form in self.deleted_forms:
                     if form.instance.pk:
                         stored = ServiceIdentifier.objects.select_related("service__provider").get(pk=form.instance.pk)
-                        for what, day, field in identifier_dates_touched(stored, None):
-                            refuse_closed_period(stored.service.provider, day, what, field=field)
+                        refuse_closed_dates(stored.service.provider, identifier_dates_touched(stored, None))
                 else:
                     service_identifier_check(form.instance)
             except ValidationError as exc:
