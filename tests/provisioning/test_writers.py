@@ -375,6 +375,35 @@ class TestRefusalsKeepTheInput:
         assert feature.status == "requested"
 
 
+@pytest.mark.django_db
+def test_a_save_refused_by_the_action_shows_the_form_again_with_the_input(
+    client, provisioning, customer, plan, packs, monkeypatch
+):
+    """Someone moved the order between the form's check and the save: the action's
+    refusal rolls the save back and the change form comes back with what was typed."""
+    from provisioning.actions.orders import OrderRefused
+    from provisioning.admin import orders as order_admin
+
+    order = new_service_order(customer, plan, packs, provisioning)
+    client.force_login(provisioning)
+    url = reverse("admin:provisioning_order_change", args=[order.pk])
+    data = change_form_data(client.get(url))
+    data["notes"] = "Typed notes that must survive"
+
+    def refuse(**kwargs):
+        raise OrderRefused("The order is completed: “Correct details” is not possible.")
+
+    monkeypatch.setattr(order_admin, "order_update_details", refuse)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The order is completed: “Correct details” is not possible."
+    ]
+    assert "Typed notes that must survive" in response.content.decode()
+    order.refresh_from_db()
+    assert order.notes == ""
+
+
 # ---------------------------------------------------------------------------
 # No other code saves those models
 # ---------------------------------------------------------------------------
