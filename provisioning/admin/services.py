@@ -10,6 +10,7 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -169,6 +170,16 @@ class _SavedByActionsMixin(RefusalFormMixin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        # "Delete selected": all or nothing, a refusal said on the list.
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

@@ -345,6 +345,22 @@ class TestServiceAndIdentifierWriters:
         assert not ServiceIdentifier.objects.exists()
 
 
+@pytest.mark.django_db
+def test_deleting_an_identifier_dated_in_a_closed_period_is_refused(admin_client, service):
+    from django.contrib.messages import get_messages
+
+    kept = ServiceIdentifier.objects.create(service=service, kind="fnn", value="0290007001", active_from=SEP_15)
+    gone = ServiceIdentifier.objects.create(service=service, kind="fnn", value="0290007000", active_from=OCT_10)
+    response = admin_client.post(
+        reverse("admin:provisioning_serviceidentifier_changelist"),
+        {"action": "delete_selected", "_selected_action": [gone.pk, kept.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [closed("identifier start date")]
+    # "gone" (listed first) was deleted before "kept" was refused: all or nothing.
+    assert set(ServiceIdentifier.objects.values_list("pk", flat=True)) == {kept.pk, gone.pk}
+
+
 # ---------------------------------------------------------------------------
 # A refused action re-displays its form with what the person typed
 # ---------------------------------------------------------------------------
