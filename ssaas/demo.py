@@ -21,6 +21,18 @@ from providers.choices import (
     ProviderKindChoices,
 )
 from providers.models import BillPeriod, Customer, Provider, StaffMembership
+from provisioning.actions.features import service_feature_import
+from provisioning.actions.identifiers import service_identifier_save
+from provisioning.actions.orders import (
+    FeatureLine,
+    IdentifierLine,
+    order_assign,
+    order_create,
+    order_halt,
+    order_record_aapt_reference,
+    order_start,
+)
+from provisioning.actions.services import service_save
 from provisioning.choices import (
     FeatureProductKindChoices,
     OrderKindChoices,
@@ -38,15 +50,6 @@ from provisioning.models import (
     ServiceFeature,
     ServiceIdentifier,
     ServicePlan,
-)
-from provisioning.services.orders import (
-    FeatureLine,
-    IdentifierLine,
-    order_assign,
-    order_create,
-    order_halt,
-    order_record_aapt_reference,
-    order_start,
 )
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
 
@@ -198,11 +201,11 @@ def _saved(obj):
     return obj
 
 
-def _upsert(model, lookup: dict, values: dict):
+def _upsert(model, lookup: dict, values: dict, write=_saved):
     obj = model.objects.filter(**lookup).first() or model(**lookup)
     for field, value in values.items():
         setattr(obj, field, value)
-    return _saved(obj)
+    return write(obj)
 
 
 @transaction.atomic
@@ -247,6 +250,8 @@ def load_setup() -> dict[str, Provider]:
                     "contact_email": c["contact_email"],
                 },
             )
+            # Services, identifiers and features are written by their actions (the
+            # closed-period rule, the features' history), by the operator (None).
             service = _upsert(
                 Service,
                 {"provider": provider, "reference": c["service"]},
@@ -256,6 +261,7 @@ def load_setup() -> dict[str, Provider]:
                     "status": ServiceStatusChoices.ACTIVE,
                     "start_date": OCT_1,
                 },
+                write=lambda obj: service_save(service=obj, acting_user=None),
             )
             for kind, value in c["identifiers"]:
                 probe = ServiceIdentifier(service=service, kind=kind, value=value)
@@ -264,6 +270,7 @@ def load_setup() -> dict[str, Provider]:
                     ServiceIdentifier,
                     {"service": service, "kind": kind, "value": probe.value},
                     {"active_from": OCT_1},
+                    write=lambda obj: service_identifier_save(identifier=obj, acting_user=None),
                 )
             for element_id, quantity in c["features"]:
                 _upsert(
@@ -275,6 +282,7 @@ def load_setup() -> dict[str, Provider]:
                         "requested_on": OCT_1,
                         "active_from": OCT_1,
                     },
+                    write=lambda obj: service_feature_import(feature=obj, acting_user=None, note="Demo data."),
                 )
     _load_users(providers)
     return providers
@@ -493,8 +501,8 @@ def load_billing(providers: dict[str, Provider]) -> None:
     prices, the plan's own SIP Session price, Bluegum's extra SIP Session from
     16 November and the invoice numbering. No adjustment: the README's invoices
     have none. October is left open."""
+    from provisioning.actions.features import service_feature_activate, service_feature_add
     from provisioning.models import PlanProductPrice
-    from provisioning.services.features import service_feature_activate, service_feature_add
     from usage.models import BillRun
 
     for provider in providers.values():

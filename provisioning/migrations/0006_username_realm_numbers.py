@@ -10,7 +10,7 @@ _NON_DIGITS = re.compile(r"[\s\-().]")
 
 
 def _number(raw: str) -> str | None:
-    # provisioning.identifiers.normalise_number as of this migration
+    # provisioning.normalise.normalise_number as of this migration
     text = _NON_DIGITS.sub("", raw.strip())
     if text.startswith("+"):
         text = text[1:]

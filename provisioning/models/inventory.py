@@ -18,7 +18,7 @@ from django.utils import timezone
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
 
-from .. import identifiers as ids
+from .. import normalise as ids
 from ..choices import (
     FeatureProductKindChoices,
     PlanRateCategoryChoices,
@@ -282,10 +282,6 @@ class ServiceIdentifier(models.Model):
         if not self.number_first and self.kind in NUMBER_KINDS:
             self.normalise()
         super().save(*args, **kwargs)
-
-    @property
-    def is_range(self) -> bool:
-        return self.kind == ServiceIdentifierKindChoices.NUMBER_RANGE
 
     @property
     def range_size(self) -> int:
@@ -615,7 +611,7 @@ class ServiceFeatureChange(models.Model):
     """One change to a service feature (requested, activated, quantity changed,
     ceased): what, effective from when, and who did it.
 
-    Written by ``provisioning.services.features``, never by hand."""
+    Written by ``provisioning.actions.features``, never by hand."""
 
     provider_lookup = "feature__service__provider"
 

@@ -2,7 +2,7 @@
 identifiers and features asked for, and the history of everything done to it.
 
 Staff place each order with AAPT outside this system; completing it here
-switches billing on or off (``provisioning.services.orders``)."""
+switches billing on or off (``provisioning.actions.orders``)."""
 
 from __future__ import annotations
 

@@ -5,17 +5,15 @@ The column layout is in ``layout`` (and, for people, docs/onboarding.md); the
 service is ``onboarding_import``.
 """
 
-from .importer import IMPORT_PERMISSION, may_import_onboarding, onboarding_import
+from .importer import onboarding_import
 from .layout import KINDS, LAYOUTS, template_workbook, write_workbook
 from .result import OnboardingResult, RowError
 
 __all__ = [
-    "IMPORT_PERMISSION",
     "KINDS",
     "LAYOUTS",
     "OnboardingResult",
     "RowError",
-    "may_import_onboarding",
     "onboarding_import",
     "template_workbook",
     "write_workbook",

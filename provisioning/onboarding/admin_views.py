@@ -21,7 +21,8 @@ from providers.models import Provider
 from providers.scoping import scope_queryset
 from ssaas.limits import upload_refusal
 
-from .importer import may_import_onboarding, onboarding_import
+from ..policies import may_import_onboarding
+from .importer import onboarding_import
 from .layout import KINDS, template_workbook
 from .reader import CSV_SUFFIXES, XLSX_SUFFIXES
 from .result import OnboardingResult

@@ -1,6 +1,13 @@
 """The onboarding import: every row of every sheet checked by the models' own
 validation, every error collected, and all or nothing written.
 
+Services, identifiers, ranges and features are written by their actions
+(``provisioning.actions``), as anywhere else: a date in a closed bill period is
+refused with the one message, reported under the row's date column, and a
+feature's history records it with the person importing (or the operator at the
+shell) and the file's name. Plans, rates, the catalogue and customers have no
+such rules and are saved here.
+
 Rows are saved in import order inside one transaction, so that a row is
 checked against the database *and* against the rows before it in the same
 file (a service names a customer created two sheets earlier; two rows holding
@@ -20,7 +27,9 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from providers.models import Customer, Provider
-from providers.scoping import user_may_see_provider
+from provisioning.actions.features import service_feature_import
+from provisioning.actions.identifiers import service_identifier_save
+from provisioning.actions.services import service_save
 from provisioning.choices import (
     ServiceFeatureStatusChoices,
     ServiceIdentifierKindChoices,
@@ -37,21 +46,13 @@ from provisioning.models import (
     ServicePlan,
 )
 
+from ..policies import may_import_onboarding
 from . import cells
 from .layout import CATALOGUE, CUSTOMERS, FEATURES, IDENTIFIERS, PLANS, RANGES, SERVICES
 from .reader import Row, Sheet, read_onboarding_file
 from .result import CREATED, UNCHANGED, UPDATED, OnboardingResult, RowError
 
 logger = logging.getLogger(__name__)
-
-IMPORT_PERMISSION = "provisioning.import_onboarding"
-
-
-def may_import_onboarding(user, provider: Provider | None = None) -> bool:
-    """Whether ``user`` may import onboarding files (into ``provider``, when given)."""
-    if not user.has_perm(IMPORT_PERMISSION):
-        return False
-    return provider is None or user_may_see_provider(user, provider.pk)
 
 
 def onboarding_import(
@@ -180,6 +181,7 @@ class _Importer:
         self.acting_user = acting_user
         self.result = result
         self.today = provider.local_date(timezone.now())
+        self.note = f"Onboarding import of {result.file_name}."
         # Objects found or saved so far, by natural key, per kind.
         self.found: dict[str, dict[Any, models.Model]] = {
             CATALOGUE: {},
@@ -227,13 +229,15 @@ class _Importer:
         fields: dict[str, str],
         before: dict[str, Any] | None,
         exclude: Iterable[str] = (),
+        writer: Callable[..., models.Model] | None = None,
     ) -> bool:
         """Validate ``obj`` with ``full_clean()``, reporting its errors under the columns
         ``fields`` (field → column) names, and save it unless one of those columns
         has an error.
 
         ``before`` is the saved object's state before the row changed it (``None``
-        for a new object). Returns whether the object is (or already was) saved."""
+        for a new object). ``writer(obj, exclude)`` is the action that writes it,
+        if any. Returns whether the object is (or already was) saved."""
         already_bad = set(check.bad_columns)
         skip = {f for f, column in fields.items() if column in already_bad} | set(exclude)
         refused = False
@@ -255,7 +259,18 @@ class _Importer:
             return True
         try:
             with transaction.atomic():
-                obj.save()
+                if writer is None:
+                    obj.save()
+                else:
+                    writer(obj, skip)
+        except ValidationError as exc:
+            # The action's own refusal (a closed bill period), under the column it names.
+            for field_name, messages in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            ):
+                for message in messages:
+                    check.error(fields.get(field_name, ""), message)
+            return False
         except DatabaseError as exc:
             check.error("", f"The database refused this row: {exc}")
             return False
@@ -440,6 +455,7 @@ class _Importer:
             },
             before=before,
             exclude=missing,
+            writer=lambda obj, skip: service_save(service=obj, acting_user=self.acting_user, exclude=skip),
         )
         self.remember(SERVICES, reference, service, saved, check.row.number)
 
@@ -530,6 +546,9 @@ class _Importer:
             },
             before=before,
             exclude=missing,
+            writer=lambda obj, skip: service_identifier_save(
+                identifier=obj, acting_user=self.acting_user, exclude=skip
+            ),
         )
 
     # -- features -------------------------------------------------------------
@@ -564,10 +583,6 @@ class _Importer:
             feature.status = status or (
                 ServiceFeatureStatusChoices.ACTIVE if feature.active_from else ServiceFeatureStatusChoices.REQUESTED
             )
-        if feature.status != ServiceFeatureStatusChoices.REQUESTED and not feature.activated_at:
-            # The person importing records the activation, as in the admin.
-            feature.activated_by = self.acting_user
-            feature.activated_at = timezone.now()
         self.save(
             check,
             feature,
@@ -583,4 +598,8 @@ class _Importer:
             },
             before=before,
             exclude=missing,
+            # The action records the activation by the person importing, with history.
+            writer=lambda obj, skip: service_feature_import(
+                feature=obj, acting_user=self.acting_user, exclude=skip, note=self.note
+            ),
         )

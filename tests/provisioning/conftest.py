@@ -6,12 +6,7 @@ from decimal import Decimal
 import pytest
 
 from providers.models import Customer
-from provisioning.choices import OrderKindChoices as Kind
-from provisioning.choices import OrderStateChoices as State
-from provisioning.choices import PlanRateCategoryChoices
-from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import FeatureProduct, Order, PlanRate, Service, ServicePlan
-from provisioning.services.orders import (
+from provisioning.actions.orders import (
     FeatureLine,
     IdentifierLine,
     order_cancel,
@@ -20,6 +15,11 @@ from provisioning.services.orders import (
     order_halt,
     order_start,
 )
+from provisioning.choices import OrderKindChoices as Kind
+from provisioning.choices import OrderStateChoices as State
+from provisioning.choices import PlanRateCategoryChoices
+from provisioning.choices import ServiceIdentifierKindChoices as IdKind
+from provisioning.models import FeatureProduct, Order, PlanRate, Service, ServicePlan
 
 NOV_1 = datetime.date(2026, 11, 1)
 

@@ -49,7 +49,7 @@ CLEAN_HARBOUR = {
         ["HV-1101", "NORTHSHORE", "Onboarded Voice", "active", "2026-10-01", None, "Front desk"],
         ["HV-1102", "NORTHSHORE", "Business Voice", "", datetime.date(2026, 10, 15), None, ""],
         [],  # a blank row is skipped
-        ["HV-1103", "NORTHSHORE", "Business Voice", "Ceased", "01/09/2026", "30/09/2026", None],
+        ["HV-1103", "NORTHSHORE", "Business Voice", "Ceased", "01/10/2026", "30/10/2026", None],
     ],
     "identifiers": [
         ["Service reference", "Kind", "Value", "Active from", "Active to"],

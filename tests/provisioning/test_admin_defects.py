@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from provisioning.admin import HostedNumberRangeForm
+from provisioning.actions.orders import order_start
+from provisioning.admin.features import ActivateForm, CeaseForm, ChangeQuantityForm
+from provisioning.admin.services import HostedNumberRangeForm
 from provisioning.choices import OrderKindChoices as Kind
-from provisioning.feature_admin import ActivateForm, CeaseForm, ChangeQuantityForm
 from provisioning.models import HostedNumberRange, Order, Service
-from provisioning.services.orders import order_start
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature
-from provisioning.services import features
 from tests.usage.billing import period, set_prices
 from usage.billing import services as billing
 

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from providers.models import Customer
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
-from provisioning.identifiers import normalise_number, normalise_username, split_range
 from provisioning.models import Service, ServiceIdentifier
+from provisioning.normalise import normalise_number, normalise_username, split_range
 
 OCT_1 = datetime.date(2026, 10, 1)
 

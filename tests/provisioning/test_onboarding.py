@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
 
-from providers.models import Customer
+from providers.models import BillPeriod, Customer
 from provisioning.choices import (
     PlanRateCategoryChoices,
     ServiceFeatureStatusChoices,
@@ -64,6 +64,9 @@ def message(result, sheet: str, row: int, column: str) -> str:
 @pytest.mark.django_db
 class TestCleanWorkbook:
     def test_imports_every_kind(self, harbour, harbour_provisioning):
+        # HV-1103 ceased in September: onboarded before September closed (into a closed
+        # period it is refused, tests/provisioning/test_writers.py).
+        BillPeriod.objects.filter(provider=harbour).update(status="open")
         result = run(harbour, workbook(CLEAN_HARBOUR), user=harbour_provisioning)
 
         assert result.errors == []
@@ -96,8 +99,8 @@ class TestCleanWorkbook:
         hv1103 = Service.objects.get(reference="HV-1103")
         assert (hv1103.status, hv1103.start_date, hv1103.end_date) == (
             ServiceStatusChoices.CEASED,
-            datetime.date(2026, 9, 1),
-            datetime.date(2026, 9, 30),
+            datetime.date(2026, 10, 1),
+            datetime.date(2026, 10, 30),
         )
 
         group = hv1101.identifiers.get(kind=ServiceIdentifierKindChoices.GROUP_ID)

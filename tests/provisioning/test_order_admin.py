@@ -10,17 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from providers.models import Customer
-from provisioning.choices import OrderEventActionChoices as Event
-from provisioning.choices import OrderKindChoices as Kind
-from provisioning.choices import OrderStateChoices as State
-from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import Order, Service
-from provisioning.services.orders import (
+from provisioning.actions.orders import (
     IdentifierLine,
     order_assign,
     order_cancel,
     order_resume,
 )
+from provisioning.choices import OrderEventActionChoices as Event
+from provisioning.choices import OrderKindChoices as Kind
+from provisioning.choices import OrderStateChoices as State
+from provisioning.choices import ServiceIdentifierKindChoices as IdKind
+from provisioning.models import Order, Service
 
 QUEUE = reverse("admin:provisioning_order_changelist")
 
@@ -264,7 +264,7 @@ class TestWhoSeesWhat:
         assert queue_rows(client.get(QUEUE)) == []
 
     def test_retail_staff_read_what_their_wholesaler_works(self, client, make_staff, coastal, southern):
-        from provisioning.services.orders import order_create
+        from provisioning.actions.orders import order_create
 
         coastal.wholesale_provider = southern
         coastal.save()

@@ -13,10 +13,10 @@ from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from providers.models import Customer
+from provisioning.actions.orders import FeatureLine, IdentifierLine, order_create
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import FeatureProduct, Order, ServicePlan
-from provisioning.services.orders import FeatureLine, IdentifierLine, order_create
 from ssaas import demo
 
 pytestmark = [

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from providers.models import BillPeriod, Customer
+from provisioning.actions.orders import FeatureLine, IdentifierLine, order_complete
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import OrderStateChoices as State
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
@@ -19,7 +20,6 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from provisioning.services.orders import FeatureLine, IdentifierLine, order_complete
 
 from .conftest import NOV_1
 

@@ -11,12 +11,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from provisioning.actions import completion
+from provisioning.actions.orders import order_complete
 from provisioning.choices import OrderEventActionChoices as Event
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import OrderStateChoices as State
 from provisioning.models import Order, Service
-from provisioning.services import completion
-from provisioning.services.orders import order_complete
 
 from .conftest import NOV_1
 

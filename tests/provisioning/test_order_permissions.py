@@ -3,16 +3,16 @@
 import pytest
 
 from providers.models import Customer
-from provisioning.choices import OrderKindChoices as Kind
-from provisioning.choices import OrderStateChoices as State
-from provisioning.models import Service
-from provisioning.services.orders import (
+from provisioning.actions.orders import (
     OrderRefused,
     order_assign,
     order_complete,
     order_create,
     order_start,
 )
+from provisioning.choices import OrderKindChoices as Kind
+from provisioning.choices import OrderStateChoices as State
+from provisioning.models import Service
 from ssaas.roles import BILLING_STAFF
 
 from .conftest import NOV_1

@@ -5,11 +5,7 @@ change nothing."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from provisioning.choices import OrderEventActionChoices as Event
-from provisioning.choices import OrderKindChoices as Kind
-from provisioning.choices import OrderStateChoices as State
-from provisioning.models import Order
-from provisioning.services.orders import (
+from provisioning.actions.orders import (
     OrderRefused,
     order_assign,
     order_cancel,
@@ -20,7 +16,11 @@ from provisioning.services.orders import (
     order_start,
     order_update_details,
 )
-from provisioning.transitions import ORDER_ACTIONS, legal_actions, refusal
+from provisioning.choices import OrderEventActionChoices as Event
+from provisioning.choices import OrderKindChoices as Kind
+from provisioning.choices import OrderStateChoices as State
+from provisioning.models import Order
+from provisioning.workflow import ORDER_ACTIONS, legal_actions, refusal
 
 from .conftest import NOV_1
 

@@ -33,9 +33,9 @@ from providers.scoping import (
     is_provider_owned,
     scoping_problems,
 )
-from provisioning.feature_admin import FEATURE_OPERATIONS
+from provisioning.admin.features import FEATURE_OPERATIONS
 from provisioning.models import ServiceFeature, ServiceFeatureChange
-from provisioning.transitions import ORDER_ACTIONS
+from provisioning.workflow import ORDER_ACTIONS
 from ssaas import demo
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 from usage.billing.services import adjustment_add, bill_period_close

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from providers.models import BillPeriod
+from provisioning.actions import features
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature
-from provisioning.services import features
 from usage.billing import services as billing
 from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from provisioning.actions import features
 from provisioning.models import FeatureProduct, PlanProductPrice, Service, ServiceFeature
-from provisioning.services import features
 from usage.billing.pricing import prorate, recurring_charges
 
 

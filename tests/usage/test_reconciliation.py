@@ -11,8 +11,8 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from provisioning.actions.features import service_feature_cease
 from provisioning.models import ServiceFeature
-from provisioning.services.features import service_feature_cease
 from usage.models import ReconciliationNote
 from usage.reconciliation.periods import period_for
 from usage.reconciliation.report import reconciliation_build

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from providers.admin import BillPeriodAdmin
 from providers.models import BillPeriod
+from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
-from provisioning.services.completion import ensure_not_in_closed_period
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
@@ -224,7 +224,7 @@ class AdjustmentForm(forms.ModelForm):
         service, date = data.get("service"), data.get("date")
         if service and date:
             try:
-                ensure_not_in_closed_period(service.provider, date, "adjustment date")
+                refuse_closed_period(service.provider, date, "adjustment date")
             except ValidationError as exc:
                 self.add_error("date", exc)
         return data

@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
+from providers.periods import refuse_closed_period
 from provisioning.models import Service
-from provisioning.services.completion import ensure_not_in_closed_period
 from usage.billing.exports import write_files
 from usage.billing.selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
 from usage.choices import BillRunLineKindChoices as Kind
@@ -44,7 +44,7 @@ def adjustment_add(*, service: Service, date: datetime.date, amount: Decimal, re
     """A one-off credit (negative) or charge to ``service`` on ``date``, which must
     lie in an open bill period of its provider."""
     provider = service.provider
-    ensure_not_in_closed_period(provider, date, "adjustment date")
+    refuse_closed_period(provider, date, "adjustment date", field="date")
     if not BillPeriod.objects.containing(date).filter(provider=provider).exists():
         raise ValidationError({"date": f"No bill period of {provider} holds {date:%d/%m/%Y}: add the period first."})
     adjustment = Adjustment(

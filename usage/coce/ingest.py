@@ -45,7 +45,6 @@ from django.utils import timezone
 
 from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
-from provisioning.identifiers import split_range
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
 from usage.carrier_files.framing import FileRejected, Rejected
 from usage.carrier_files.lines import open_lines

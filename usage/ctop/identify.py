@@ -18,8 +18,8 @@ from providers.choices import ProviderIdentificationMethodChoices as Method
 from providers.models import AAPT_DEFAULT_REALM, Provider
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.choices import ServiceStatusChoices
-from provisioning.identifiers import normalise_group_id, normalise_number, normalise_username_realm
 from provisioning.models import PlanRate, Service, ServiceIdentifier
+from provisioning.normalise import normalise_group_id, normalise_number, normalise_username_realm
 from provisioning.rating import billed_seconds, price_call
 from usage.choices import UsageRecordReasonChoices as Reason
 from usage.ctop.categories import CategoryCache

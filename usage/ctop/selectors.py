@@ -10,7 +10,6 @@ from providers.choices import ProviderIdentificationMethodChoices as Method
 from providers.models import AAPT_DEFAULT_REALM, Provider
 from providers.scoping import scope_queryset, visible_provider_ids
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
-from provisioning.identifiers import normalise_group_id, normalise_number
 from provisioning.models import ServiceIdentifier
 from usage.models import QuarantinedRecord
 

@@ -19,7 +19,6 @@ from django.db import transaction
 
 from providers.models import BillPeriod, Provider
 from provisioning.choices import FeatureProductKindChoices
-from provisioning.identifiers import normalise_group_id
 from provisioning.models import FeatureProduct
 from usage.carrier_files.lines import ContentRefused, bounded_lines
 from usage.carrier_files.receive import check_file_name, spool

@@ -1,95 +1,42 @@
+"""Services with their identifiers, hosted number ranges and features.
+
+Every save goes through the actions (``provisioning.actions.services`` and
+``.identifiers``), which refuse a date in a closed bill period; the forms make
+the same check first, so the refusal shows beside the date the person typed
+(``RefusalFormMixin``)."""
+
 from functools import partial
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 
-from providers.admin import CustomerAdmin
-from providers.models import Customer
+from providers.periods import refuse_closed_dates
 from providers.scoping import (
     ProviderScopedAdmin,
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
 
-from .choices import ServiceIdentifierKindChoices
-from .feature_admin import ServiceFeatureInline
-from .models import (
-    NUMBER_KINDS,
-    FeatureProduct,
-    HostedNumberRange,
-    PlanProductPrice,
-    PlanRate,
-    Service,
-    ServiceIdentifier,
-    ServicePlan,
+from ..actions.identifiers import (
+    identifier_dates_touched,
+    service_identifier_check,
+    service_identifier_delete,
+    service_identifier_save,
 )
-from .onboarding import admin_views as onboarding_admin
-from .onboarding import may_import_onboarding
-from .order_admin import OrderAdmin  # noqa: F401 - registers the manual provisioning queue
-from .selectors import orders_shaping, provisioning_status, with_provisioning_status
-
-# ---------------------------------------------------------------------------
-# Plans
-# ---------------------------------------------------------------------------
-
-
-class PlanRateInline(ProviderScopedInline, TabularInline):
-    model = PlanRate
-    extra = 0
-    fields = [
-        "category",
-        "flagfall",
-        "rate_per_minute",
-        "untimed",
-        "initial_increment",
-        "subsequent_increment",
-    ]
-
-
-class PlanProductPriceInline(ProviderScopedInline, TabularInline):
-    """The plan's own monthly prices: each wins over the product's retail price."""
-
-    model = PlanProductPrice
-    extra = 0
-    fields = ["product", "monthly_price"]
-
-
-@admin.register(ServicePlan)
-class ServicePlanAdmin(ProviderScopedAdmin):
-    list_display = ["name", "provider", "is_active", "rate_summary"]
-    list_filter = [("provider", ScopedRelatedFieldListFilter), "is_active"]
-    list_select_related = ["provider"]
-    search_fields = ["name", "provider__name"]
-    autocomplete_fields = ["provider"]
-    inlines = [PlanRateInline, PlanProductPriceInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("rates")
-
-    @admin.display(description="rate card")
-    def rate_summary(self, obj: ServicePlan) -> str:
-        rates = sorted(obj.rates.all(), key=lambda r: r.category)
-        return "; ".join(f"{r.get_category_display()} {r.describe()}" for r in rates) or "no rates"
-
-
-@admin.register(PlanRate)
-class PlanRateAdmin(ProviderScopedAdmin):
-    list_display = [
-        "plan",
-        "category",
-        "flagfall",
-        "rate_per_minute",
-        "increments",
-    ]
-    list_filter = [("plan__provider", ScopedRelatedFieldListFilter), "category"]
-    list_select_related = ["plan"]
-    search_fields = ["plan__name"]
-    autocomplete_fields = ["plan"]
-
+from ..actions.services import service_check, service_delete, service_save
+from ..choices import ServiceIdentifierKindChoices
+from ..models import NUMBER_KINDS, HostedNumberRange, Service, ServiceIdentifier
+from ..onboarding import admin_views as onboarding_admin
+from ..policies import may_import_onboarding
+from ..selectors import orders_shaping
+from .features import ServiceFeatureInline
+from .refusals import RefusalFormMixin, add_refusal
 
 # ---------------------------------------------------------------------------
 # Services and their identifiers, ranges and features
@@ -97,10 +44,25 @@ class PlanRateAdmin(ProviderScopedAdmin):
 
 
 class _NoClashBetweenRowsFormSet(forms.BaseInlineFormSet):
-    """Rows saved together are checked against each other, not only the database."""
+    """Rows saved together are checked against each other, not only the database,
+    and each changed or deleted row against the closed bill periods, as the action
+    saving it will."""
 
     def clean(self):
         super().clean()
+        for form in self.forms:
+            if not form.is_valid() or not form.cleaned_data or not (form.has_changed() or form in self.deleted_forms):
+                continue
+            try:
+                if form in self.deleted_forms:
+                    if form.instance.pk:
+                        stored = ServiceIdentifier.objects.select_related("service__provider").get(pk=form.instance.pk)
+                        refuse_closed_dates(stored.service.provider, identifier_dates_touched(stored, None))
+                else:
+                    service_identifier_check(form.instance)
+            except ValidationError as exc:
+                add_refusal(form, exc)
+                raise ValidationError("A row above is refused: see its message.") from exc
         rows = [f.instance for f in self.forms if f.is_valid() and f.cleaned_data and not f.cleaned_data.get("DELETE")]
         for i, a in enumerate(rows):
             for b in rows[i + 1 :]:
@@ -192,8 +154,40 @@ class HostedNumberRangeInline(ProviderScopedInline, TabularInline):
         return obj.range_size or ""
 
 
+class _SavedByActionsMixin(RefusalFormMixin):
+    """Identifier and range rows are saved and deleted by their action."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (ServiceIdentifier, HostedNumberRange):
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)  # what changed, written below by the actions
+        for identifier in formset.deleted_objects:
+            service_identifier_delete(identifier=identifier, acting_user=request.user)
+        for identifier in rows:
+            service_identifier_save(identifier=identifier, acting_user=request.user)
+        return None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        # "Delete selected": all or nothing, a refusal said on the list.
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Service)
-class ServiceAdmin(ProviderScopedAdmin):
+class ServiceAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
     list_display = ["reference", "customer", "provider", "plan", "status", "start_date", "end_date"]
     list_filter = [
         "status",
@@ -284,6 +278,19 @@ class ServiceAdmin(ProviderScopedAdmin):
             ),
         )
 
+    def check_form(self, request, form) -> None:
+        service_check(form.instance)
+
+    def save_model(self, request, obj, form, change):
+        service_save(service=obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        service_delete(service=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for service in queryset:
+            service_delete(service=service, acting_user=request.user)
+
     def get_urls(self):
         def wrap(view):
             return self.admin_site.admin_view(partial(view, self))
@@ -312,7 +319,7 @@ class ServiceAdmin(ProviderScopedAdmin):
 
 
 @admin.register(ServiceIdentifier)
-class ServiceIdentifierAdmin(ProviderScopedAdmin):
+class ServiceIdentifierAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
     list_display = ["value", "kind", "service", "active_from", "active_to"]
     list_filter = ["kind", ("service__provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service__customer"]
@@ -320,36 +327,15 @@ class ServiceIdentifierAdmin(ProviderScopedAdmin):
     autocomplete_fields = ["service"]
     fields = ["service", "kind", "value", "active_from", "active_to"]
 
+    def check_form(self, request, form) -> None:
+        service_identifier_check(form.instance)
 
-@admin.register(FeatureProduct)
-class FeatureProductAdmin(ProviderScopedAdmin):
-    list_display = ["element_id", "name", "kind", "unit_cost", "retail_price", "provider", "is_active"]
-    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
-    list_select_related = ["provider"]
-    search_fields = ["element_id", "name"]
-    autocomplete_fields = ["provider"]
+    def save_model(self, request, obj, form, change):
+        service_identifier_save(identifier=obj, acting_user=request.user)
 
+    def delete_model(self, request, obj):
+        service_identifier_delete(identifier=obj, acting_user=request.user)
 
-# ---------------------------------------------------------------------------
-# Customers: their status follows their orders
-# ---------------------------------------------------------------------------
-
-admin.site.unregister(Customer)
-
-
-@admin.register(Customer)
-class CustomerWithOrdersAdmin(CustomerAdmin):
-    """The providers app's customer admin, with the provisioning status customers
-    see ("provisioning halted" while an order of theirs is halted). It lives here
-    because provisioning reads providers, never the reverse."""
-
-    list_display = [*CustomerAdmin.list_display, "provisioning_status"]
-    readonly_fields = ["provisioning_status"]
-    fields = [*CustomerAdmin.fields, "provisioning_status"]
-
-    def get_queryset(self, request):
-        return with_provisioning_status(super().get_queryset(request))
-
-    @admin.display(description="provisioning")
-    def provisioning_status(self, obj: Customer) -> str:
-        return provisioning_status(obj) or "—"
+    def delete_queryset(self, request, queryset):
+        for identifier in queryset:
+            service_identifier_delete(identifier=identifier, acting_user=request.user)

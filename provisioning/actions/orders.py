@@ -1,8 +1,10 @@
 """Operations on orders of the manual provisioning queue.
 
-Each is atomic, keyword-only, done by ``acting_user`` and written to the
-order's history (``OrderEvent``). Moves the workflow table
-(``provisioning.transitions``) does not allow, and work by someone who may not
+The only writer of ``Order``, its lines and its history (``OrderEvent``). Each
+is atomic, keyword-only, done by ``acting_user`` and written to the order's
+history; each transition is the service of its row in the workflow table
+(``@performs``). Moves the workflow table
+(``provisioning.workflow``) does not allow, and work by someone who may not
 work the order, are refused with ``OrderRefused``; the foundation's validation
 errors from completing come out as ``ValidationError`` with its messages.
 
@@ -22,6 +24,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from providers.models import Customer, Provider
+from providers.periods import refuse_closed_period
 
 from ..choices import OrderEventActionChoices as Event
 from ..choices import OrderKindChoices as Kind
@@ -34,9 +37,11 @@ from ..models import (
     Service,
     ServicePlan,
 )
-from ..selectors import submit_refusal, work_refusal
-from ..transitions import COMPLETION_DATE_LABELS, ORDER_ACTIONS, refusal
-from .completion import COMPLETIONS, ensure_not_in_closed_period
+from ..policies import submit_refusal, work_refusal
+from ..workflow import COMPLETION_DATE_LABELS, ORDER_ACTIONS, performs, refusal
+from .completion import COMPLETIONS
+
+CANCELLATION_HAS_NO_LINES = "A cancellation asks for no identifiers or features."
 
 
 class OrderRefused(ValidationError):
@@ -189,7 +194,7 @@ def order_create(
 ) -> Order:
     """Submit an order; it enters the queue as submitted."""
     if kind == Kind.CANCEL and (identifiers or features):
-        raise OrderRefused("A cancellation asks for no identifiers or features.")
+        raise OrderRefused(CANCELLATION_HAS_NO_LINES)
     order = Order(
         kind=kind,
         customer=customer,
@@ -213,6 +218,7 @@ def order_create(
     return order
 
 
+@performs("edit")
 @transaction.atomic
 def order_update_details(
     *,
@@ -231,7 +237,7 @@ def order_update_details(
     locked = _locked(order)
     _check(locked, "edit", acting_user)
     if locked.kind == Kind.CANCEL and (identifiers or features):
-        raise OrderRefused("A cancellation asks for no identifiers or features.")
+        raise OrderRefused(CANCELLATION_HAS_NO_LINES)
     notes = []
     for field, value in changes.items():
         before = getattr(locked, field)
@@ -254,9 +260,11 @@ def order_update_details(
     return locked
 
 
+@performs("assign")
 @transaction.atomic
-def order_assign(*, order: Order, acting_user, assignee) -> Order:
-    """Give the order to ``assignee`` (usually the acting user taking it)."""
+def order_assign(*, order: Order, acting_user, assignee=None) -> Order:
+    """Give the order to ``assignee`` (by default the acting user, taking it)."""
+    assignee = assignee or acting_user
     locked = _locked(order)
     _check(locked, "assign", acting_user)
     if locked.assignee_id == assignee.pk:
@@ -274,6 +282,7 @@ def order_assign(*, order: Order, acting_user, assignee) -> Order:
     return locked
 
 
+@performs("record_reference")
 @transaction.atomic
 def order_record_aapt_reference(*, order: Order, acting_user, reference: str) -> Order:
     """Record the reference AAPT gave the order when staff placed it."""
@@ -317,6 +326,7 @@ def _move(locked: Order, acting_user, action_name: str, *, note: str = "", **fie
     return locked
 
 
+@performs("start")
 @transaction.atomic
 def order_start(*, order: Order, acting_user) -> Order:
     """Start work on a submitted order; it is assigned to the acting user if it
@@ -330,6 +340,7 @@ def order_start(*, order: Order, acting_user) -> Order:
     return _move(locked, acting_user, "start", note=note)
 
 
+@performs("halt")
 @transaction.atomic
 def order_halt(*, order: Order, acting_user, reason: str) -> Order:
     """Halt an order in progress; the reason is required and shown until it resumes."""
@@ -339,6 +350,7 @@ def order_halt(*, order: Order, acting_user, reason: str) -> Order:
     return _move(locked, acting_user, "halt", note=reason, halt_reason=reason)
 
 
+@performs("resume")
 @transaction.atomic
 def order_resume(*, order: Order, acting_user) -> Order:
     """Return a halted order to in progress."""
@@ -347,6 +359,7 @@ def order_resume(*, order: Order, acting_user) -> Order:
     return _move(locked, acting_user, "resume", halt_reason="")
 
 
+@performs("cancel")
 @transaction.atomic
 def order_cancel(*, order: Order, acting_user, reason: str) -> Order:
     """Cancel an open order; nothing is done to any service."""
@@ -364,6 +377,7 @@ def order_cancel(*, order: Order, acting_user, reason: str) -> Order:
     )
 
 
+@performs("complete")
 @transaction.atomic
 def order_complete(*, order: Order, acting_user, effective_date: datetime.date) -> Order:
     """Complete an order in progress: run its kind's action from ``effective_date``
@@ -376,7 +390,7 @@ def order_complete(*, order: Order, acting_user, effective_date: datetime.date) 
     if locked.target_provider_id:
         providers[locked.target_provider_id] = locked.target_provider
     for provider in providers.values():
-        ensure_not_in_closed_period(provider, effective_date, what)
+        refuse_closed_period(provider, effective_date, what, field="effective_date")
     service = COMPLETIONS[locked.kind](locked, effective_date, acting_user)
     label = ORDER_ACTIONS["complete"].label_for(locked.kind)
     return _move(

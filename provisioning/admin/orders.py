@@ -4,7 +4,7 @@
   kind, provider and "assigned to me".
 - The order page: the request (correctable while the order is open), its
   lines, its history, and a button for exactly each action the workflow table
-  allows now (``provisioning.transitions``).
+  allows now (``provisioning.workflow``).
 - A confirmation page per action, saying what it will do and asking for the
   reason, reference or date it needs.
 
@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -36,31 +36,28 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.admin_mixins import ReadOnlyAdminMixin
 
-from .choices import OrderStateChoices as State
-from .models import OPEN_STATES, Order, OrderEvent, OrderFeature, OrderIdentifier
-from .selectors import completion_summary, work_refusal
-from .services.orders import (
+from ..actions.orders import (
+    CANCELLATION_HAS_NO_LINES,
     DETAIL_FIELDS,
     FeatureLine,
     IdentifierLine,
-    order_assign,
-    order_cancel,
-    order_complete,
     order_create,
-    order_halt,
-    order_record_aapt_reference,
-    order_resume,
-    order_start,
     order_update_details,
 )
-from .transitions import (
+from ..choices import OrderKindChoices as Kind
+from ..choices import OrderStateChoices as State
+from ..models import OPEN_STATES, Order, OrderEvent, OrderFeature, OrderIdentifier
+from ..policies import order_editable_by, submit_refusal, work_refusal
+from ..workflow import (
     COMPLETION_DATE_LABELS,
     ORDER_ACTIONS,
     OrderAction,
     legal_actions,
     refusal,
 )
+from .refusals import RefusalFormMixin
 
 # ---------------------------------------------------------------------------
 # Filters
@@ -117,22 +114,26 @@ class AssignedFilter(admin.SimpleListFilter):
 # ---------------------------------------------------------------------------
 
 
-def order_editable_by(request, order: Order | None) -> bool:
-    """Whether ``request.user`` may correct ``order`` now (``None``: a new order)."""
-    return order is None or (order.is_open and work_refusal(request.user, order) is None)
+class _OrderLinesFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rows = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if rows and self.instance.kind == Kind.CANCEL:
+            raise ValidationError(CANCELLATION_HAS_NO_LINES)
 
 
 class _OrderLineInline(ProviderScopedInline, TabularInline):
+    formset = _OrderLinesFormSet
     extra = 0
 
     def has_add_permission(self, request, obj):
-        return super().has_add_permission(request, obj) and order_editable_by(request, obj)
+        return super().has_add_permission(request, obj) and order_editable_by(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and order_editable_by(request, obj)
+        return super().has_change_permission(request, obj) and order_editable_by(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and order_editable_by(request, obj)
+        return super().has_delete_permission(request, obj) and order_editable_by(request.user, obj)
 
 
 class OrderIdentifierInline(_OrderLineInline):
@@ -151,7 +152,7 @@ class OrderFeatureInline(_OrderLineInline):
         return super().get_queryset(request).select_related("product")
 
 
-class OrderEventInline(ProviderScopedInline, TabularInline):
+class OrderEventInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
     model = OrderEvent
     fields = ["at", "actor", "action", "from_state", "to_state", "note"]
     readonly_fields = fields
@@ -161,15 +162,6 @@ class OrderEventInline(ProviderScopedInline, TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------------------
@@ -191,7 +183,7 @@ class OrderActionForm(forms.Form):
                 initial=order.aapt_reference,
                 widget=UnfoldAdminTextInputWidget(),
             )
-        elif action.needs == "date":
+        elif action.needs == "effective_date":
             self.fields["effective_date"] = forms.DateField(
                 label=capfirst(COMPLETION_DATE_LABELS[order.kind]),
                 # unfold's date picker, day first (not the browser's own field: month
@@ -202,58 +194,9 @@ class OrderActionForm(forms.Form):
             )
 
 
-# Each action: the one service it calls, given the order, the user and the form's data.
-RUNNERS = {
-    "assign": lambda o, u, d: order_assign(order=o, acting_user=u, assignee=u),
-    "record_reference": lambda o, u, d: order_record_aapt_reference(order=o, acting_user=u, reference=d["reference"]),
-    "start": lambda o, u, d: order_start(order=o, acting_user=u),
-    "halt": lambda o, u, d: order_halt(order=o, acting_user=u, reason=d["reason"]),
-    "resume": lambda o, u, d: order_resume(order=o, acting_user=u),
-    "complete": lambda o, u, d: order_complete(order=o, acting_user=u, effective_date=d["effective_date"]),
-    "cancel": lambda o, u, d: order_cancel(order=o, acting_user=u, reason=d["reason"]),
-}
-
-
-def action_summary(action: OrderAction, order: Order, user) -> list[str]:
-    """What the confirmation page says the action will do."""
-    if action.name == "complete":
-        return completion_summary(order)
-    if action.name == "assign":
-        now = order.assignee or "nobody"
-        return [f"Assign the order to you (it is now assigned to {now})."]
-    if action.name == "record_reference":
-        return [
-            f"Record the reference AAPT gave this order when you placed it (now: {order.aapt_reference or 'none'})."
-        ]
-    if action.name == "start":
-        lines = ["Mark the order in progress: you are placing it with AAPT."]
-        if order.assignee_id is None:
-            lines.append("It will be assigned to you.")
-        return lines
-    if action.name == "halt":
-        return [
-            "Halt the order. Until it is resumed or cancelled the customer's status shows "
-            "“provisioning halted”. Give the reason."
-        ]
-    if action.name == "resume":
-        return ["Return the order to in progress; the customer no longer shows it halted."]
-    return ["Cancel the order: no service is changed and it leaves the queue. Give the reason."]
-
-
 # ---------------------------------------------------------------------------
 # The order admin
 # ---------------------------------------------------------------------------
-
-# The order's buttons, in this order: the step forward is the primary one.
-ORDER_ACTION_VARIANTS = {
-    "start": ActionVariant.PRIMARY,
-    "complete": ActionVariant.PRIMARY,
-    "resume": ActionVariant.PRIMARY,
-    "assign": ActionVariant.DEFAULT,
-    "record_reference": ActionVariant.DEFAULT,
-    "halt": ActionVariant.WARNING,
-    "cancel": ActionVariant.DANGER,
-}
 
 REQUEST_FIELDS = ["kind", *DETAIL_FIELDS]
 WORK_FIELDS = [
@@ -291,7 +234,7 @@ def _lines(formsets) -> tuple[list[IdentifierLine] | None, list[FeatureLine] | N
 
 
 @admin.register(Order)
-class OrderAdmin(ProviderScopedAdmin):
+class OrderAdmin(RefusalFormMixin, ProviderScopedAdmin):
     list_display = [
         "number",
         "age",
@@ -376,13 +319,13 @@ class OrderAdmin(ProviderScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or order_editable_by(request, obj))
+        return allowed and (obj is None or order_editable_by(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         return False  # an order is cancelled, never deleted: it is history
 
     def buttons(self, request, order: Order) -> list[dict]:
-        if not order_editable_by(request, order):
+        if not order_editable_by(request.user, order):
             return []
         return [
             {
@@ -395,7 +338,7 @@ class OrderAdmin(ProviderScopedAdmin):
         ]
 
     # -- the order's buttons: unfold's detail actions, each opening the action's
-    # confirmation page; only those legal now (provisioning/transitions.py) are drawn.
+    # confirmation page; only those legal now (provisioning/workflow.py) are drawn.
 
     actions_detail = [f"act_{name}" for name, spec in ORDER_ACTIONS.items() if spec.button]
 
@@ -422,15 +365,17 @@ class OrderAdmin(ProviderScopedAdmin):
             context["order_notice"] = work_refusal(request.user, obj) if obj.is_open else None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The services re-check what the form checked; should the order have moved
-        # meanwhile, their refusal comes back as a message, not an error page.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
+    def check_form(self, request, form) -> None:
+        """What the actions will refuse, checked on the form so that the page shows it
+        with the person's input (``RefusalFormMixin``)."""
+        order = form.instance
+        if order.pk:
+            stored = Order.objects.get(pk=order.pk)
+            why = refusal(stored.state, stored.kind, "edit") or work_refusal(request.user, stored)
+        else:
+            why = submit_refusal(request.user, order.customer) if order.customer_id else None
+        if why:
+            raise ValidationError(why)
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The inlines are saved by the service, not as formsets; the order's own
@@ -438,9 +383,12 @@ class OrderAdmin(ProviderScopedAdmin):
         return super().construct_change_message(request, form, [], add)
 
     def save_model(self, request, obj, form, change):
-        """Saved in ``save_related``, together with its lines, by one service call."""
+        """The order is written in ``save_related``, with its lines, by one action
+        (``order_create`` / ``order_update_details``), so that one save is one row
+        of its history; ``save_model`` sees no lines."""
 
     def save_related(self, request, form, formsets, change):
+        """The action writing the order and the lines from the inlines."""
         identifiers, features = _lines(formsets)
         if change:
             order_update_details(
@@ -494,8 +442,9 @@ class OrderAdmin(ProviderScopedAdmin):
         form = OrderActionForm(request.POST or None, action=spec, order=order)
         if request.method == "POST" and form.is_valid():
             try:
-                done = RUNNERS[spec.name](order, request.user, form.cleaned_data)
+                done = spec.service(order=order, acting_user=request.user, **form.cleaned_data)
             except ValidationError as exc:
+                # The confirmation page again, with what the person typed and why not.
                 for message in exc.messages:
                     messages.error(request, message)
             else:
@@ -514,7 +463,7 @@ class OrderAdmin(ProviderScopedAdmin):
             "opts": self.opts,
             "order": order,
             "label": label,
-            "summary": action_summary(spec, order, request.user),
+            "summary": spec.summary(order, request.user),
             "form": form,
             "change_url": change_url,
             "media": self.media + form.media,
@@ -522,18 +471,20 @@ class OrderAdmin(ProviderScopedAdmin):
         return TemplateResponse(request, "admin/provisioning/order/action.html", context)
 
 
-def _detail_action(name: str, variant: ActionVariant):
+def _detail_action(action: OrderAction):
     def act(self, request, object_id):
-        return redirect(reverse("admin:provisioning_order_act", args=[object_id, name]))
+        return redirect(reverse("admin:provisioning_order_act", args=[object_id, action.name]))
 
-    act.__name__ = f"act_{name}"
+    act.__name__ = f"act_{action.name}"
     return unfold_action(
-        description=ORDER_ACTIONS[name].label,
-        url_path=f"do-{name.replace('_', '-')}",
-        variant=variant,
-        attrs={"data-action": name},
+        description=action.label,
+        url_path=f"do-{action.name.replace('_', '-')}",
+        variant=ActionVariant(action.variant),
+        attrs={"data-action": action.name},
     )(act)
 
 
-for _name, _variant in ORDER_ACTION_VARIANTS.items():
-    setattr(OrderAdmin, f"act_{_name}", _detail_action(_name, _variant))
+# The order's buttons: one detail action per button of the workflow table.
+for _action in ORDER_ACTIONS.values():
+    if _action.button:
+        setattr(OrderAdmin, f"act_{_action.name}", _detail_action(_action))

@@ -1,6 +1,6 @@
 """Service features in the admin: billing staff activate, change the quantity of
 and cease features, one (buttons on the feature's page) or many (list actions),
-always through ``provisioning.services.features`` so that each change is
+always through ``provisioning.actions.features`` so that each change is
 recorded with who made it."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from unfold.decorators import action as unfold_action
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
 
+from providers.periods import refuse_closed_period
 from providers.scoping import (
     ProviderScopedAdmin,
     ProviderScopedInline,
@@ -26,8 +27,11 @@ from providers.scoping import (
 )
 from ssaas.admin_mixins import ReadOnlyAdminMixin
 
-from .models import ServiceFeature, ServiceFeatureChange
-from .services import features as feature_services
+from ..actions import features as feature_services
+from ..actions.features import ACTIVATION_DATE
+from ..models import ServiceFeature, ServiceFeatureChange
+from ..policies import may_activate_features
+from .refusals import RefusalFormMixin
 
 
 def _features(count: int) -> str:
@@ -113,19 +117,9 @@ class ServiceFeatureAddForm(forms.ModelForm):
         model = ServiceFeature
         fields = ["service", "product", "quantity"]
 
-    def clean(self):
-        data = super().clean()
-        service, active_from = data.get("service"), data.get("active_from")
-        if service and active_from:
-            try:
-                feature_services.refuse_closed_period(service.provider, active_from, "The activation date")
-            except ValidationError as exc:
-                self.add_error("active_from", exc)
-        return data
-
 
 @admin.register(ServiceFeature)
-class ServiceFeatureAdmin(ProviderScopedAdmin):
+class ServiceFeatureAdmin(RefusalFormMixin, ProviderScopedAdmin):
     list_display = [
         "service",
         "product",
@@ -154,8 +148,8 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            # Activation is billing's: staff who may not change features only request them.
-            if self.has_change_permission(request):
+            # Activation by hand is billing's: others only request (``policies``).
+            if may_activate_features(request.user):
                 return ["service", "product", "quantity", "active_from", "note"]
             return ["service", "product", "quantity", "note"]
         return [
@@ -177,6 +171,9 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
     def get_inlines(self, request, obj):
         return [] if obj is None else self.inlines
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a feature is ceased, never deleted: it and its history are what was billed
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is not None:
             extra_context = {
@@ -188,24 +185,32 @@ class ServiceFeatureAdmin(ProviderScopedAdmin):
             }
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def save_form(self, request, form, change):
+    def _active_from(self, request, form):
+        return form.cleaned_data.get("active_from") if may_activate_features(request.user) else None
+
+    def check_form(self, request, form) -> None:
+        """What ``service_feature_add`` will refuse, on the form with the input."""
+        service, active_from = form.cleaned_data.get("service"), self._active_from(request, form)
+        if form.instance.pk is None and service is not None:
+            refuse_closed_period(service.provider, active_from, ACTIVATION_DATE, field="active_from")
+
+    def save_model(self, request, obj, form, change):
+        """A new feature is added by ``service_feature_add``, with its history; an
+        existing one changes only through the operations (its form is read-only)."""
         if change:
-            return form.instance  # nothing changes here: the operations do
+            return
         data = form.cleaned_data
-        return feature_services.service_feature_add(
+        feature = feature_services.service_feature_add(
             service=data["service"],
             product=data["product"],
             quantity=data["quantity"],
-            active_from=data.get("active_from") if self.has_change_permission(request) else None,
+            active_from=self._active_from(request, form),
             note=data.get("note", ""),
             acting_user=request.user,
         )
-
-    def save_model(self, request, obj, form, change):
-        """Saved by ``save_form`` through the service, with its history."""
-
-    def save_related(self, request, form, formsets, change):
-        """A feature has no related rows to save from its form."""
+        # The admin's log entry and redirect read the form's instance.
+        obj.pk, obj.status, obj.active_from = feature.pk, feature.status, feature.active_from
+        obj._state.adding = False
 
     # -- operations: one feature (buttons) or many (actions) ------------------
 

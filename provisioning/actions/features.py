@@ -1,36 +1,39 @@
-"""Service features (Service Packs, SIP Sessions …): billing staff activate, change
-and cease them by hand, since AAPT bills them at account level.
+"""Service features (Service Packs, SIP Sessions …): the only writer of
+``ServiceFeature`` and of its history, ``ServiceFeatureChange``.
 
-Every operation is atomic, takes the acting user and writes a
-:class:`~provisioning.models.ServiceFeatureChange`. A quantity change on a date
-ends the feature the day before and starts a new one with the new quantity, so
-that a period's active quantity is always "quantity × active days" summed over
-rows (pro-rata needs nothing else). No date may fall in a closed bill period.
+Billing staff activate, change and cease features by hand, since AAPT bills
+them at account level; order completion adds, carries and ceases them; the
+onboarding import and the demo record features as they are. Every operation
+is atomic, takes the acting user and writes a ``ServiceFeatureChange`` for each
+thing that happened. A quantity change on a date ends the feature the day
+before and starts a new one with the new quantity, so that a period's active
+quantity is always "quantity × active days" summed over rows (pro-rata needs
+nothing else). No date may fall in a closed bill period
+(:func:`providers.periods.refuse_closed_period`).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from providers.models import Provider
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
 
 from ..choices import ServiceFeatureChangeActionChoices as Action
 from ..choices import ServiceFeatureStatusChoices as Status
 from ..models import FeatureProduct, Service, ServiceFeature, ServiceFeatureChange
-from .completion import ensure_not_in_closed_period
 
 ONE_DAY = datetime.timedelta(days=1)
 
-
-def refuse_closed_period(provider: Provider, day: datetime.date, what: str) -> None:
-    """Raise when ``day`` lies in one of the provider's closed bill periods: the one
-    rule (and message) of :func:`.completion.ensure_not_in_closed_period`."""
-    ensure_not_in_closed_period(provider, day, what.removeprefix("The ").strip())
+# What each date of a feature is called in a refusal.
+ACTIVATION_DATE = "activation date"
+CHANGE_DATE = "change date"
+LAST_ACTIVE_DAY = "last active day"
 
 
 def _record(
@@ -68,18 +71,20 @@ def service_feature_add(
     product: FeatureProduct,
     quantity: int,
     active_from: datetime.date | None = None,
+    requested_on: datetime.date | None = None,
     note: str = "",
     acting_user,
 ) -> ServiceFeature:
-    """A new feature on ``service``: requested, or active from ``active_from``."""
+    """A new feature on ``service``: requested (on ``requested_on``, by default
+    today), or active from ``active_from``."""
     feature = ServiceFeature(
         service=service,
         product=product,
         quantity=quantity,
-        requested_on=service.provider.local_date(timezone.now()),
+        requested_on=requested_on or service.provider.local_date(timezone.now()),
     )
     if active_from is not None:
-        refuse_closed_period(service.provider, active_from, "The activation date")
+        refuse_closed_period(service.provider, active_from, ACTIVATION_DATE, field="active_from")
         _activate(feature, active_from, acting_user)
     feature.full_clean()
     feature.save()
@@ -114,7 +119,7 @@ def service_feature_activate(
             f"{feature} on {feature.service.reference} is {feature.get_status_display().lower()}, "
             "not requested: only a requested feature can be activated."
         )
-    refuse_closed_period(feature.service.provider, active_from, "The activation date")
+    refuse_closed_period(feature.service.provider, active_from, ACTIVATION_DATE, field="active_from")
     _activate(feature, active_from, acting_user)
     feature.full_clean()
     feature.save()
@@ -155,7 +160,7 @@ def service_feature_change_quantity(
     before = feature.quantity
     if feature.status == Status.REQUESTED or effective_from == feature.active_from:
         if feature.status != Status.REQUESTED:
-            refuse_closed_period(feature.service.provider, effective_from, "The change date")
+            refuse_closed_period(feature.service.provider, effective_from, CHANGE_DATE, field="effective_from")
         feature.quantity = quantity
         feature.full_clean()
         feature.save()
@@ -165,7 +170,7 @@ def service_feature_change_quantity(
             raise ValidationError(
                 f"{label} is active from {feature.active_from:%d/%m/%Y}: a change cannot take effect before that."
             )
-        refuse_closed_period(feature.service.provider, effective_from, "The change date")
+        refuse_closed_period(feature.service.provider, effective_from, CHANGE_DATE, field="effective_from")
         changed = ServiceFeature(
             service=feature.service,
             product=feature.product,
@@ -214,7 +219,7 @@ def service_feature_cease(
         raise ValidationError(f"{label} is {feature.get_status_display().lower()}: only an active feature ceases.")
     if active_to < feature.active_from:
         raise ValidationError(f"{label} is active from {feature.active_from:%d/%m/%Y}: it cannot cease before.")
-    refuse_closed_period(feature.service.provider, active_to, "The last active day")
+    refuse_closed_period(feature.service.provider, active_to, LAST_ACTIVE_DAY, field="active_to")
     feature.status = Status.CEASED
     feature.active_to = active_to
     feature.full_clean()
@@ -250,3 +255,119 @@ def service_features_apply(
     if errors:
         raise ValidationError(errors)
     return done
+
+
+@transaction.atomic
+def service_feature_carry(
+    *,
+    feature: ServiceFeature,
+    service: Service,
+    product: FeatureProduct,
+    quantity: int,
+    day: datetime.date,
+    note: str = "",
+    acting_user,
+) -> ServiceFeature:
+    """Carry ``feature`` to ``service`` (which continues its service from ``day``),
+    as ``product`` of that service's catalogue, with ``quantity``.
+
+    A feature not active before ``day`` moves as it is; an active one ends the
+    day before and a follower, active from ``day``, carries it on. Only ``day``
+    is checked against closed periods: the day before may be the last of a
+    closed period, on which the feature stays active as it was."""
+    feature = ServiceFeature.objects.select_for_update().select_related("service").get(pk=feature.pk)
+    refuse_closed_period(service.provider, day, CHANGE_DATE)
+    before = feature.quantity
+    if feature.status == Status.REQUESTED or feature.active_from >= day:
+        feature.service, feature.product, feature.quantity = service, product, quantity
+        feature.full_clean()
+        feature.save()
+        _record(
+            feature,
+            Action.QUANTITY_CHANGED,
+            effective_date=feature.active_from or feature.requested_on,
+            acting_user=acting_user,
+            before=before,
+            after=quantity,
+            note=f"Moved to service {service.reference}. {note}".strip(),
+        )
+        return feature
+    follower = ServiceFeature(
+        service=service,
+        product=product,
+        quantity=quantity,
+        requested_on=feature.requested_on,
+        active_to=feature.active_to,
+    )
+    _activate(follower, day, acting_user)
+    feature.active_to = day - ONE_DAY
+    feature.status = Status.CEASED
+    feature.full_clean()
+    feature.save()
+    follower.full_clean()
+    follower.save()
+    _record(
+        feature,
+        Action.CEASED,
+        effective_date=feature.active_to,
+        acting_user=acting_user,
+        before=before,
+        note=f"Carried to service {service.reference} from {day:%d/%m/%Y}. {note}".strip(),
+    )
+    _record(
+        follower,
+        Action.ACTIVATED,
+        effective_date=day,
+        acting_user=acting_user,
+        after=quantity,
+        note=f"Carried from service {feature.service.reference}. {note}".strip(),
+    )
+    return follower
+
+
+# Fields whose change alters what every active day of a feature bills.
+_BILLED_FIELDS = ("service_id", "product_id", "quantity", "status")
+
+
+def _dates_touched(new: ServiceFeature, stored: ServiceFeature | None) -> list[tuple[str, object, str]]:
+    """The dates a write of ``new`` sets or moves away from (``stored``: as saved)."""
+    return dates_touched(
+        new, stored, [(ACTIVATION_DATE, "active_from"), (LAST_ACTIVE_DAY, "active_to")], billed_fields=_BILLED_FIELDS
+    )
+
+
+@transaction.atomic
+def service_feature_import(
+    *, feature: ServiceFeature, note: str = "", acting_user, exclude: Iterable[str] = ()
+) -> ServiceFeature:
+    """Record ``feature`` as it is given (new, or changed): the onboarding import
+    and the demo bring existing services on board with their features.
+
+    Refused when a date it sets or moves lies in a closed bill period. An
+    activation is recorded as done by ``acting_user`` (``None``: the operator at
+    the shell), like every other; the history says what happened and ``note``
+    says how (the import's file). ``exclude`` leaves fields out of validation
+    whose cells the import has already reported."""
+    stored = ServiceFeature.objects.select_for_update().get(pk=feature.pk) if feature.pk else None
+    refuse_closed_dates(feature.service.provider, _dates_touched(feature, stored))
+    activated = feature.status != Status.REQUESTED and (stored is None or stored.status == Status.REQUESTED)
+    if activated:
+        feature.activated_by = acting_user
+        feature.activated_at = timezone.now()
+    feature.full_clean(exclude=list(exclude))
+    feature.save()
+    record = partial(_record, feature, acting_user=acting_user, note=note)
+    if stored is None:
+        record(Action.REQUESTED, effective_date=feature.requested_on, after=feature.quantity)
+    if activated:
+        record(Action.ACTIVATED, effective_date=feature.active_from, after=feature.quantity)
+    if stored is not None and stored.quantity != feature.quantity:
+        record(
+            Action.QUANTITY_CHANGED,
+            effective_date=feature.active_from or feature.requested_on,
+            before=stored.quantity,
+            after=feature.quantity,
+        )
+    if feature.status == Status.CEASED and (stored is None or stored.active_to != feature.active_to):
+        record(Action.CEASED, effective_date=feature.active_to, before=feature.quantity)
+    return feature
