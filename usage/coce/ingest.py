@@ -46,6 +46,7 @@ from django.utils import timezone
 from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
+from provisioning.normalise import split_range
 from usage.carrier_files.framing import FileRejected, Rejected
 from usage.carrier_files.lines import open_lines
 from usage.carrier_files.processing import file_reject, finish_parse, parse_notes, register

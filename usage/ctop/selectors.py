@@ -11,6 +11,7 @@ from providers.models import AAPT_DEFAULT_REALM, Provider
 from providers.scoping import scope_queryset, visible_provider_ids
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.models import ServiceIdentifier
+from provisioning.normalise import normalise_group_id, normalise_number
 from usage.models import QuarantinedRecord
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db import transaction
 from providers.models import BillPeriod, Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.models import FeatureProduct
+from provisioning.normalise import normalise_group_id
 from usage.carrier_files.lines import ContentRefused, bounded_lines
 from usage.carrier_files.receive import check_file_name, spool
 from usage.choices import BroadWorksItemTypeChoices as ItemType
