@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
 
-from ssaas import secrets
+from ssaas.common import secrets
 
 from .choices import (
     BillPeriodStatusChoices,

@@ -24,7 +24,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from .models import ServiceFeature, ServiceFeatureChange
 from .services import features as feature_services

@@ -23,7 +23,7 @@ from providers.scoping import scope_queryset
 from provisioning.choices import OrderStateChoices as OrderState
 from provisioning.choices import ServiceFeatureStatusChoices
 from provisioning.models import OPEN_STATES, Order, ServiceFeature
-from ssaas.formats import money
+from ssaas.common.formats import money
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
 from usage.models import CarrierFile, OtherChargeException, QuarantinedRecord

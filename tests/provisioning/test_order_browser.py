@@ -17,7 +17,7 @@ from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import FeatureProduct, Order, ServicePlan
 from provisioning.services.orders import FeatureLine, IdentifierLine, order_create
-from ssaas import demo
+from ssaas.demo import data as demo
 
 pytestmark = [
     pytest.mark.browser,

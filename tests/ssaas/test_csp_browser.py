@@ -10,7 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from provisioning.models import Order, Service
-from ssaas import demo
+from ssaas.demo import data as demo
 from tests.provisioning.test_order_browser import browser  # noqa: F401 - the fixture
 
 pytestmark = [

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from ssaas import demo
+from ssaas.demo import data as demo
 from usage.models import BillRun
 
 from ..provisioning.test_order_browser import browser, log_in  # noqa: F401 - the browser fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ssaas import demo
+from ssaas.demo import data as demo
 from usage.ctop.synthetic import write_ctop
 from usage.models import CarrierFile, Layout, UsageRecord
 from usage.services.carrier_files import carrier_file_process

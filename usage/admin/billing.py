@@ -23,7 +23,7 @@ from providers.admin import BillPeriodAdmin
 from providers.models import BillPeriod
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
 from provisioning.services.completion import ensure_not_in_closed_period
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..billing import exports
 from ..billing.selectors import bill_lines, bill_summary, period_outstanding

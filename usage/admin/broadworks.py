@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..choices import CarrierFileSourceChoices
 from ..models import BroadWorksItem, BroadWorksReport

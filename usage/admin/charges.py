@@ -10,9 +10,9 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
-from ssaas.admin_mixins import ReadOnlyAdminMixin
-from ssaas.formats import file_size, money
-from ssaas.limits import upload_refusal
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.formats import file_size, money
+from ssaas.common.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from ..models import CoceFile, OtherCharge, OtherChargeException, RejectedLine

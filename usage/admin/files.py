@@ -15,8 +15,8 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
-from ssaas.formats import file_size, money
-from ssaas.limits import upload_refusal
+from ssaas.common.formats import file_size, money
+from ssaas.common.limits import upload_refusal
 
 from ..choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from ..choices import CarrierFileStatusChoices as Status

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
-from ssaas.charts import reconciliation_chart
+from ssaas.common.charts import reconciliation_chart
 
 from ..models import Reconciliation, ReconciliationNote
 from ..reconciliation.data import Column, Line, reconciliation_build

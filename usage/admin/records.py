@@ -25,7 +25,7 @@ from providers.scoping import (
     scope_queryset,
     user_may_see_provider,
 )
-from ssaas.formats import money
+from ssaas.common.formats import money
 
 from ..choices import UsageRecordReasonChoices
 from ..ctop.identify import identifier_forms
