@@ -242,13 +242,6 @@ class Provider(models.Model):
     def has_ftp_settings(self) -> bool:
         return bool(self.ftp_host and self.ftp_username)
 
-    def visible_provider_ids(self) -> list[int]:
-        """This provider and, for a wholesale provider, the retail ones buying through it."""
-        ids = [self.pk]
-        if self.kind == ProviderKindChoices.WHOLESALE:
-            ids += list(self.retail_providers.values_list("pk", flat=True))
-        return ids
-
 
 class BillPeriodQuerySet(models.QuerySet):
     def closed(self):

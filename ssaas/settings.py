@@ -279,8 +279,6 @@ LOGGING = {
     },
 }
 
-ADMIN_SITE_HEADER = "SSaaS back office"
-
 # "demo" or "production" beside the site's name (empty: no label).
 ENVIRONMENT_LABEL = env.str("ENVIRONMENT_LABEL", default="demo" if DEBUG else "")
 
