@@ -261,7 +261,7 @@ def dashboard_callback(request, context):
     if request.user.has_perm("usage.view_usagerecord"):
         from usage.selectors import usage_per_day
 
-        from .charts import usage_charts
+        from .common.charts import usage_charts
 
         context["usage_charts"] = usage_charts(usage_per_day(request.user))
     return context

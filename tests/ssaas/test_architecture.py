@@ -31,6 +31,7 @@ class Import:
     target: str
     path: str
     line: int
+    missing: str = ""  # the module named, when it is not there (target: its nearest package)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}  {self.source} → {self.target}"
@@ -83,7 +84,15 @@ def find_imports(root: Path, packages: Iterable[str] = PACKAGES) -> tuple[dict[s
                     targets.append(submodule if submodule in modules else origin)
             for target in targets:
                 if _within(target, packages):
-                    found.append(Import(module, _resolve(target, modules), relative, node.lineno))
+                    found.append(
+                        Import(
+                            module,
+                            _resolve(target, modules),
+                            relative,
+                            node.lineno,
+                            "" if target in modules else target,
+                        )
+                    )
     return modules, found
 
 
@@ -208,6 +217,13 @@ def test_the_walk_sees_the_apps_imports():
     modules, imports = find_imports(ROOT)
     assert {"ssaas.common.secrets", "providers.models", "usage.models", "ssaas.apps"} <= set(modules)
     assert any(imp.source == "providers.models" and imp.target == "ssaas.common.secrets" for imp in imports)
+
+
+def test_every_import_of_our_modules_finds_the_module():
+    # A module moved without its importers following (a relative import, say).
+    _, imports = find_imports(ROOT)
+    missing = [f"    {imp.path}:{imp.line}  {imp.source} imports {imp.missing}" for imp in imports if imp.missing]
+    assert not missing, "Imports of modules that are not there:\n" + "\n".join(missing)
 
 
 def test_no_import_cycles():
