@@ -124,8 +124,11 @@ def sync_role_groups(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
     Runs after every app's own post_migrate handlers, so Django has created every
     model's permissions; a permission listed here that does not exist (its model's
     migration not applied yet) is left out until it does."""
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:  # auth not migrated yet
+        return
     permissions = {
         (app_label, codename): pk
         for pk, app_label, codename in permission_model.objects.using(using).values_list(
