@@ -15,7 +15,7 @@ from tests.provisioning.test_order_browser import browser  # noqa: F401 - the fi
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 RECORD_VIOLATIONS = """

@@ -18,7 +18,7 @@ from ..provisioning.test_order_browser import browser, log_in  # noqa: F401 - th
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from usage.collection.schedule import SCHEDULE_FUNC
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_migrating_usage_down_and_up_again_leaves_one_schedule():
     assert Schedule.objects.filter(func=SCHEDULE_FUNC).count() == 1
 
