@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
 
-from ssaas import secrets
+from ssaas.common import secrets
 
 from .choices import (
     BillPeriodStatusChoices,
@@ -241,13 +241,6 @@ class Provider(models.Model):
     @property
     def has_ftp_settings(self) -> bool:
         return bool(self.ftp_host and self.ftp_username)
-
-    def visible_provider_ids(self) -> list[int]:
-        """This provider and, for a wholesale provider, the retail ones buying through it."""
-        ids = [self.pk]
-        if self.kind == ProviderKindChoices.WHOLESALE:
-            ids += list(self.retail_providers.values_list("pk", flat=True))
-        return ids
 
 
 class BillPeriodQuerySet(models.QuerySet):

@@ -42,11 +42,6 @@ def visible_provider_ids(user) -> frozenset[int] | None:
     return ids
 
 
-def forget_visible_providers(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
     """``queryset`` narrowed to what ``user`` may see (unchanged for unscoped models)."""
     lookup = getattr(queryset.model, "provider_lookup", None)

@@ -23,7 +23,7 @@ from providers.scoping import scope_queryset
 from provisioning.choices import OrderStateChoices as OrderState
 from provisioning.choices import ServiceFeatureStatusChoices
 from provisioning.models import OPEN_STATES, Order, ServiceFeature
-from ssaas.formats import money
+from ssaas.common.formats import money
 from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
@@ -261,7 +261,7 @@ def dashboard_callback(request, context):
     if request.user.has_perm("usage.view_usagerecord"):
         from usage.carrier_files.selectors import usage_per_day
 
-        from .charts import usage_charts
+        from .common.charts import usage_charts
 
         context["usage_charts"] = usage_charts(usage_per_day(request.user))
     return context

@@ -1,9 +1,13 @@
-"""The staff roles as permission groups, kept in step by data migrations.
+"""The staff roles as permission groups, kept in step by post_migrate.
 
-Each app's latest roles migration runs ``sync_role_groups``, which gives every
-group exactly the permissions listed here that exist at that point in the
-migration history: nothing more, so a role never keeps a permission it lost.
+After every ``migrate`` (and every ``flush``), ssaas's post_migrate handler
+(ssaas/reference_data.py) runs ``sync_role_groups``, which gives every group
+exactly the permissions listed here: nothing more, so a role never keeps a
+permission it lost.
 """
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
 
 PROVISIONING_STAFF = "Provisioning staff"
 BILLING_STAFF = "Billing staff"
@@ -114,28 +118,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_groups(apps, schema_editor) -> None:
-    """Data-migration step: create the groups and give each exactly its permissions."""
-    from django.contrib.auth.management import create_permissions
+def sync_role_groups(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create the groups and give each exactly its permissions; idempotent.
 
-    for app_config in apps.get_app_configs():
-        # A migration's historical apps have no models module: create_permissions
-        # wants one. The live registry's is left as it is.
-        original = getattr(app_config, "models_module", None)
-        app_config.models_module = original or True
-        try:
-            create_permissions(app_config, apps=apps, verbosity=0)
-        finally:
-            app_config.models_module = original
-
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
+    Runs after every app's own post_migrate handlers, so Django has created every
+    model's permissions; a permission listed here that does not exist (its model's
+    migration not applied yet) is left out until it does."""
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:  # auth not migrated yet
+        return
+    permissions = {
+        (app_label, codename): pk
+        for pk, app_label, codename in permission_model.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
     for name, perms in ROLE_PERMISSIONS.items():
-        group, _ = group_model.objects.get_or_create(name=name)
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            found = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if found is not None:
-                wanted.append(found)
+        group, _ = group_model.objects.using(using).get_or_create(name=name)
+        wanted = [permissions[key] for key in (tuple(perm.split(".")) for perm in perms) if key in permissions]
         group.permissions.set(wanted)

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "providers",
     "provisioning",
     "usage",
+    # The project itself (no models): loaddemo, and the post_migrate that keeps the
+    # role groups, the default layouts and the collection schedule.
+    "ssaas.apps.SsaasConfig",
 ]
 
 MIDDLEWARE = [
@@ -159,8 +162,8 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["ssaas.locale_formats"]
 
 STATIC_URL = "static/"
-# The project's own scripts and styles (the admin's pages load them; no inline scripts).
-STATICFILES_DIRS = [BASE_DIR / "ssaas" / "static"]
+# The project's own scripts and styles (the admin's pages load them; no inline scripts)
+# are in ssaas/static/ssaas/, found as the ssaas app's static files.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 
 # Where received carrier files (CTOP, COCE, BroadWorks reports) are kept, raw, so
@@ -186,7 +189,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # An upload stops being kept (in memory or on disk) once it passes UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
-    "ssaas.limits.UploadLimitHandler",
+    "ssaas.common.limits.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -238,7 +241,7 @@ if env.str("Q_REDIS_URL", default=""):
 # Daily collection of AAPT files over FTP/FTPS (usage/collection/). The schedule runs
 # at COLLECTION_TIME, Australia/Sydney (the project's TIME_ZONE, which django-q2 uses
 # to keep the daily run at the same local time across daylight saving); after changing
-# it run ``manage.py setup_schedules``.
+# it run ``manage.py migrate`` (its post_migrate keeps the schedule) or ``setup_schedules``.
 COLLECTION_TIME = env.str("COLLECTION_TIME", default="06:30")
 COLLECTION_CONNECT_TIMEOUT = env.float("COLLECTION_CONNECT_TIMEOUT", default=30.0)
 COLLECTION_READ_TIMEOUT = env.float("COLLECTION_READ_TIMEOUT", default=120.0)
@@ -275,8 +278,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
-
-ADMIN_SITE_HEADER = "SSaaS back office"
 
 # "demo" or "production" beside the site's name (empty: no label).
 ENVIRONMENT_LABEL = env.str("ENVIRONMENT_LABEL", default="demo" if DEBUG else "")

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from providers.models import Provider, StaffMembership
-from ssaas import demo
+from ssaas.demo import data as demo
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 
 SAMPLES = settings.SAMPLES_DIR
@@ -66,34 +66,3 @@ def harbour_admin(make_staff, harbour):
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-
-
-def _restore_migration_data() -> None:
-    """Rows the data migrations made (role groups, default layouts), back after a
-    transactional test's flush emptied the tables."""
-    import importlib
-
-    from django.apps import apps
-
-    from ssaas.roles import ROLE_PERMISSIONS, sync_role_groups
-    from usage.models import Layout
-
-    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-        sync_role_groups(apps, None)
-    if not Layout.objects.filter(is_default=True).exists():
-        importlib.import_module("usage.migrations.0002_default_layouts").create_layouts(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _migration_data(request):
-    """Every database test starts with what migrations put in the database, whatever
-    a transactional test on the same worker flushed before it."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
-    if marker is None and not {"db", "transactional_db", "live_server"} & set(names):
-        return
-    transactional = {"transactional_db", "live_server"} & set(names) or (
-        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    )
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    _restore_migration_data()

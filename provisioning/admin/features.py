@@ -25,7 +25,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..actions import features as feature_services
 from ..actions.features import ACTIVATION_DATE

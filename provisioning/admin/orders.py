@@ -36,7 +36,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..actions.orders import (
     CANCELLATION_HAS_NO_LINES,

@@ -1,7 +1,5 @@
 from django.db import migrations
 
-from ssaas.roles import sync_role_groups
-
 
 class Migration(migrations.Migration):
     """The permission groups for provisioning staff, billing staff and provider
@@ -14,4 +12,5 @@ class Migration(migrations.Migration):
         ("provisioning", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]
+    # The role groups are kept by ssaas's post_migrate now (ssaas/reference_data.py).
+    operations = []

@@ -1,7 +1,5 @@
 from django.db import migrations
 
-from ssaas.roles import sync_role_groups
-
 
 class Migration(migrations.Migration):
     """Give the roles their order permissions: provisioning staff work orders,
@@ -11,4 +9,5 @@ class Migration(migrations.Migration):
         ("provisioning", "0003_orders"),
     ]
 
-    operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]
+    # The role groups are kept by ssaas's post_migrate now (ssaas/reference_data.py).
+    operations = []

@@ -19,7 +19,7 @@ from django_q.tasks import async_task, fetch
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
-from ssaas.limits import upload_refusal
+from ssaas.common.limits import upload_refusal
 
 from ..policies import may_import_onboarding
 from .importer import onboarding_import

@@ -21,7 +21,7 @@ from django.conf import settings
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ssaas.limits import size_text
+from ssaas.common.limits import size_text
 
 from . import cells
 from .layout import KINDS, LAYOUTS, SheetLayout, header_key, kind_from_name

@@ -19,7 +19,7 @@ from provisioning.models import FeatureProduct, Service, ServiceFeature
 from tests.usage.billing import period, set_prices
 from usage.billing import services as billing
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OCT_20 = datetime.date(2026, 10, 20)
 

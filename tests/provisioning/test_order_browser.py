@@ -17,11 +17,11 @@ from provisioning.actions.orders import FeatureLine, IdentifierLine, order_creat
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import FeatureProduct, Order, ServicePlan
-from ssaas import demo
+from ssaas.demo import data as demo
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CHROMIUM = "/usr/bin/chromium"

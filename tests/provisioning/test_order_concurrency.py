@@ -20,7 +20,7 @@ from provisioning.models import Order, Service
 
 from .conftest import NOV_1
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_concurrent_activation_exactly_one_succeeds(

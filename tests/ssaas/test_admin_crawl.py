@@ -36,7 +36,7 @@ from providers.scoping import (
 from provisioning.admin.features import FEATURE_OPERATIONS
 from provisioning.models import ServiceFeature, ServiceFeatureChange
 from provisioning.workflow import ORDER_ACTIONS
-from ssaas import demo
+from ssaas.demo import data as demo
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 from usage.billing.services import adjustment_add, bill_period_close
 from usage.models import (

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import sync_playwright
 
-from ssaas import demo
+from ssaas.demo import data as demo
 from ssaas.roles import PROVIDER_ADMINISTRATORS
 from tests.provisioning.test_order_browser import CHROMIUM, CHROMIUM_ARGS
 from usage.carrier_files import progress
@@ -26,7 +26,7 @@ from usage.models import CarrierFile
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 WIDTH = 1440

@@ -10,12 +10,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from provisioning.models import Order, Service
-from ssaas import demo
+from ssaas.demo import data as demo
 from tests.provisioning.test_order_browser import browser  # noqa: F401 - the fixture
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 RECORD_VIOLATIONS = """

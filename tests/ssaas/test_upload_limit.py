@@ -1,5 +1,5 @@
 """An upload over UPLOAD_MAX_BYTES is not kept past the limit (issue 9, risk "no upload
-size limit"): ``ssaas.limits.UploadLimitHandler`` stops passing it to Django's memory
+size limit"): ``ssaas.common.limits.UploadLimitHandler`` stops passing it to Django's memory
 and disk handlers once it passes the limit, and the form names the limit."""
 
 import pytest

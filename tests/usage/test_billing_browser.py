@@ -11,14 +11,14 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from ssaas import demo
+from ssaas.demo import data as demo
 from usage.models import BillRun
 
 from ..provisioning.test_order_browser import browser, log_in  # noqa: F401 - the browser fixture
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

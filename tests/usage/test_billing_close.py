@@ -197,7 +197,7 @@ def test_the_preview_is_what_the_close_bills(harbour, harbour_billing, october):
     assert preview == closed
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_closes_at_once_make_one_run(demo_providers, writer):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")
@@ -231,7 +231,7 @@ def test_two_closes_at_once_make_one_run(demo_providers, writer):
     assert run_usage(run).count() == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo_providers, writer):
     """The commit-order rule: a rating transaction (here ingest-like: provider row
     FOR UPDATE, then its rating value, then its records) that is in flight when a

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from providers.models import Customer
 from provisioning.models import Service
-from ssaas import spreadsheet
+from ssaas.common import spreadsheet
 from usage.billing import exports
 from usage.billing.selectors import run_usage
 from usage.billing.services import adjustment_add, bill_period_close
@@ -140,7 +140,7 @@ def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
     harbour, harbour_billing, writer, october_run, target
 ):
     """The calls CSV (PostgreSQL's COPY makes it in SQL) treats every formula trigger
-    of ssaas.spreadsheet as the Python sanitiser does."""
+    of ssaas.common.spreadsheet as the Python sanitiser does."""
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     run_usage(nov).filter(record_id="LATE-1").update(target=target)

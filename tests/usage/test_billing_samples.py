@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
-from ssaas import demo
+from ssaas.demo import data as demo
 from usage.billing.exports import xero_export
 from usage.billing.pricing import prorate
 from usage.billing.services import bill_period_close

@@ -127,7 +127,7 @@ def test_write_off_with_reason_recorded(harbour, harbour_billing):
     assert quarantine_cleanse(provider=harbour).considered == 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_cleanses_at_once_bill_once(demo_providers):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")

@@ -20,7 +20,7 @@ from usage.models import CarrierFile, CollectionLock
 from .ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("queued"),
 ]
 

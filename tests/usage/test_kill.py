@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ssaas import demo
+from ssaas.demo import data as demo
 from usage.carrier_files.receive import carrier_file_process
 from usage.ctop.synthetic import write_ctop
 from usage.models import CarrierFile, Layout, UsageRecord
@@ -25,7 +25,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_kill_during_ingest(tmp_path):
     # Enough records that the kill lands mid-file: SQLite writes far fewer a second.
     records = 25_000 if connection.vendor == "sqlite" else 120_000

@@ -23,7 +23,7 @@ from providers.admin import BillPeriodAdmin
 from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request

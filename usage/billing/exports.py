@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from provisioning.choices import PlanRateCategoryChoices
-from ssaas.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
+from ssaas.common.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
 from usage.billing.selectors import run_usage, run_usage_sql
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
@@ -251,7 +251,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
 
 
 def _inert_sql(column: str) -> str:
-    """:func:`ssaas.spreadsheet.inert` as SQL, for the COPY below: built from the same
+    """:func:`ssaas.common.spreadsheet.inert` as SQL, for the COPY below: built from the same
     FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
     starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"

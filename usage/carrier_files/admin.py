@@ -15,9 +15,9 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
-from ssaas.admin_mixins import ReadOnlyAdminMixin
-from ssaas.formats import file_size, money
-from ssaas.limits import upload_refusal
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.formats import file_size, money
+from ssaas.common.limits import upload_refusal
 from usage.carrier_files.progress import file_status
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive
 from usage.carrier_files.selectors import sequence_gaps

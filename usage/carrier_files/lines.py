@@ -26,7 +26,7 @@ from typing import IO
 
 from django.conf import settings
 
-from ssaas.limits import size_text
+from ssaas.common.limits import size_text
 from usage.carrier_files.framing import FileRejected
 
 CHUNK = 1 << 20

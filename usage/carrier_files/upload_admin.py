@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from providers.scoping import ProviderScopedAdmin
-from ssaas.limits import upload_refusal
+from ssaas.common.limits import upload_refusal
 from usage.carrier_files.receive import UnsafeFileName, check_file_name
 
 

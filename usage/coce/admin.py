@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
-from ssaas.admin_mixins import ReadOnlyAdminMixin
-from ssaas.formats import file_size, money
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.formats import file_size, money
 from usage.carrier_files.receive import carrier_file_receive
 from usage.carrier_files.tasks import enqueue_processing
 from usage.carrier_files.upload_admin import UploadAdmin, UploadForm

@@ -1,4 +1,4 @@
-"""The daily collection schedule, kept by a data migration and ``manage.py setup_schedules``.
+"""The daily collection schedule, kept by ssaas's post_migrate and ``manage.py setup_schedules``.
 
 Never created by hand: both paths call :func:`ensure_collection_schedule`, which
 leaves exactly one schedule for the collection task, running daily at
@@ -13,6 +13,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
 from django.utils import timezone
 
 SCHEDULE_NAME = "Daily AAPT file collection"
@@ -40,17 +42,23 @@ def next_collection_at(now: datetime.datetime | None = None) -> datetime.datetim
     return candidate
 
 
-def ensure_collection_schedule(schedule_model=None, *, now: datetime.datetime | None = None):
+def ensure_collection_schedule(
+    schedule_model=None, *, now: datetime.datetime | None = None, using: str = DEFAULT_DB_ALIAS
+):
     """Exactly one daily schedule of the collection task, at COLLECTION_TIME.
 
-    Takes the historical ``Schedule`` model in a migration. Extra copies are
+    Takes the migration state's ``Schedule`` model in a post_migrate handler. The
+    schedule is found by its task or its name, so one left with the task's old
+    path (the task module moved) is updated, not doubled. Extra copies are
     removed; a schedule already at the right time keeps its next run."""
     if schedule_model is None:
         from django_q.models import Schedule as schedule_model
-    existing = list(schedule_model.objects.filter(func=SCHEDULE_FUNC).order_by("pk"))
+    schedules = schedule_model.objects.using(using)
+    existing = list(schedules.filter(Q(func=SCHEDULE_FUNC) | Q(name=SCHEDULE_NAME)).order_by("pk"))
     for extra in existing[1:]:
         extra.delete()
-    schedule = existing[0] if existing else schedule_model(func=SCHEDULE_FUNC)
+    schedule = existing[0] if existing else schedule_model()
+    schedule.func = SCHEDULE_FUNC
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     current = schedule.next_run.astimezone(zone) if schedule.pk and schedule.next_run else None
     if current is None or current.time() != collection_time():
@@ -58,9 +66,5 @@ def ensure_collection_schedule(schedule_model=None, *, now: datetime.datetime | 
     schedule.name = SCHEDULE_NAME
     schedule.schedule_type = DAILY
     schedule.repeats = -1
-    schedule.save()
+    schedule.save(using=using)
     return schedule
-
-
-def remove_collection_schedule(schedule_model) -> None:
-    schedule_model.objects.filter(func=SCHEDULE_FUNC).delete()

@@ -26,8 +26,8 @@ from providers.scoping import (
     scope_queryset,
     user_may_see_provider,
 )
-from ssaas.admin_mixins import ReadOnlyAdminMixin
-from ssaas.formats import money
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.formats import money
 from usage.choices import JobKindChoices, UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
 from usage.ctop.quarantine import quarantine_write_off, quarantined_ids

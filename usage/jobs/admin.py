@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.jobs.models import Job
 from usage.jobs.services import job_kinds_for, job_permission
 

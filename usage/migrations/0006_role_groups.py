@@ -1,7 +1,5 @@
 from django.db import migrations
 
-from ssaas.roles import sync_role_groups
-
 
 class Migration(migrations.Migration):
     """Roles once every model of provisioning and usage exists (see ssaas/roles.py)."""
@@ -11,4 +9,5 @@ class Migration(migrations.Migration):
         ("provisioning", "0004_role_groups"),
     ]
 
-    operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]
+    # The role groups are kept by ssaas's post_migrate now (ssaas/reference_data.py).
+    operations = []

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
-from ssaas.charts import reconciliation_chart
+from ssaas.common.charts import reconciliation_chart
 from usage.choices import JobKindChoices
 from usage.jobs.services import job_request
 from usage.models import Reconciliation, ReconciliationNote

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
-from ssaas.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
 from usage.choices import CarrierFileSourceChoices
 from usage.models import BroadWorksItem, BroadWorksReport

@@ -6,7 +6,7 @@ A summary sheet, then one sheet per section; each with a frozen, bold header
 row, an auto-filter over the rows, currency, quantity and date formats, column
 widths fitted to what the columns hold (measured by the database ahead of the
 rows for the large sections), and the differences filled: red when still to
-act on, yellow once explained. Every text goes through ``ssaas.spreadsheet``: a
+act on, yellow once explained. Every text goes through ``ssaas.common.spreadsheet``: a
 name or description that looks like a formula is written as inert text.
 """
 
@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ssaas.spreadsheet import inert, inert_cell
+from ssaas.common.spreadsheet import inert, inert_cell
 from usage.reconciliation.report import Column, ReconciliationReport, Section
 
 FORMATS = {

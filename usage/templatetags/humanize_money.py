@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from ssaas import formats
+from ssaas.common import formats
 from usage.models import money_text
 
 register = template.Library()
@@ -18,7 +18,7 @@ def dollars(value) -> str:
 
 @register.filter
 def money(value, places=2) -> str:
-    """``$1,234.56`` (see ssaas.formats.money)."""
+    """``$1,234.56`` (see ssaas.common.formats.money)."""
     return formats.money(value, None if places in ("all", None) else int(places))
 
 

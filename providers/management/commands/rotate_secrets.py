@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from providers.models import Provider
-from ssaas import secrets
+from ssaas.common import secrets
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from ssaas import demo
+from ssaas.demo import data as demo
 
 
 class Command(BaseCommand):
