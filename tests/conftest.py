@@ -56,6 +56,27 @@ def coastal(coastal_setup) -> Provider:
 
 
 @pytest.fixture
+def southern_catalogue(southern) -> dict:
+    """Southern Wholesale with the same catalogue of AAPT elements as Harbour Voice's
+    (the README gives it no catalogue), by element id."""
+    return setups.catalogue(southern)
+
+
+# The README's providers by slug, for tests parametrized over the sample files.
+SETUP_FIXTURES = {"harbour-voice": "harbour", "southern-wholesale": "southern", "coastal-comms": "coastal"}
+
+
+@pytest.fixture
+def sample_provider(request):
+    """``sample_provider(slug)``: that README provider, built on first use."""
+
+    def get(slug: str) -> Provider:
+        return request.getfixturevalue(SETUP_FIXTURES[slug])
+
+    return get
+
+
+@pytest.fixture
 def harbour_bill_runs(harbour_setup, harbour_billing) -> SimpleNamespace:
     """Harbour Voice with the README's *Bill runs* prices, invoice numbering and
     Bluegum's extra SIP Session from 16 November (added by ``harbour_billing``)."""

@@ -186,10 +186,10 @@ class TestServiceAndFeatureRules:
             acme.full_clean()
         assert "A service cannot end before it starts." in exc.value.message_dict["end_date"]
 
-    def test_feature_from_another_providers_catalogue(self, acme, southern):
-        from provisioning.models import FeatureProduct, ServiceFeature
+    def test_feature_from_another_providers_catalogue(self, acme, southern_catalogue):
+        from provisioning.models import ServiceFeature
 
-        foreign = FeatureProduct.objects.get(provider=southern, element_id="501001")
+        foreign = southern_catalogue["501001"]
         feature = ServiceFeature(service=acme, product=foreign, quantity=1)
         with pytest.raises(ValidationError) as exc:
             feature.full_clean()

@@ -179,7 +179,7 @@ class TestWorkbookWithErrors:
     }
 
     @pytest.mark.parametrize("dry_run", [True, False])
-    def test_every_error_is_listed_and_nothing_is_written(self, southern, dry_run):
+    def test_every_error_is_listed_and_nothing_is_written(self, southern, southern_catalogue, dry_run):
         before = database_counts()
 
         result = run(southern, workbook(BROKEN_SOUTHERN), dry_run=dry_run)
@@ -289,7 +289,7 @@ class TestWorkbookWithErrors:
         assert "A rate needs its billing increments" in message(result, "plans", 6, "increments")
         assert not ServicePlan.objects.filter(name="P").exists()
 
-    def test_service_rules(self, harbour):
+    def test_service_rules(self, harbour, southern):
         sheets = {
             "services": [
                 ["reference", "customer_reference", "plan", "status", "start_date", "end_date"],

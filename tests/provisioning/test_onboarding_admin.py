@@ -51,7 +51,7 @@ class TestImportPages:
         body = hv_client.get(CHANGELIST_URL).content.decode()
         assert "Import onboarding data" in body and IMPORT_URL in body
 
-    def test_file_with_errors_shows_every_error_and_writes_nothing(self, root_client, southern):
+    def test_file_with_errors_shows_every_error_and_writes_nothing(self, root_client, southern, southern_catalogue):
         services = Service.objects.count()
 
         response = upload(root_client, southern, workbook(BROKEN_SOUTHERN))

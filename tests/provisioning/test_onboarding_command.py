@@ -61,7 +61,7 @@ class TestCommand:
         assert not Service.objects.filter(reference="HV-1101").exists()
 
     @pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
-    def test_errors(self, southern, write, capsys, dry_run):
+    def test_errors(self, southern, southern_catalogue, write, capsys, dry_run):
         path = write("onboarding.xlsx", workbook(BROKEN_SOUTHERN).getvalue())
         customers = Customer.objects.count()
 

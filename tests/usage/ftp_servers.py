@@ -264,12 +264,11 @@ def ftp_server(tmp_path):
 
 
 @pytest.fixture
-def ftp_world(settings, demo_providers, ftps_server, ftp_server, ca_file, carrier_root):
+def ftp_world(settings, harbour, southern, coastal, ftps_server, ftp_server, ca_file, carrier_root):
     """Harbour Voice on FTPS (certificate checked, trusted through FTP_CA_FILE) and
     Southern Wholesale on plain FTP; Coastal Comms has no FTP settings."""
     settings.FTP_CA_FILE = str(ca_file)
     settings.COLLECTION_BACKOFF_SECONDS = 5
-    harbour, southern = demo_providers["harbour-voice"], demo_providers["southern-wholesale"]
     harbour.ftp_host, harbour.ftp_port = "127.0.0.1", ftps_server.port
     harbour.ftp_username, harbour.ftp_directory = "harbour", "/harbour"
     harbour.ftp_use_tls = True
@@ -283,6 +282,7 @@ def ftp_world(settings, demo_providers, ftps_server, ftp_server, ca_file, carrie
     return {
         "harbour": harbour,
         "southern": southern,
+        "coastal": coastal,
         "ftps": ftps_server,
         "ftp": ftp_server,
         "root": carrier_root,

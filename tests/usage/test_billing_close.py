@@ -198,10 +198,9 @@ def test_the_preview_is_what_the_close_bills(harbour, harbour_billing, october):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_closes_at_once_make_one_run(demo_providers, writer):
+def test_two_closes_at_once_make_one_run(harbour, writer):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")
-    harbour = demo_providers["harbour-voice"]
     set_prices(harbour)
     add_calls(harbour, writer, OCT_CALLS)
     october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))
@@ -232,7 +231,7 @@ def test_two_closes_at_once_make_one_run(demo_providers, writer):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo_providers, writer):
+def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(harbour, writer):
     """The commit-order rule: a rating transaction (here ingest-like: provider row
     FOR UPDATE, then its rating value, then its records) that is in flight when a
     close starts makes the close wait, and what it commits is billed by that
@@ -245,7 +244,6 @@ def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(demo
     from providers.models import Provider
     from usage.services.rated_seq import next_rated_seq
 
-    harbour = demo_providers["harbour-voice"]
     set_prices(harbour)
     add_calls(harbour, writer, OCT_CALLS)
     october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))

@@ -4,8 +4,8 @@ the invoices the samples README's *Bill runs (Harbour Voice)* table says.
 The expected figures are parsed from tests/fixtures/samples/README.md (a byte
 copy of the client's ../shared/samples/README.md, checked by
 tests/ssaas/test_demo.py), so the document and the test cannot drift. The set-up
-is the demo's own (``load_setup``, ``load_billing``) with only Harbour Voice's
-sample CTOP file ingested."""
+is the README's (the ``harbour_bill_runs`` fixture, tests/setups.py) with only
+Harbour Voice's sample CTOP file ingested."""
 
 import calendar
 import csv
@@ -18,7 +18,6 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
-from ssaas import demo
 from usage.billing.exports import xero_export
 from usage.billing.pricing import prorate
 from usage.billing.services import bill_period_close
@@ -95,9 +94,8 @@ def amount(row: dict[str, str]) -> Decimal:
     return Decimal(row["Quantity"]) * Decimal(row["UnitAmount"])
 
 
-def test_october_and_november_invoices_are_the_readmes(harbour):
+def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_runs):
     ingest_sample(harbour)  # the sample calls, dated November
-    demo.load_billing({harbour.slug: harbour})
     harbour.refresh_from_db()
     table = readme_bill_runs()
     periods = sorted({period_start(row["period"]) for row in table})

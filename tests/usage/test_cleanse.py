@@ -128,10 +128,9 @@ def test_write_off_with_reason_recorded(harbour, harbour_billing):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_cleanses_at_once_bill_once(demo_providers):
+def test_two_cleanses_at_once_bill_once(southern):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; concurrency is PostgreSQL's case")
-    southern = demo_providers["southern-wholesale"]
     ingest_sample(southern)
     add_range("SW-2002", "0370002100-0370002199")
     results = []

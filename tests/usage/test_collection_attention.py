@@ -21,10 +21,9 @@ def sydney(text: str) -> datetime.datetime:
 
 
 @pytest.fixture
-def collected(demo_providers, settings):
+def collected(harbour, southern, settings):
     """Harbour Voice and Southern Wholesale (Perth) collected over FTP; late after 10:00."""
     settings.CTOP_LATE_HOUR = 10
-    harbour, southern = demo_providers["harbour-voice"], demo_providers["southern-wholesale"]
     for provider, zone in ((harbour, "Australia/Sydney"), (southern, "Australia/Perth")):
         provider.ftp_host, provider.ftp_username, provider.time_zone = "ftp.example", "x", zone
         provider.save()

@@ -64,8 +64,7 @@ def test_a_second_collection_while_the_first_downloads_is_busy(ftp_world):
     assert CollectionLock.objects.get(provider=harbour).holder is None  # released
 
 
-def test_racing_for_the_lock_exactly_one_wins(demo_providers):
-    harbour = demo_providers["harbour-voice"]
+def test_racing_for_the_lock_exactly_one_wins(harbour):
     holders = [collection_start(trigger="command", providers=[harbour]).collections.get() for _ in range(6)]
     start = threading.Barrier(len(holders))
     results: dict = {}

@@ -117,7 +117,7 @@ def test_a_truncated_gzip_uploaded_in_the_admin_is_recorded_not_a_500(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_gzip_bomb_is_refused_at_the_limit_in_bounded_memory(tmp_path, demo_providers):
+def test_a_gzip_bomb_is_refused_at_the_limit_in_bounded_memory(tmp_path, southern):
     """Defect 3: 2 GiB of zeros in a 2 MB gzip took 4.3 GB. Here 200 MB inflated against a
     50 MB limit, in a fresh process whose peak memory is measured."""
     name = "CTOP_2345678_000009_20261105020000.txt.gz"

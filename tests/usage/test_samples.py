@@ -57,7 +57,8 @@ HARBOUR_CALLS = [
 
 
 @pytest.mark.parametrize("slug", list(SAMPLE_FILES))
-def test_ingest_ctop_command(demo_providers, slug):
+def test_ingest_ctop_command(sample_provider, slug):
+    sample_provider(slug)
     out = io.StringIO()
     call_command("ingest_ctop", str(SAMPLES / SAMPLE_FILES[slug]), provider=slug, stdout=out)
     (line,) = out.getvalue().splitlines()
@@ -70,8 +71,8 @@ def test_ingest_ctop_command(demo_providers, slug):
 
 
 @pytest.mark.parametrize("slug", list(SAMPLE_FILES))
-def test_through_the_task(demo_providers, slug):
-    provider = demo_providers[slug]
+def test_through_the_task(sample_provider, slug):
+    provider = sample_provider(slug)
     with open(SAMPLES / SAMPLE_FILES[slug], "rb") as content:
         received = carrier_file_receive(provider=provider, name=SAMPLE_FILES[slug], content=content)
     async_task("usage.tasks.process_carrier_file", received.pk)  # the cluster runs sync in tests
@@ -79,7 +80,7 @@ def test_through_the_task(demo_providers, slug):
     assert {k: v for k, v in summary.items() if k not in {"file", "status"}} == EXPECTED[slug]
 
 
-def test_harbour_calls_priced_one_by_one(demo_providers):
+def test_harbour_calls_priced_one_by_one(harbour_setup):
     call_command(
         "ingest_ctop",
         str(SAMPLES / SAMPLE_FILES["harbour-voice"]),
@@ -95,13 +96,13 @@ def test_harbour_calls_priced_one_by_one(demo_providers):
     assert unknown.reason == "non_existent_service"
     assert unknown.identifier == "UNKNOWNGROUP"
     credit = UsageRecord.objects.get(record_id="HV0000000000000000008")
-    assert credit.service.reference == "HV-1001"
+    assert credit.service == harbour_setup.acme_service
     assert credit.duration_seconds == -95 and credit.aapt_cost == Decimal("-0.19")
     international = UsageRecord.objects.get(record_id="HV0000000000000000003")
     assert international.duration_seconds == 61 and international.billed_seconds == 120
 
 
-def test_southern_quarantine_reasons(demo_providers):
+def test_southern_quarantine_reasons(southern_setup):
     call_command(
         "ingest_ctop",
         str(SAMPLES / SAMPLE_FILES["southern-wholesale"]),
@@ -114,12 +115,12 @@ def test_southern_quarantine_reasons(demo_providers):
         "0370002150": "non_existent_service",
     }
     in_range = UsageRecord.objects.get(record_id="SW0000000000000000003")
-    assert in_range.service.reference == "SW-2002" and in_range.charge == Decimal("0.13")
+    assert in_range.service == southern_setup.motors_service and in_range.charge == Decimal("0.13")
     hour = UsageRecord.objects.get(record_id="SW0000000000000000002")
     assert hour.duration_seconds == 3600 and hour.charge == Decimal("0.10")
 
 
-def test_exit_status_non_zero_when_a_file_is_rejected(demo_providers, tmp_path):
+def test_exit_status_non_zero_when_a_file_is_rejected(harbour, tmp_path):
     broken = tmp_path / "CTOP_1234567_000002_20261103013000.txt"
     lines = (SAMPLES / SAMPLE_FILES["harbour-voice"]).read_text().splitlines()
     broken.write_text("\n".join(lines[:-2] + lines[-1:]) + "\n")  # a record gone: trailer disagrees
