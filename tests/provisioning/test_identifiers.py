@@ -43,23 +43,23 @@ def error_text(exc) -> str:
 
 
 @pytest.fixture
-def acme(harbour):
-    return Service.objects.get(provider=harbour, reference="HV-1001")
+def acme(harbour_setup):
+    return harbour_setup.acme_service
 
 
 @pytest.fixture
-def bluegum(harbour):
-    return Service.objects.get(provider=harbour, reference="HV-1002")
+def bluegum(harbour_setup):
+    return harbour_setup.bluegum_service
 
 
 @pytest.fixture
-def dental(southern):
-    return Service.objects.get(provider=southern, reference="SW-2001")
+def dental(southern_setup):
+    return southern_setup.dental_service
 
 
 @pytest.fixture
-def motors(southern):
-    return Service.objects.get(provider=southern, reference="SW-2002")
+def motors(southern_setup):
+    return southern_setup.motors_service
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
-from provisioning.models import FeatureProduct, PlanProductPrice, Service, ServiceFeature
+from provisioning.models import FeatureProduct, PlanProductPrice, ServiceFeature
 from provisioning.services import features
 from usage.billing.pricing import prorate, recurring_charges
 
@@ -17,8 +17,8 @@ def day(text: str) -> datetime.date:
 
 
 @pytest.fixture
-def acme(harbour):
-    return Service.objects.get(reference="HV-1001")
+def acme(harbour_setup):
+    return harbour_setup.acme_service
 
 
 @pytest.fixture
