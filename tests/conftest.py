@@ -13,7 +13,7 @@ from tests import setups
 SAMPLES = settings.SAMPLES_DIR
 
 # Real FTP and FTPS servers on loopback (collection tests).
-pytest_plugins = ["tests.usage.ftp_servers"]
+pytest_plugins = ["tests.usage.collection.ftp_servers"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 from provisioning.models import FeatureProduct, Service, ServiceFeature
 from provisioning.services import features
-from tests.usage.billing import period, set_prices
+from tests.usage.billing.helpers import period, set_prices
 from usage.billing import services as billing
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

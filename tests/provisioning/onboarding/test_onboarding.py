@@ -23,8 +23,7 @@ from provisioning.models import (
     ServicePlan,
 )
 from provisioning.onboarding import cells, onboarding_import
-
-from .onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
+from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
 
 OCT_1 = datetime.date(2026, 10, 1)
 MODELS = [

@@ -12,8 +12,7 @@ from django.urls import reverse
 from providers.models import Customer
 from provisioning.models import Service, ServiceIdentifier
 from provisioning.onboarding import KINDS
-
-from .onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
+from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
 
 IMPORT_URL = reverse("admin:provisioning_service_import")
 CHANGELIST_URL = reverse("admin:provisioning_service_changelist")

@@ -6,8 +6,7 @@ from django.core.management import execute_from_command_line
 
 from providers.models import Customer
 from provisioning.models import Service
-
-from .onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, workbook
+from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, workbook
 
 
 def manage(*args: str) -> int:

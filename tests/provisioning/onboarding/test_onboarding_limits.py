@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from provisioning.onboarding import onboarding_import
 from provisioning.onboarding.reader import read_onboarding_file
-
-from .onboarding_files import csv_file, workbook
+from tests.provisioning.onboarding.onboarding_files import csv_file, workbook
 
 SERVICES_HEADER = "Reference,Customer reference,Plan,Status,Start date,End date,Label\n"
 

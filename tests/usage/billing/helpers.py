@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from providers.models import BillPeriod
 from provisioning.models import FeatureProduct
-
-from .conftest import ingest_text
+from tests.usage.conftest import ingest_text
 
 _sequence = itertools.count(10)
 PRICES = {"501001": "10.00", "501002": "20.00", "502001": "15.00"}

@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 
 from provisioning.models import Service
+from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.test_billing_close import OCT_CALLS
 from usage.billing.services import adjustment_add
 from usage.models import Adjustment, BillRun
-
-from .billing import add_calls, period, set_prices
-from .test_billing_close import OCT_CALLS
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,11 @@ from providers.models import BillPeriod
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature
 from provisioning.services import features
+from tests.usage.billing.helpers import add_calls, period, set_prices
 from usage.billing import services as billing
 from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
 from usage.models import Adjustment, BillRun, BillRunLine, UsageRecord
 from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
-
-from .billing import add_calls, period, set_prices
 
 pytestmark = pytest.mark.django_db
 

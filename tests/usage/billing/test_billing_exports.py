@@ -15,13 +15,12 @@ from django.core.management import call_command
 from providers.models import Customer
 from provisioning.models import Service
 from ssaas import spreadsheet
+from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
 from usage.billing import exports
 from usage.billing.selectors import run_usage
 from usage.billing.services import adjustment_add, bill_period_close
 from usage.models import Adjustment, BillRun
-
-from .billing import add_calls, period, set_prices
-from .test_billing_close import NOV_CALLS, OCT_CALLS
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,10 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.billing.exports import xero_export
 from usage.billing.pricing import prorate
 from usage.billing.services import bill_period_close
-
-from .conftest import SAMPLES, ingest_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -17,14 +17,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_text
+from tests.usage.test_kill import ROOT, database_url
 from usage.choices import CarrierFileSourceChoices
 from usage.ctop.lines import ContentRefused, bounded_lines
 from usage.models import CarrierFile, UsageRecord
 from usage.services import carrier_files
 from usage.services.carrier_files import carrier_file_process, carrier_file_receive
-
-from .conftest import SAMPLE_FILES, SAMPLES, ingest_text
-from .test_kill import ROOT, database_url
 
 HARBOUR_NAME = "CTOP_1234567_000002_20261103013000.txt"
 
@@ -285,7 +284,7 @@ def test_a_coce_gzip_bomb_uploaded_in_the_admin_is_rejected_at_the_limit(
 ):
     """Defect 3, COCE: a small gzip inflating to gigabytes took 4.2 GB and 37 s inside the
     upload request. Here 8 MB of zeros against a 1 MB limit: kept, and rejected naming it."""
-    from .coce import COCE_SAMPLE
+    from tests.usage.coce.helpers import COCE_SAMPLE
 
     settings.DECOMPRESSED_MAX_BYTES = 1024 * 1024
     name = f"{COCE_SAMPLE.removesuffix('.gz')}.gz"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from tests.usage.conftest import ingest_text
 from usage.coce.writer import CoceWriter
 from usage.models import CarrierFile, Layout
-
-from .conftest import ingest_text
 
 COCE_SAMPLE = "COCE_1234567_000001_20261102030000.txt"
 BROADWORKS_SAMPLE = "broadworks_utilisation_1234567_202610.csv"

@@ -11,10 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
+from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_coce
+from tests.usage.conftest import SAMPLES, ingest_sample, ingest_text
 from usage.models import CarrierFile, OtherCharge, OtherChargeException, RejectedLine
-
-from .coce import COCE_SAMPLE, coce_writer, ingest_coce
-from .conftest import SAMPLES, ingest_sample, ingest_text
 
 
 def test_the_sample_through_the_command(harbour):

@@ -7,6 +7,16 @@ import socket
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.usage.collection.ftp_servers import (
+    DECOY_DIRECTORY,
+    HARBOUR_COCE,
+    HARBOUR_CTOP,
+    HARBOUR_PASSWORD,
+    HOSTILE_LISTED,
+    HOSTILE_ON_DISK,
+    SOUTHERN_CTOP,
+    stored_files,
+)
 from usage.choices import CarrierFileStatusChoices as FileStatus
 from usage.choices import ProviderCollectionStatusChoices as Status
 from usage.models import CarrierFile, CollectionRun, ProviderCollection
@@ -17,17 +27,6 @@ from usage.services.collection import (
     collection_start,
 )
 from usage.tasks import collect_all
-
-from .ftp_servers import (
-    DECOY_DIRECTORY,
-    HARBOUR_COCE,
-    HARBOUR_CTOP,
-    HARBOUR_PASSWORD,
-    HOSTILE_LISTED,
-    HOSTILE_ON_DISK,
-    SOUTHERN_CTOP,
-    stored_files,
-)
 
 pytestmark = pytest.mark.usefixtures("queued")
 

@@ -4,11 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from tests.usage.collection.ftp_servers import HOSTILE_LISTED
 from usage.choices import ProviderCollectionStatusChoices as Status
 from usage.models import ProviderCollection
 from usage.services.collection import collection_run_now, collection_start
-
-from .ftp_servers import HOSTILE_LISTED
 
 pytestmark = pytest.mark.usefixtures("queued")
 

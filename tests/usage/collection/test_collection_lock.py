@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection
 
+from tests.usage.collection.ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 from usage.choices import ProviderCollectionStatusChoices as Status
 from usage.models import CarrierFile, CollectionLock
 from usage.services.collection import (
@@ -16,8 +17,6 @@ from usage.services.collection import (
     collection_start,
     provider_collect,
 )
-
-from .ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

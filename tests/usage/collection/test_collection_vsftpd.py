@@ -9,14 +9,13 @@ import ssl
 import pytest
 from django.conf import settings
 
+from tests.usage.collection.ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
 from usage.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.client import FtpSession, FtpSettings, ssl_context
 from usage.models import CarrierFile
 from usage.services.collection import collection_run_now
 
-from .ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
-
-pytest_plugins = ["tests.usage.vsftpd_server"]
+pytest_plugins = ["tests.usage.collection.vsftpd_server"]
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from django.db import connection
 
 from provisioning.choices import PlanRateCategoryChoices, ServiceIdentifierKindChoices
 from provisioning.models import PlanRate, Service, ServiceIdentifier
+from tests.usage.conftest import ingest_sample
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
 from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
-
-from .conftest import ingest_sample
 
 
 def add_range(reference, value):
@@ -84,7 +83,7 @@ def test_what_still_fails_gets_its_new_reason(coastal):
 
 
 def test_adding_the_missing_rate_bills_the_call(coastal, writer):
-    from .conftest import ingest_text
+    from tests.usage.conftest import ingest_text
 
     w = writer(coastal)
     w.call(record_id="N1", target="0298765432", seconds=30, special1="sales@voice.coastal.com.au")

@@ -7,11 +7,10 @@ from decimal import Decimal
 
 from django.test import override_settings
 
+from tests.usage.coce.helpers import coce_writer, ingest_coce
+from tests.usage.conftest import ingest_text
 from usage.models import CarrierFile, RejectedLine, UsageRecord
 from usage.services.quarantine import quarantine_cleanse, quarantine_write_off
-
-from .coce import coce_writer, ingest_coce
-from .conftest import ingest_text
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 PRICE = slice(178, 196)

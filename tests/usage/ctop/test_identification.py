@@ -7,9 +7,8 @@ import pytest
 from providers.choices import ProviderIdentificationMethodChoices as Method
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.models import Service, ServiceIdentifier
+from tests.usage.conftest import ingest_text
 from usage.models import UsageRecord
-
-from .conftest import ingest_text
 
 
 def outcome(record_id):

@@ -2,9 +2,8 @@
 
 from decimal import Decimal
 
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 from usage.models import CarrierFile, RejectedLine, UsageRecord
-
-from .conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 

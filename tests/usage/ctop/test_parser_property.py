@@ -5,9 +5,8 @@ rejected line."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES
 from usage.ctop.parser import CompiledLayout, CtopParser, Detail, FileRejected, Rejected
-
-from .conftest import SAMPLE_FILES, SAMPLES
 
 SAMPLE_DETAIL = (SAMPLES / SAMPLE_FILES["harbour-voice"]).read_text().splitlines()[1]
 

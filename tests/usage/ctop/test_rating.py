@@ -4,9 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.usage.conftest import ingest_text
 from usage.models import UsageRecord
-
-from .conftest import ingest_text
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 

@@ -8,9 +8,8 @@ import pytest
 
 from provisioning.choices import ServiceIdentifierKindChoices
 from provisioning.models import Service, ServiceIdentifier
+from tests.usage.conftest import ingest_text
 from usage.models import RejectedLine, UsageRecord
-
-from .conftest import ingest_text
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 COASTAL = "CTOP_3456789_000002_20261103013000.txt"

@@ -8,10 +8,9 @@ import pytest
 from django.core.management import call_command
 from django_q.tasks import async_task
 
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES
 from usage.models import CarrierFile, UsageRecord
 from usage.services.carrier_files import carrier_file_receive
-
-from .conftest import SAMPLE_FILES, SAMPLES
 
 EXPECTED = {
     "harbour-voice": {

@@ -8,10 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.usage.coce.helpers import BROADWORKS_SAMPLE
+from tests.usage.conftest import SAMPLES
 from usage.models import BroadWorksItem, BroadWorksReport
-
-from .coce import BROADWORKS_SAMPLE
-from .conftest import SAMPLES
 
 BAD = (
     "group_id,item_type,item_name,quantity\n"

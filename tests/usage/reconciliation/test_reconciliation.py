@@ -13,12 +13,11 @@ from openpyxl import load_workbook
 
 from provisioning.models import ServiceFeature
 from provisioning.services.features import service_feature_cease
+from tests.usage.coce.helpers import BROADWORKS_SAMPLE, COCE_SAMPLE, coce_writer, ingest_coce
+from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.models import ReconciliationNote
 from usage.reconciliation.data import reconciliation_build
 from usage.reconciliation.periods import period_for
-
-from .coce import BROADWORKS_SAMPLE, COCE_SAMPLE, coce_writer, ingest_coce
-from .conftest import SAMPLES, ingest_sample
 
 SHEETS = [
     "Summary",
