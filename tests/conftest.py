@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,32 +8,79 @@ from django.contrib.auth.models import Group
 from providers.models import Provider, StaffMembership
 from ssaas.demo import data as demo
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
+from tests import setups
 
 SAMPLES = settings.SAMPLES_DIR
 
 # Real FTP and FTPS servers on loopback (collection tests).
-pytest_plugins = ["tests.usage.ftp_servers"]
+pytest_plugins = ["tests.usage.collection.ftp_servers"]
 
 
 @pytest.fixture
 def demo_providers(db) -> dict[str, Provider]:
-    """The three demo providers with their customers, services, plans and users."""
+    """The whole demo data set: for the demo's own tests only (tests/setups.py builds
+    what the others need)."""
     return demo.load_setup()
 
 
+# The samples README's providers, each on its own (tests/setups.py): a test taking
+# ``harbour`` pays for Harbour Voice's rows only.
 @pytest.fixture
-def harbour(demo_providers) -> Provider:
-    return demo_providers["harbour-voice"]
-
-
-@pytest.fixture
-def southern(demo_providers) -> Provider:
-    return demo_providers["southern-wholesale"]
+def harbour_setup(db) -> SimpleNamespace:
+    return setups.harbour_voice()
 
 
 @pytest.fixture
-def coastal(demo_providers) -> Provider:
-    return demo_providers["coastal-comms"]
+def southern_setup(db) -> SimpleNamespace:
+    return setups.southern_wholesale()
+
+
+@pytest.fixture
+def coastal_setup(db) -> SimpleNamespace:
+    return setups.coastal_comms()
+
+
+@pytest.fixture
+def harbour(harbour_setup) -> Provider:
+    return harbour_setup.provider
+
+
+@pytest.fixture
+def southern(southern_setup) -> Provider:
+    return southern_setup.provider
+
+
+@pytest.fixture
+def coastal(coastal_setup) -> Provider:
+    return coastal_setup.provider
+
+
+@pytest.fixture
+def southern_catalogue(southern) -> dict:
+    """Southern Wholesale with the same catalogue of AAPT elements as Harbour Voice's
+    (the README gives it no catalogue), by element id."""
+    return setups.catalogue(southern)
+
+
+# The README's providers by slug, for tests parametrized over the sample files.
+SETUP_FIXTURES = {"harbour-voice": "harbour", "southern-wholesale": "southern", "coastal-comms": "coastal"}
+
+
+@pytest.fixture
+def sample_provider(request):
+    """``sample_provider(slug)``: that README provider, built on first use."""
+
+    def get(slug: str) -> Provider:
+        return request.getfixturevalue(SETUP_FIXTURES[slug])
+
+    return get
+
+
+@pytest.fixture
+def harbour_bill_runs(harbour_setup, harbour_billing) -> SimpleNamespace:
+    """Harbour Voice with the README's *Bill runs* prices, invoice numbering and
+    Bluegum's extra SIP Session from 16 November (added by ``harbour_billing``)."""
+    return setups.harbour_bill_runs(harbour_setup, acting_user=harbour_billing)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def hv_client(client, harbour_provisioning):
 
 @pytest.mark.django_db
 class TestHarbourUserSeesOnlyHarbour:
-    def test_lists(self, hv_client):
+    def test_lists(self, hv_client, southern, coastal):
         body = changelist(hv_client, Customer).content.decode()
         assert "Acme Pty Ltd" in body and "Bluegum Cafe" in body
         assert "Harbourside Dental" not in body and "Coastal HQ" not in body
@@ -75,7 +75,7 @@ class TestHarbourUserSeesOnlyHarbour:
         assert "Select a valid choice" in str(response.context["adminform"].form.errors["provider"])
         assert not Customer.objects.filter(reference="X1").exists()
 
-    def test_autocomplete_is_scoped(self, hv_client):
+    def test_autocomplete_is_scoped(self, hv_client, southern, coastal):
         response = hv_client.get(
             reverse("admin:autocomplete"),
             {
@@ -91,7 +91,7 @@ class TestHarbourUserSeesOnlyHarbour:
 
 
 @pytest.mark.django_db
-def test_wholesale_staff_see_their_retail_providers(make_staff, southern, coastal):
+def test_wholesale_staff_see_their_retail_providers(make_staff, harbour, southern, coastal):
     coastal.wholesale_provider = southern
     coastal.save()
     user = make_staff("sw-prov", southern)
@@ -104,14 +104,14 @@ def test_wholesale_staff_see_their_retail_providers(make_staff, southern, coasta
 
 
 @pytest.mark.django_db
-def test_user_without_provider_sees_nothing(make_staff, client):
+def test_user_without_provider_sees_nothing(make_staff, client, harbour):
     client.force_login(make_staff("nobody"))
     body = changelist(client, Customer).content.decode()
     assert "Acme" not in body
 
 
 @pytest.mark.django_db
-def test_superuser_sees_all(client, superuser, demo_providers):
+def test_superuser_sees_all(client, superuser, harbour, southern, coastal):
     client.force_login(superuser)
     body = changelist(client, Service).content.decode()
     assert all(ref in body for ref in ["HV-1001", "SW-2001", "CC-3001"])

@@ -25,13 +25,13 @@ NOV_1 = datetime.date(2026, 11, 1)
 
 
 @pytest.fixture
-def acme_service(harbour) -> Service:
-    return Service.objects.get(provider=harbour, reference="HV-1001")
+def acme_service(harbour_setup) -> Service:
+    return harbour_setup.acme_service
 
 
 @pytest.fixture
-def business_voice(harbour) -> ServicePlan:
-    return ServicePlan.objects.get(provider=harbour, name="Business Voice")
+def business_voice(harbour_setup) -> ServicePlan:
+    return harbour_setup.plan
 
 
 @pytest.fixture
@@ -47,8 +47,8 @@ def wattle(harbour) -> Customer:
 
 
 @pytest.fixture
-def sip(harbour) -> FeatureProduct:
-    return FeatureProduct.objects.get(provider=harbour, element_id="502001")
+def sip(harbour_setup) -> FeatureProduct:
+    return harbour_setup.products["502001"]
 
 
 @pytest.fixture

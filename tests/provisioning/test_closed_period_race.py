@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature
-from tests.usage.billing import period, set_prices
+from tests.usage.billing.helpers import period, set_prices
 from usage.billing import services as billing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,10 +24,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OCT_20 = datetime.date(2026, 10, 20)
 
 
-def test_an_activation_during_a_close_waits_for_it_and_is_refused(demo_providers, monkeypatch):
+def test_an_activation_during_a_close_waits_for_it_and_is_refused(harbour, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks and two real transactions: PostgreSQL only")
-    harbour = demo_providers["harbour-voice"]
     set_prices(harbour)
     october = period(harbour, "2026-10")
     acme = Service.objects.get(reference="HV-1001")
@@ -81,10 +80,9 @@ def test_an_activation_during_a_close_waits_for_it_and_is_refused(demo_providers
     assert not ServiceFeature.objects.filter(service=acme, product=sip, active_from=OCT_20).exists()
 
 
-def test_a_close_during_an_activation_waits_for_it_and_bills_it(demo_providers, monkeypatch):
+def test_a_close_during_an_activation_waits_for_it_and_bills_it(harbour, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks and two real transactions: PostgreSQL only")
-    harbour = demo_providers["harbour-voice"]
     set_prices(harbour)
     october = period(harbour, "2026-10")
     acme = Service.objects.get(reference="HV-1001")

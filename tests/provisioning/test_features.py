@@ -17,8 +17,8 @@ def day(text: str) -> datetime.date:
 
 
 @pytest.fixture
-def acme(harbour):
-    return Service.objects.get(reference="HV-1001")
+def acme(harbour_setup):
+    return harbour_setup.acme_service
 
 
 @pytest.fixture

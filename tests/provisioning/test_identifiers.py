@@ -43,23 +43,23 @@ def error_text(exc) -> str:
 
 
 @pytest.fixture
-def acme(harbour):
-    return Service.objects.get(provider=harbour, reference="HV-1001")
+def acme(harbour_setup):
+    return harbour_setup.acme_service
 
 
 @pytest.fixture
-def bluegum(harbour):
-    return Service.objects.get(provider=harbour, reference="HV-1002")
+def bluegum(harbour_setup):
+    return harbour_setup.bluegum_service
 
 
 @pytest.fixture
-def dental(southern):
-    return Service.objects.get(provider=southern, reference="SW-2001")
+def dental(southern_setup):
+    return southern_setup.dental_service
 
 
 @pytest.fixture
-def motors(southern):
-    return Service.objects.get(provider=southern, reference="SW-2002")
+def motors(southern_setup):
+    return southern_setup.motors_service
 
 
 @pytest.mark.django_db
@@ -186,10 +186,10 @@ class TestServiceAndFeatureRules:
             acme.full_clean()
         assert "A service cannot end before it starts." in exc.value.message_dict["end_date"]
 
-    def test_feature_from_another_providers_catalogue(self, acme, southern):
-        from provisioning.models import FeatureProduct, ServiceFeature
+    def test_feature_from_another_providers_catalogue(self, acme, southern_catalogue):
+        from provisioning.models import ServiceFeature
 
-        foreign = FeatureProduct.objects.get(provider=southern, element_id="501001")
+        foreign = southern_catalogue["501001"]
         feature = ServiceFeature(service=acme, product=foreign, quantity=1)
         with pytest.raises(ValidationError) as exc:
             feature.full_clean()

@@ -247,7 +247,7 @@ class TestFinaliseMigration:
         assert plan_rating_call("0370002000-0370002099", NOV_15) == ("WATTLE", "Business Voice")
 
     def test_features_follow_the_aapt_element_into_the_new_catalogue(
-        self, submit, drive, migration, superuser, southern
+        self, submit, drive, migration, superuser, southern, southern_catalogue
     ):
         activated = complete(drive(submit(Kind.NEW), State.IN_PROGRESS), superuser, NOV_1)
         order = migration(

@@ -64,7 +64,7 @@ def test_billing_sees_features_quarantine_files_and_periods(front, client, harbo
     every_link_opens(client, items)
 
 
-def test_provider_administrators_see_each_providers_files(front, client, harbour_admin):
+def test_provider_administrators_see_each_providers_files(front, client, harbour_admin, southern):
     items = front(harbour_admin)
     assert items["Harbour Voice: last CTOP file"][0] == "none yet"
     assert "Sequence gaps" in items
@@ -72,7 +72,7 @@ def test_provider_administrators_see_each_providers_files(front, client, harbour
     every_link_opens(client, items)
 
 
-def test_a_superuser_sees_every_section(front, client, superuser, demo_providers):
+def test_a_superuser_sees_every_section(front, client, superuser, harbour, southern, coastal):
     items = front(superuser)
     assert "Orders halted" in items and "COCE exceptions" in items and "Background tasks failed" in items
     assert "Southern Wholesale: last CTOP file" in items

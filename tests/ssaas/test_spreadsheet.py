@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from providers.models import Customer
 from provisioning.models import FeatureProduct
 from ssaas.common.spreadsheet import InertCsvWriter, inert, inert_cell, inert_row
-from tests.usage.coce import BROADWORKS_SAMPLE, coce_writer, ingest_coce
+from tests.usage.coce.helpers import BROADWORKS_SAMPLE, coce_writer, ingest_coce
 from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.models import OtherCharge
 

@@ -18,8 +18,8 @@ from .conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 
 
 @pytest.fixture
-def loaded(demo_providers):
-    return {slug: ingest_sample(p) for slug, p in demo_providers.items()}
+def loaded(harbour, southern, coastal):
+    return {p.slug: ingest_sample(p) for p in (harbour, southern, coastal)}
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_attention_panel(admin_client, loaded, harbour, writer):
     assert "Harbour Voice: CTOP file 000002 missing (between 000001 and 000003)" in body
 
 
-def test_attention_panel_names_silent_providers(admin_client, demo_providers):
+def test_attention_panel_names_silent_providers(admin_client, harbour):
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert "No CTOP file from Harbour Voice yet" in body
 

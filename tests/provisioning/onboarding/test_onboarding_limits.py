@@ -1,0 +1,141 @@
+"""Onboarding files that would exhaust memory or drown the page in errors (issue 9,
+defect 3): inflated workbook size, cell length, rows and errors listed are limited."""
+
+import io
+import tracemalloc
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from provisioning.onboarding import onboarding_import
+from provisioning.onboarding.reader import read_onboarding_file
+from tests.provisioning.onboarding.onboarding_files import csv_file, workbook
+
+SERVICES_HEADER = "Reference,Customer reference,Plan,Status,Start date,End date,Label\n"
+
+
+def inline_string_bomb(megabytes: int) -> io.BytesIO:
+    """An XLSX of one cell holding an inline string of ``megabytes`` MB: tiny zipped."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        template = workbook({"services": [["Reference"]]})
+        with zipfile.ZipFile(template) as source:
+            for member in source.infolist():
+                if not member.filename.startswith("xl/worksheets/"):
+                    archive.writestr(member, source.read(member))
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+            )
+            block = b"A" * (1 << 20)
+            for _ in range(megabytes):
+                sheet.write(block)
+            sheet.write(b"</t></is></c></row></sheetData></worksheet>")
+    data.seek(0)
+    data.name = "bomb.xlsx"
+    return data
+
+
+def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(settings):
+    settings.SPREADSHEET_MAX_BYTES = 50 * 1024 * 1024
+    bomb = inline_string_bomb(200)
+    assert len(bomb.getvalue()) < 1 << 20
+    tracemalloc.start()
+    try:
+        sheets, errors = read_onboarding_file(bomb, name="bomb.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sheets == []
+    assert "at most 50 MB (the limit SPREADSHEET_MAX_BYTES)" in errors[0].message
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB allocated"
+
+
+def test_a_cell_longer_than_the_limit_is_an_error_naming_row_and_column(settings):
+    settings.SPREADSHEET_CELL_MAX_CHARS = 1000
+    data = workbook({"services": [["Reference", "Customer reference", "Plan"], ["HV-1", "ACME", "x" * 5000]]})
+    _sheets, errors = read_onboarding_file(data, name="onboarding.xlsx")
+    assert [(e.sheet, e.row, e.column) for e in errors] == [("services", 2, "column C")]
+    assert "5,000 characters: at most 1,000 (the limit SPREADSHEET_CELL_MAX_CHARS)" in errors[0].message
+
+
+@pytest.mark.django_db
+def test_rows_beyond_the_limit_refuse_the_sheet(harbour, settings):
+    settings.SPREADSHEET_MAX_ROWS = 1000
+    rows = "".join(f"HV-{n},ACME,Business Voice,active,2026-10-01,,\n" for n in range(1500))
+    result = onboarding_import(
+        acting_user=None,
+        provider=harbour,
+        file=csv_file(SERVICES_HEADER + rows, "services.csv"),
+        file_name="services.csv",
+        dry_run=True,
+    )
+    assert [e.message for e in result.errors] == [
+        "More than 1,000 rows (the limit SPREADSHEET_MAX_ROWS): split the file, "
+        "or ask an administrator to raise the limit."
+    ]
+
+
+@pytest.mark.django_db
+def test_errors_are_listed_up_to_the_limit_then_counted(harbour, settings, admin_client):
+    settings.ERRORS_LISTED_MAX = 5
+    rows = "".join(f"HV-{n},NO-SUCH-CUSTOMER,Business Voice,active,2026-10-01,,\n" for n in range(300))
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + rows).encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    result = response.context["result"]
+    assert len(result.errors) == 5 and result.errors.total == 300
+    body = response.content.decode()
+    assert "300 errors in services.csv" in body
+    assert "… and 295 more errors not listed (the first 5 are shown)." in body
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_size_limit_is_refused_with_the_limit_named(harbour, settings, admin_client):
+    settings.UPLOAD_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("services.csv", b"x" * 2048)
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    errors = response.context["form"].errors["file"]
+    assert errors == ["services.csv is 2 KB: uploads are limited to 1 KB (the setting UPLOAD_MAX_BYTES)."]
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_checked_and_imported_by_the_worker(harbour, settings, admin_client):
+    """Onboarding 50,000 rows ran about three minutes inside the request. Here the
+    file goes to django-q2 (which runs tasks at once in the tests' settings) and the
+    status page shows the worker's result."""
+    from provisioning.models import Service
+
+    settings.ONBOARDING_SYNC_MAX_BYTES = 100
+    rows = "".join(f"HV-9{n:03d},ACME,Business Voice,active,2026-10-01,,\n" for n in range(20))
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + rows).encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    assert not Service.objects.filter(reference="HV-9000").exists()
+
+    response = admin_client.get(response.url)  # the worker has run the dry run
+    kept = response.context["kept"]
+    assert kept is not None and not response.context["result"].errors
+    assert "would" in response.content.decode() or "Import" in response.content.decode()
+
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"token": kept.token})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url, follow=True)
+    assert "Imported services.csv into Harbour Voice" in response.content.decode()
+    assert Service.objects.filter(reference__startswith="HV-9").count() == 20
+
+
+@pytest.mark.django_db
+def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings, admin_client, monkeypatch):
+    from provisioning.onboarding import admin_views
+
+    settings.ONBOARDING_SYNC_MAX_BYTES = 50
+    monkeypatch.setattr(admin_views, "async_task", lambda *args, **kwargs: "not-run-yet")
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + "HV-1,ACME,Business Voice,,,,\n").encode())
+    response = admin_client.post(
+        reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload}, follow=True
+    )
+    assert "The dry run of services.csv for Harbour Voice is queued" in response.content.decode()
+    assert admin_client.get(reverse("admin:provisioning_service_import_status", args=["other"])).status_code == 404

@@ -1,0 +1,110 @@
+"""The bill run pages: preview from the bill period, close (queued to the worker,
+synchronous in tests), downloads; who may do what; adjustments."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from provisioning.models import Service
+from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.test_billing_close import OCT_CALLS
+from usage.billing.services import adjustment_add
+from usage.models import Adjustment, BillRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def october(harbour, writer, harbour_billing):
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS + [("PREM-1", "20261012100000", "ACMEPTYLTD", "1900123456", 60)])
+    adjustment_add(
+        service=Service.objects.get(reference="HV-1001"),
+        date=datetime.date(2026, 10, 15),
+        amount=Decimal("-5.00"),
+        reason="Outage credit",
+        acting_user=harbour_billing,
+    )
+    return period(harbour, "2026-10")
+
+
+def page(client, october) -> str:
+    return client.get(reverse("admin:usage_billrun_period", args=[october.pk])).content.decode()
+
+
+def test_preview_lists_what_blocks_first_then_each_customer(client, harbour_billing, october):
+    client.force_login(harbour_billing)
+    listing = client.get(reverse("admin:providers_billperiod_changelist")).content.decode()
+    assert "Preview the bill run" in listing
+    text = page(client, october)
+    assert text.index("1 quarantined usage record(s) dated in the period") < text.index("Acme Pty Ltd")
+    assert "Acme Pty Ltd" in text and "Bluegum Cafe" in text
+    # Acme: 0.39 calls + 160.00 packs − 5.00 = 155.39 ex GST, GST 15.54
+    assert "155.39 ex GST, GST 15.54, 170.93 inc GST" in text
+    assert "Credit 15/10/2026: Outage credit" in text
+    assert "Standard User Service Pack ×12, 01/10/2026–31/10/2026 (31/31 days at 10.00 a month)" in text
+    assert not BillRun.objects.exists()
+
+
+def test_close_needs_close_anyway_when_items_are_outstanding(
+    client, harbour_billing, october, django_capture_on_commit_callbacks
+):
+    client.force_login(harbour_billing)
+    url = reverse("admin:usage_billrun_close", args=[october.pk])
+    response = client.post(url, follow=True)
+    assert "tick “close anyway”" in response.content.decode()
+    assert not BillRun.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"close_anyway": "1"})
+    assert response.status_code == 302
+    text = page(client, october)
+    run = BillRun.objects.get()
+    assert run.status == "done" and "Status: <strong>Done</strong>" in text
+    assert run.outstanding[0]["kind"] == "quarantine"
+    october.refresh_from_db()
+    assert october.status == "closed"
+    xero = client.get(reverse("admin:usage_billrun_download", args=[run.pk, "xero"]))
+    assert xero["Content-Disposition"] == 'attachment; filename="xero-invoices-harbour-voice-2026-10.csv"'
+    assert b"INV-1" in xero.content
+    calls = client.get(reverse("admin:usage_billrun_download", args=[run.pk, "calls"]))
+    assert b"".join(calls.streaming_content).count(b"\n") == 1 + 3
+    summary = client.get(reverse("admin:usage_billrun_download", args=[run.pk, "summary"]))
+    assert summary["Content-Type"].startswith("application/vnd.openxmlformats")
+    # Closing again does nothing more.
+    client.post(url, {"close_anyway": "1"})
+    assert BillRun.objects.count() == 1
+
+
+def test_provider_administrators_may_close_provisioning_staff_may_not_look(
+    client, harbour_admin, harbour_provisioning, october, django_capture_on_commit_callbacks
+):
+    client.force_login(harbour_provisioning)
+    assert client.get(reverse("admin:usage_billrun_period", args=[october.pk])).status_code == 403
+    client.force_login(harbour_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:usage_billrun_close", args=[october.pk]), {"close_anyway": "1"})
+    assert response.status_code == 302 and BillRun.objects.get().status == "done"
+
+
+def test_another_providers_period_is_not_found(client, make_staff, southern, october):
+    from ssaas.roles import BILLING_STAFF
+
+    client.force_login(make_staff("sw-bill", southern, role=BILLING_STAFF))
+    assert client.get(reverse("admin:usage_billrun_period", args=[october.pk])).status_code == 404
+    assert client.post(reverse("admin:usage_billrun_close", args=[october.pk])).status_code == 404
+
+
+def test_an_adjustment_into_a_closed_period_is_refused_in_the_form(client, harbour_billing, harbour):
+    client.force_login(harbour_billing)
+    acme = Service.objects.get(reference="HV-1001")
+    url = reverse("admin:usage_adjustment_add")
+    data = {"service": acme.pk, "date": "2026-09-15", "amount": "-3.00", "reason": "Goodwill"}
+    response = client.post(url, data)
+    assert "inside Harbour Voice&#x27;s closed bill period September 2026" in response.content.decode()
+    response = client.post(url, {**data, "date": "2026-10-15"})
+    assert response.status_code == 302
+    adjustment = Adjustment.objects.get()
+    assert (adjustment.provider, adjustment.created_by, adjustment.amount) == (harbour, harbour_billing, Decimal("-3"))

@@ -1,0 +1,198 @@
+"""A bill run's files: Xero invoices (split into a zip past 500 invoices),
+itemised calls, the run summary workbook; and the bill_run command."""
+
+import csv
+import datetime
+import io
+import json
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from providers.models import Customer
+from provisioning.models import Service
+from ssaas.common import spreadsheet
+from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
+from usage.billing import exports
+from usage.billing.selectors import run_usage
+from usage.billing.services import adjustment_add, bill_period_close
+from usage.models import Adjustment, BillRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def october_run(harbour, harbour_billing, writer):
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS + NOV_CALLS)
+    acme = Customer.objects.get(reference="ACME")
+    acme.name = "=cmd|' /C calc'!A0"  # a hostile name must reach the ledger inert
+    acme.billing_email = "ap@acme.example.com.au"
+    acme.save()
+    adjustment_add(
+        service=Service.objects.get(reference="HV-1001"),
+        date=datetime.date(2026, 10, 15),
+        amount=Decimal("-5.00"),
+        reason="Outage credit",
+        acting_user=harbour_billing,
+    )
+    return bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+
+
+def rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+def test_xero_csv_one_invoice_per_customer_one_line_per_charge_kind(october_run):
+    name, content, content_type = exports.xero_export(october_run)
+    assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.csv", "text/csv")
+    table = rows(content)
+    assert list(table[0]) == exports.XERO_COLUMNS
+    acme = [r for r in table if r["InvoiceNumber"] == "INV-1"]
+    assert {r["ContactName"] for r in acme} == {"'=cmd|' /C calc'!A0"}
+    assert {r["EmailAddress"] for r in acme} == {"ap@acme.example.com.au"}
+    assert {(r["InvoiceDate"], r["DueDate"], r["AccountCode"], r["TaxType"], r["Currency"]) for r in table} == {
+        ("01/11/2026", "15/11/2026", "200", "GST on Income", "AUD")
+    }
+    assert [(r["Description"].split(":")[0], r["Quantity"], r["UnitAmount"]) for r in acme] == [
+        ("HV-1001", "1", "0.15"),  # calls, fixed
+        ("HV-1001", "1", "0.24"),  # calls, mobile
+        ("HV-1001", "1", "40.00"),  # Premium packs
+        ("HV-1001", "1", "120.00"),  # Standard packs
+        ("HV-1001", "1", "-5.00"),  # the credit: a number, not made inert
+    ]
+    assert acme[-1]["Description"] == "HV-1001: Credit 15/10/2026: Outage credit"
+    assert sum(Decimal(r["UnitAmount"]) for r in acme) == Decimal("155.39")
+    bluegum = [r for r in table if r["InvoiceNumber"] == "INV-2"]
+    assert [r["ContactName"] for r in bluegum] == ["Bluegum Cafe", "Bluegum Cafe"]
+
+
+def test_inert_quotes_formula_starts_only():
+    assert [exports.inert(v) for v in ("=1+2", "+61", "-x", "@SUM", "Acme", "")] == [
+        "'=1+2",
+        "'+61",
+        "'-x",
+        "'@SUM",
+        "Acme",
+        "",
+    ]
+
+
+def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing):
+    plan = Service.objects.get(reference="HV-1001").plan
+    customers = Customer.objects.bulk_create(
+        Customer(provider=harbour, reference=f"C{n:04d}", name=f"Customer {n:04d}") for n in range(501)
+    )
+    services = Service.objects.bulk_create(
+        Service(
+            provider=harbour,
+            customer=c,
+            plan=plan,
+            reference=f"S{n:04d}",
+            status="active",
+            start_date=datetime.date(2026, 10, 1),
+        )
+        for n, c in enumerate(customers)
+    )
+    Adjustment.objects.bulk_create(
+        Adjustment(provider=harbour, service=s, date=datetime.date(2026, 10, 2), amount=Decimal("1.00"), reason="x")
+        for s in services
+    )
+    Service.objects.filter(reference__in=["HV-1001", "HV-1002"]).update(status="pending")
+    Service.objects.get(reference="HV-1001").features.all().delete()
+    Service.objects.get(reference="HV-1002").features.all().delete()
+    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+    name, content, content_type = exports.xero_export(run)
+    assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.zip", "application/zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        counts = [len({r["InvoiceNumber"] for r in rows(archive.read(n))}) for n in names]
+    assert names == ["xero-invoices-harbour-voice-2026-10-01.csv", "xero-invoices-harbour-voice-2026-10-02.csv"]
+    assert counts == [500, 1]
+
+
+def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, writer, october_run):
+    add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
+    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    chunks = list(exports.itemised_calls(nov))
+    table = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8"))))
+    assert table[0] == exports.CALL_COLUMNS
+    assert table[1:] == [
+        ["'=cmd|' /C calc'!A0", "HV-1001", "20/10/2026", "12:00:00", "0298765432", "Fixed (AU geographic)", "10", "10",
+         "0.15", "late"],
+        ["Bluegum Cafe", "HV-1002", "03/11/2026", "09:00:00", "0298765432", "Fixed (AU geographic)", "30", "30",
+         "0.15", ""],
+    ]  # fmt: skip
+    assert len(table) - 1 == run_usage(nov).count()
+    # The same bytes from SQLite's iterator and PostgreSQL's COPY.
+    assert b"".join(chunks).decode("utf-8").split("\n")[2] == (
+        "Bluegum Cafe,HV-1002,03/11/2026,09:00:00,0298765432,Fixed (AU geographic),30,30,0.15,"
+    )
+
+
+@pytest.mark.parametrize("target", ["=1+2", "+61", "-x", "@SUM", "\tcmd", "0298765432"])
+def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
+    harbour, harbour_billing, writer, october_run, target
+):
+    """The calls CSV (PostgreSQL's COPY makes it in SQL) treats every formula trigger
+    of ssaas.common.spreadsheet as the Python sanitiser does."""
+    add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
+    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    run_usage(nov).filter(record_id="LATE-1").update(target=target)
+    table = list(csv.reader(io.StringIO(b"".join(exports.itemised_calls(nov)).decode("utf-8"), newline="")))
+    assert table[1][4] == spreadsheet.inert(target)
+
+
+def test_run_summary_workbook(october_run, tmp_path):
+    path = tmp_path / "summary.xlsx"
+    exports.write_summary(october_run, str(path))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Customer totals", "Service lines", "Late usage", "Adjustments", "Outstanding items"]
+    totals = book["Customer totals"]
+    assert totals.freeze_panes == "A2" and totals.auto_filter.ref == "A1:G3"
+    assert [c.value for c in totals[2]] == [
+        "INV-1",
+        "'=cmd|' /C calc'!A0",
+        155.39,
+        15.54,
+        170.93,
+        72.2,  # packs 54.00 + 18.00, two calls 0.10 each
+        83.19,
+    ]
+    assert totals["C2"].number_format.startswith('"$"#,##0.00')
+    assert book["Adjustments"]["J2"].value == -5
+    assert book["Service lines"].max_row == 1 + october_run.lines.count()
+    lines = book["Service lines"]
+    for row in range(2, lines.max_row + 1):  # every row styled, not just the first
+        assert lines[f"J{row}"].number_format.startswith('"$"#,##0.00')
+        assert lines[f"H{row}"].number_format == "dd/mm/yyyy"
+        assert isinstance(lines[f"H{row}"].value, datetime.datetime)
+        assert isinstance(lines[f"J{row}"].value, float | int)
+
+
+def test_bill_run_command_previews_then_closes(harbour, writer, tmp_path):
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS)
+    out = io.StringIO()
+    options = {"provider": "harbour-voice", "period": "2026-10", "stdout": out}
+    call_command("bill_run", preview=True, output=tmp_path / "p", **options)
+    preview = json.loads(out.getvalue())
+    assert sorted(p.rsplit("/", 1)[1] for p in preview["files"]) == [
+        "bill-run-harbour-voice-2026-10.xlsx",
+        "calls-harbour-voice-2026-10.csv",
+        "xero-invoices-harbour-voice-2026-10.csv",
+    ]
+    assert not BillRun.objects.exists()
+    assert period(harbour, "2026-10").status == "open"
+    previewed = (tmp_path / "p" / "xero-invoices-harbour-voice-2026-10.csv").read_bytes()
+
+    out = io.StringIO()
+    call_command("bill_run", provider="harbour-voice", period="2026-10", output=tmp_path / "c", stdout=out)
+    closed = json.loads(out.getvalue())
+    assert (closed["calls"], closed["invoices"], closed["total_ex_gst"]) == (3, 2, "205.54")
+    assert (tmp_path / "c" / "xero-invoices-harbour-voice-2026-10.csv").read_bytes() == previewed
+    assert period(harbour, "2026-10").status == "closed"
