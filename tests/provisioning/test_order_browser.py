@@ -1,60 +1,29 @@
 """End to end in a real browser: a provisioning user works a NEW order from
 the queue to an active service; a user of another provider cannot open it.
 
-Playwright drives Debian's Chromium (``/usr/bin/chromium``; ``make browser``
-installs it) against pytest-django's live server."""
+Playwright drives Debian's Chromium against pytest-django's live server
+(tests/browser.py)."""
 
 import datetime
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from providers.models import Customer
 from provisioning.actions.orders import FeatureLine, IdentifierLine, order_create
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import FeatureProduct, Order, ServicePlan
-from ssaas.demo import data as demo
+from provisioning.models import Order
+from tests.browser import browser, new_page  # noqa: F401 - the browser fixture
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database work beside it is synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # Database work beside the event loop has its own connections (Django
-            # keys them by context): close them, or PostgreSQL cannot drop the
-            # test database at the end.
-            connections.close_all()
-
-
-def log_in(browser, base_url: str, username: str, password: str) -> Page:
-    page = browser.new_context().new_page()
-    page.set_default_timeout(15_000)
+def log_in(chromium, base_url: str, username: str, password: str) -> Page:
+    page = new_page(chromium.new_context())
     page.goto(f"{base_url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -79,29 +48,28 @@ def confirm(page: Page, action: str, **fields: str) -> None:
 
 
 @pytest.fixture
-def new_order(make_staff):
-    providers = demo.load_setup()  # the demo users: provisioning/provisioning at Harbour Voice
-    harbour = providers["harbour-voice"]
-    operator = get_user_model().objects.get(username="demo")
+def new_order(harbour_setup, harbour_provisioning, superuser, make_staff, southern):
+    """Bluegum Cafe's new service, submitted at Harbour Voice; a provisioning user of
+    Southern Wholesale beside (password "pw" for both)."""
     order = order_create(
-        acting_user=operator,
+        acting_user=superuser,
         kind=Kind.NEW,
-        customer=Customer.objects.get(provider=harbour, reference="BLUEGUM"),
-        requested_plan=ServicePlan.objects.get(provider=harbour, name="Business Voice"),
+        customer=harbour_setup.bluegum,
+        requested_plan=harbour_setup.plan,
         service_reference="HV-1003",
         requested_date=datetime.date(2026, 11, 20),
         identifiers=[
             IdentifierLine(IdKind.FNN, "02 9000 4100"),
             IdentifierLine(IdKind.NUMBER_RANGE, "0290004000-0290004009"),
         ],
-        features=[FeatureLine(FeatureProduct.objects.get(provider=harbour, element_id="502001"), 2)],
+        features=[FeatureLine(harbour_setup.products["502001"], 2)],
     )
-    make_staff("sw-prov", providers["southern-wholesale"])  # password "pw"
+    make_staff("sw-prov", southern)
     return order
 
 
-def test_a_new_order_from_queue_to_active_service(live_server, browser, new_order):
-    page = log_in(browser, live_server.url, "provisioning", "provisioning")
+def test_a_new_order_from_queue_to_active_service(live_server, browser, new_order):  # noqa: F811
+    page = log_in(browser, live_server.url, "hv-prov", "pw")  # through the login form
 
     # The queue, from the sidebar.
     page.click("#nav-sidebar >> text=Orders (the queue)")
@@ -159,7 +127,7 @@ def test_a_new_order_from_queue_to_active_service(live_server, browser, new_orde
     assert Order.objects.get(pk=new_order.pk).resulting_service.is_active_on(datetime.date(2026, 11, 20))
 
 
-def test_another_providers_user_cannot_open_the_order(live_server, browser, new_order):
+def test_another_providers_user_cannot_open_the_order(live_server, browser, new_order):  # noqa: F811
     page = log_in(browser, live_server.url, "sw-prov", "pw")
     page.goto(f"{live_server.url}/admin/provisioning/order/{new_order.pk}/change/")
     expect(page).to_have_url(f"{live_server.url}/admin/")

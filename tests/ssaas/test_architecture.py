@@ -260,7 +260,7 @@ def test_a_cycle_through_a_function_level_import_is_found_and_listed(tmp_path):
             "usage/tasks.py": "from usage.services import collection\n",
             "usage/services/__init__.py": "",
             "usage/services/collection.py": "def run():\n    from ..tasks import go\n",
-            "usage/clean.py": "import usage.collection.collector\n",
+            "usage/clean.py": "import usage.services.collection\n",
             "usage/loop.py": "from . import loop\n",
         },
     )
@@ -271,9 +271,9 @@ def test_a_cycle_through_a_function_level_import_is_found_and_listed(tmp_path):
         [
             "cycle among 1 module(s): usage.loop",
             "    usage/loop.py:1  usage.loop → usage.loop",
-            "cycle among 2 module(s): usage.collection.collector, usage.carrier_files.tasks",
-            "    usage/services/collection.py:2  usage.collection.collector → usage.carrier_files.tasks",
-            "    usage/tasks.py:1  usage.carrier_files.tasks → usage.collection.collector",
+            "cycle among 2 module(s): usage.services.collection, usage.tasks",
+            "    usage/services/collection.py:2  usage.services.collection → usage.tasks",
+            "    usage/tasks.py:1  usage.tasks → usage.services.collection",
         ]
     )
 

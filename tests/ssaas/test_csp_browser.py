@@ -5,13 +5,11 @@ events. It checks whatever admin theme is installed: a theme needing more (inlin
 styles, eval) fails here until the policy in settings allows it."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from provisioning.models import Order, Service
-from ssaas.demo import data as demo
-from tests.provisioning.test_order_browser import browser  # noqa: F401 - the fixture
+from tests.browser import browser, logged_in, new_page  # noqa: F401 - the fixture
+from tests.ssaas import admin_world
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,17 +24,42 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
+def csp_page(browser, live_server, world):  # noqa: F811
+    """A page recording CSP violations, and ``visit(path)`` returning those of ``path``."""
+    context = logged_in(browser, live_server.url, world.superuser)
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = new_page(context)
+
+    def visit(path):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        assert "default-src 'self'" in (response.headers.get("content-security-policy") or ""), path
+        page.wait_for_load_state("networkidle")
+        return [f"{path}: {v}" for v in page.evaluate("window.__csp")]
+
+    return page, visit
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found when the page first had groups to show (factory data, not the demo's empty "
+    "quarantine): templates/admin/usage/quarantinedrecord/groups.html confirms the write-off "
+    "with an inline onclick, which the policy blocks (script-src-attr), so Write off submits "
+    "unconfirmed",
+)
+def test_the_grouped_quarantine_with_groups_raises_no_csp_violation(browser, live_server):  # noqa: F811
+    page, visit = csp_page(browser, live_server, admin_world.build())
+    assert visit(reverse("admin:usage_quarantinedrecord_groups")) == []
+
+
 def test_admin_pages_raise_no_csp_violation(browser, live_server):  # noqa: F811
-    providers = demo.load_setup()
-    demo.load_orders()
-    get_user_model().objects.create_superuser("csp-admin", "csp@example.com", "csp-pass")
-    harbour = providers["harbour-voice"]
+    world = admin_world.build()
+    harbour = world.harbour.provider
     service = Service.objects.filter(provider=harbour).first()
 
-    context = browser.new_context()
+    context = logged_in(browser, live_server.url, world.superuser)
     context.add_init_script(RECORD_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(context)
     console = []
     page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
     violations = []
@@ -47,12 +70,6 @@ def test_admin_pages_raise_no_csp_violation(browser, live_server):  # noqa: F811
         assert "default-src 'self'" in (response.headers.get("content-security-policy") or ""), path
         page.wait_for_load_state("networkidle")
         violations.extend(f"{path}: {v}" for v in page.evaluate("window.__csp"))
-
-    visit(reverse("admin:login") + "?next=" + reverse("admin:index"))
-    page.fill("#id_username", "csp-admin")
-    page.fill("#id_password", "csp-pass")
-    page.click("button[type=submit]")
-    expect(page.locator("#nav-sidebar")).to_be_attached()
 
     visit(reverse("admin:index"))
     visit(reverse("admin:provisioning_service_changelist"))
@@ -67,7 +84,7 @@ def test_admin_pages_raise_no_csp_violation(browser, live_server):  # noqa: F811
     visit(reverse("admin:provisioning_service_add"))
     visit(reverse("admin:usage_reconciliation_changelist"))
     visit(reverse("admin:usage_reconciliation_detail", args=[harbour.pk, "2026-10"]))
-    visit(reverse("admin:usage_quarantinedrecord_groups"))
+    # The grouped quarantine: test_the_grouped_quarantine_with_groups_raises_no_csp_violation.
     visit(reverse("admin:providers_provider_change", args=[harbour.pk]))
     visit(reverse("admin:provisioning_service_import"))
     visit(reverse("admin:provisioning_order_change", args=[Order.objects.filter(provider=harbour).first().pk]))

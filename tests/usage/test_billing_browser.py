@@ -11,10 +11,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from ssaas.demo import data as demo
+from tests.browser import browser, logged_in, new_page  # noqa: F401 - the browser fixture
 from usage.models import BillRun
-
-from ..provisioning.test_order_browser import browser, log_in  # noqa: F401 - the browser fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,10 +20,8 @@ pytestmark = [
 ]
 
 
-def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_path):  # noqa: F811
-    providers = demo.load_setup()  # billing/billing is Harbour Voice's billing staff
-    demo.load_billing(providers)
-    page = log_in(browser, live_server.url, "billing", "billing")
+def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_path, harbour_bill_runs, harbour_billing):  # noqa: F811
+    page = new_page(logged_in(browser, live_server.url, harbour_billing, accept_downloads=True))
 
     page.goto(f"{live_server.url}/admin/providers/billperiod/")
     page.locator("tr", has_text="October 2026").get_by_role("link", name="Preview the bill run").click()

@@ -54,16 +54,22 @@ SPECIAL = st.sampled_from(
 )
 
 
-def national_number():
-    return st.sampled_from(NATIONAL).flatmap(
-        lambda spec: st.tuples(
-            st.just(spec[0]),
-            st.one_of(
-                st.text(alphabet="0123456789", min_size=spec[1], max_size=spec[1]),
-                st.text(alphabet="0123456789", min_size=max(spec[1] - 2, 0), max_size=spec[1] + 2),
-            ),
-        ).map("".join)
+# The digits after each leading part: exactly as long as the plan says, or up to two
+# shorter or longer. Built once: a strategy made afresh for every draw (flatmap) is
+# validated afresh too, which cost the test most of its time.
+DIGITS = {
+    spec: st.one_of(
+        st.text(alphabet="0123456789", min_size=spec[1], max_size=spec[1]),
+        st.text(alphabet="0123456789", min_size=max(spec[1] - 2, 0), max_size=spec[1] + 2),
     )
+    for spec in NATIONAL
+}
+
+
+@st.composite
+def national_number(draw):
+    spec = draw(st.sampled_from(NATIONAL))
+    return spec[0] + draw(DIGITS[spec])
 
 
 def written_number():
@@ -82,29 +88,37 @@ def test_cached_category_is_the_uncached_one_whatever_came_before(numbers):
         assert cache(number) == classify_number(number), number
 
 
-def neighbours():
+CHANGE = st.tuples(st.integers(min_value=0, max_value=20), st.sampled_from("0123456789"))
+VARIANTS = st.lists(st.lists(CHANGE, min_size=1, max_size=2), min_size=1, max_size=20)
+
+
+def _vary(base: str, changes: list[tuple[int, str]]) -> str:
+    digits = list(base)
+    for position, digit in changes:
+        position %= len(digits)
+        if digits[position].isdigit():
+            digits[position] = digit
+    return "".join(digits)
+
+
+@st.composite
+def neighbours(draw):
     """A number in one written form and others that differ from it in a digit or two:
     what a cache keyed by a prefix would confuse (random numbers rarely share one)."""
+    number = draw(national_number())
+    number = draw(st.sampled_from(WRITTEN))(number)
+    return [number, *(_vary(number, changes) for changes in draw(VARIANTS))]
 
-    def vary(base: str, changes: list[tuple[int, str]]) -> str:
-        digits = list(base)
-        for position, digit in changes:
-            position %= len(digits)
-            if digits[position].isdigit():
-                digits[position] = digit
-        return "".join(digits)
 
-    base = st.tuples(national_number(), st.sampled_from(WRITTEN)).map(lambda t: t[1](t[0]))
-    change = st.tuples(st.integers(min_value=0, max_value=20), st.sampled_from("0123456789"))
-    return base.flatmap(
-        lambda number: st.lists(st.lists(change, min_size=1, max_size=2), min_size=1, max_size=20).map(
-            lambda variants: [number, *(vary(number, c) for c in variants)]
-        )
-    )
+@st.composite
+def neighbourhoods(draw):
+    """One to four groups of neighbours, all shuffled together."""
+    numbers = sum(draw(st.lists(neighbours(), min_size=1, max_size=4)), [])
+    return draw(st.permutations(numbers))
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(neighbours(), min_size=1, max_size=4).map(lambda groups: sum(groups, [])).flatmap(st.permutations))
+@given(neighbourhoods())
 def test_cached_category_is_the_uncached_one_among_neighbouring_numbers(numbers):
     cache = CategoryCache()
     for number in numbers:

@@ -1,4 +1,10 @@
-"""A kill during ingest leaves nothing partial, and a re-run completes the file."""
+"""A kill during ingest leaves nothing partial, and a re-run completes the file.
+
+The ingest runs in a child process that stops itself the moment it has written
+its first batch of records inside the file's transaction (tests/usage/kill_child.py)
+and is killed there: the kill lands mid-file every time, with rows written and
+not committed, in a file of two batches rather than one large enough to outlast
+a guessed sleep."""
 
 import os
 import signal
@@ -10,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ssaas.demo import data as demo
 from usage.carrier_files.receive import carrier_file_process
+from usage.ctop.pipeline import BatchSink, CopySink
 from usage.ctop.synthetic import write_ctop
 from usage.models import CarrierFile, Layout, UsageRecord
 
@@ -26,18 +32,19 @@ def database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_kill_during_ingest(tmp_path):
-    # Enough records that the kill lands mid-file: SQLite writes far fewer a second.
-    records = 25_000 if connection.vendor == "sqlite" else 120_000
-    demo.load_setup()
+def test_kill_during_ingest(tmp_path, southern):
+    # Two batches and a half: the first is written, the second never comes.
+    records = int(2.5 * (CopySink.CHUNK if connection.vendor == "postgresql" else BatchSink.SIZE))
     layout = Layout.objects.get(kind="ctop", is_default=True)
     spans = {record: layout.spans(record) for record in ("header", "detail", "trailer")}
     path = write_ctop(
         tmp_path / "CTOP_2345678_000005_20261105020000.txt", spans=spans, account="2345678", records=records
     )
+    marker = tmp_path / "first-batch-written"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ssaas.settings_test", "DATABASE_URL": database_url()}
     child = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "ingest_ctop", str(path), "--provider", "southern-wholesale"],
+        [sys.executable, "-m", "tests.usage.kill_child", str(marker)]
+        + ["ingest_ctop", str(path), "--provider", "southern-wholesale"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -45,11 +52,10 @@ def test_kill_during_ingest(tmp_path):
     )
     try:
         deadline = time.monotonic() + 120
-        while not CarrierFile.objects.filter(status="processing").exists():
+        while not marker.exists():
             assert child.poll() is None, "the ingest ended before it could be interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(1.0)  # well into the file's records
         assert child.poll() is None, "the ingest ended before it could be interrupted"
     finally:
         child.send_signal(signal.SIGKILL)
@@ -57,7 +63,7 @@ def test_kill_during_ingest(tmp_path):
 
     carrier_file = CarrierFile.objects.get()
     assert carrier_file.status == "processing"  # shown as interrupted, not as processed
-    assert UsageRecord.objects.count() == 0  # nothing of the file was kept
+    assert UsageRecord.objects.count() == 0  # the batch written before the kill was not kept
 
     done = carrier_file_process(carrier_file_id=carrier_file.pk)
     assert done.status == "processed_with_exceptions"
