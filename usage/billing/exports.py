@@ -11,14 +11,17 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
+from xml.sax.saxutils import escape
 
-from django.db import connection
+from django.db import connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -96,22 +99,16 @@ def xero_rows(run: BillRun) -> Iterator[list[str]]:
     )
     current, groups = None, {}
 
+    dates = [_d(invoice_date), _d(due_date)]
+    ledger = [inert(provider.ledger_account_code), inert(provider.ledger_tax_type), CURRENCY]
+    zero = Decimal("0.00")
+
     def rows(invoice: BillRunInvoice, groups: dict) -> Iterator[list[str]]:
         customer = invoice.customer
+        # The invoice's own cells are the same on each of its rows: made once.
+        head = [inert(customer.ledger_contact_name), inert(customer.invoice_email), inert(invoice.number), *dates]
         for reference, amounts, texts in groups.values():
-            yield [
-                inert(customer.ledger_contact_name),
-                inert(customer.invoice_email),
-                inert(invoice.number),
-                _d(invoice_date),
-                _d(due_date),
-                inert(f"{reference}: {'; '.join(texts)}"),
-                "1",
-                _money(sum(amounts, Decimal("0.00"))),
-                inert(provider.ledger_account_code),
-                inert(provider.ledger_tax_type),
-                CURRENCY,
-            ]
+            yield [*head, inert(f"{reference}: {'; '.join(texts)}"), "1", _money(sum(amounts, zero)), *ledger]
 
     for invoice_id, service_id, kind, category, product_id, reference, amount, description in lines.iterator(
         chunk_size=5000
@@ -284,8 +281,15 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
         # Sent as one statement with its parameters bound by the server-side mogrify.
         sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, *where_params])
         with cursor.cursor.copy(sql) as copy:
+            # COPY sends a row at a time: passed on in blocks of about 64 kB.
+            blocks, size = [], 0
             for block in copy:
-                yield bytes(block)
+                blocks.append(block)
+                size += len(block)
+                if size >= 65536:
+                    yield b"".join(blocks)
+                    blocks, size = [], 0
+            yield b"".join(blocks)
 
 
 # ---------------------------------------------------------------------------
@@ -390,9 +394,75 @@ def _line_rows(lines) -> Iterator[tuple]:
         yield (number, reference, KINDS.get(kind, kind), *rest, amount, cost, amount - cost)
 
 
+_EPOCH = datetime.date(1899, 12, 30)  # day 0 of a workbook's (1900) date system
+
+
+class _RowsXml:
+    """Rows of a sheet written as SpreadsheetML text, for the summary's line sheets.
+
+    openpyxl's write-only sheet costs about 7 µs a cell (a cell object, its value
+    checks, two lxml elements); the lines of a large run are a million cells. These
+    rows are the XML openpyxl writes for the same cells (inline strings, numbers,
+    dates as day numbers, money and dates with the sheet's styles), made with one
+    format per cell: about a tenth of the time."""
+
+    def __init__(self, columns: list[tuple[str, str]], styles: dict[str, int]):
+        self.cells = [
+            (get_column_letter(index), kind, styles.get(kind)) for index, (_header, kind) in enumerate(columns, 1)
+        ]
+
+    def row(self, number: int, values) -> str:
+        parts = [f'<row r="{number}">']
+        for (letter, kind, style), value in zip(self.cells, values, strict=True):
+            if value is None or value == "":
+                continue
+            if kind == "text":
+                value = str(value)
+                if value.startswith(FORMULA_TRIGGERS):
+                    value = inert(value)
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                parts.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+            elif kind == "date":
+                parts.append(f'<c r="{letter}{number}" s="{style}" t="n"><v>{(value - _EPOCH).days}</v></c>')
+            elif style is not None:
+                parts.append(f'<c r="{letter}{number}" s="{style}" t="n"><v>{value}</v></c>')
+            else:
+                parts.append(f'<c r="{letter}{number}" t="n"><v>{value}</v></c>')
+        parts.append("</row>")
+        return "".join(parts)
+
+    def chunks(self, rows: Iterable, *, first: int = 2, size: int = 2000) -> Iterator[bytes]:
+        """``rows`` as encoded chunks of ``size`` rows, numbered from ``first``; text
+        that XML cannot hold (control characters) is dropped."""
+        buffer = []
+        for number, values in enumerate(rows, start=first):
+            buffer.append(self.row(number, values))
+            if len(buffer) == size:
+                yield ILLEGAL_CHARACTERS_RE.sub("", "".join(buffer)).encode("utf-8")
+                buffer = []
+        yield ILLEGAL_CHARACTERS_RE.sub("", "".join(buffer)).encode("utf-8")
+
+
+def _style_ids(sheet, columns: list[tuple[str, str]]) -> dict[str, int]:
+    """The workbook's style numbers of the money and date formats (as openpyxl
+    numbers them for a cell of ``sheet``)."""
+    ids = {}
+    for kind, number_format in (("money", MONEY), ("date", DATE)):
+        if any(k == kind for _header, k in columns):
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = number_format
+            ids[kind] = cell.style_id
+    return ids
+
+
 def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
     """The run summary workbook: customer totals, service lines, late usage,
-    adjustments, outstanding items."""
+    adjustments, outstanding items.
+
+    openpyxl (write-only) makes the workbook: every sheet with its header, frozen
+    row, column widths and filter, the customer totals and outstanding items. The
+    line sheets' rows, which are most of the cells, are then streamed into their
+    sheets as the workbook is copied to ``target`` (:class:`_RowsXml`)."""
     workbook = Workbook(write_only=True)
     sheet = _Sheet(
         workbook,
@@ -417,33 +487,86 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
     sheet.close()
 
     lines = BillRunLine.objects.filter(run=run)
+    streamed = []  # (sheet, its lines, their row writer)
     for title, queryset in (
         ("Service lines", lines),
         ("Late usage", lines.filter(kind=Kind.LATE_USAGE)),
         ("Adjustments", lines.filter(kind=Kind.ADJUSTMENT)),
     ):
         sheet = _Sheet(workbook, title, LINE_COLUMNS)
-        for row in _line_rows(queryset):
-            sheet.append(row)
+        sheet.rows += queryset.count()  # the rows streamed in below
         sheet.close()
+        streamed.append((sheet.sheet, queryset, _RowsXml(LINE_COLUMNS, _style_ids(sheet.sheet, LINE_COLUMNS))))
 
     sheet = _Sheet(workbook, "Outstanding items", [("What", "text"), ("Count", "int"), ("Detail", "text")])
     for item in run.outstanding:
         sheet.append([item["kind"].replace("_", " "), item["count"], item["detail"]])
     sheet.close()
-    workbook.save(target)
+
+    made = io.BytesIO()
+    workbook.save(made)
+    parts = {sheet.path.lstrip("/"): (queryset, rows) for sheet, queryset, rows in streamed}
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename not in parts:
+                out.writestr(info, content)
+                continue
+            queryset, rows = parts[info.filename]
+            head, tail = content.split(b"</sheetData>")
+            with out.open(info.filename, "w") as part:
+                part.write(head)
+                for chunk in rows.chunks(_line_rows(queryset)):
+                    part.write(chunk)
+                part.write(b"</sheetData>" + tail)
+
+
+def _write_calls(run: BillRun, path) -> None:
+    with path.open("wb") as out:
+        for chunk in itemised_calls(run):
+            out.write(chunk)
+
+
+def _write_calls_aside(run: BillRun, path, failed: list) -> None:
+    """:func:`_write_calls` on a connection of its own (a thread's), with room to
+    sort the calls in memory: PostgreSQL reads, sorts and formats them while the
+    calling thread writes the other files."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL jit = off")
+            _write_calls(run, path)
+    except Exception as exc:  # handed to the calling thread
+        failed.append(exc)
+    finally:
+        connection.close()
 
 
 def write_files(run: BillRun, directory) -> list:
-    """The run's three files written into ``directory`` (a pathlib.Path); their paths."""
-    partial = directory / f".xero-{run.pk}.part"
-    with partial.open("wb") as out:
-        name = write_xero(run, out)
-    xero = partial.rename(directory / name)
+    """The run's three files written into ``directory`` (a pathlib.Path); their paths.
+
+    On PostgreSQL, outside a transaction (the close committed: a second connection
+    sees what it billed), the itemised calls are written in a thread meanwhile."""
+    run = BillRun.objects.select_related("provider", "period").get(pk=run.pk)
     calls = directory / calls_filename(run)
-    with calls.open("wb") as out:
-        for chunk in itemised_calls(run):
-            out.write(chunk)
-    summary = directory / summary_filename(run)
-    write_summary(run, str(summary))
+    aside = None
+    failed: list[Exception] = []
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        aside = threading.Thread(target=_write_calls_aside, args=(run, calls, failed), name="itemised-calls")
+        aside.start()
+    try:
+        partial = directory / f".xero-{run.pk}.part"
+        with partial.open("wb") as out:
+            name = write_xero(run, out)
+        xero = partial.rename(directory / name)
+        summary = directory / summary_filename(run)
+        write_summary(run, str(summary))
+    finally:
+        if aside is not None:
+            aside.join()
+    if failed:
+        raise failed[0]
+    if aside is None:
+        _write_calls(run, calls)
     return [xero, calls, summary]
