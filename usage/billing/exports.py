@@ -407,40 +407,60 @@ class _RowsXml:
     format per cell: about a tenth of the time."""
 
     def __init__(self, columns: list[tuple[str, str]], styles: dict[str, int]):
-        self.cells = [
-            (get_column_letter(index), kind, styles.get(kind)) for index, (_header, kind) in enumerate(columns, 1)
-        ]
+        # Per column: its kind and the cell's markup before the row number, between
+        # it and the value, and after the value.
+        self.cells = []
+        for index, (_header, kind) in enumerate(columns, 1):
+            letter = get_column_letter(index)
+            if kind == "text":
+                markup = ('" t="inlineStr"><is><t>', "</t></is></c>")
+            elif kind in styles:
+                markup = (f'" s="{styles[kind]}" t="n"><v>', "</v></c>")
+            else:
+                markup = ('" t="n"><v>', "</v></c>")
+            self.cells.append((kind, f'<c r="{letter}', *markup))
 
     def row(self, number: int, values) -> str:
         parts = [f'<row r="{number}">']
-        for (letter, kind, style), value in zip(self.cells, values, strict=True):
+        append = parts.append
+        for (kind, start, middle, end), value in zip(self.cells, values, strict=True):
             if value is None or value == "":
                 continue
             if kind == "text":
-                value = str(value)
-                if value.startswith(FORMULA_TRIGGERS):
-                    value = inert(value)
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                parts.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+                value = _xml_text(value)
+                if not value:
+                    continue
+                if value[0].isspace() or value[-1].isspace():
+                    append(f'{start}{number}{middle[:-1]} xml:space="preserve">{value}{end}')
+                    continue
             elif kind == "date":
-                parts.append(f'<c r="{letter}{number}" s="{style}" t="n"><v>{(value - _EPOCH).days}</v></c>')
-            elif style is not None:
-                parts.append(f'<c r="{letter}{number}" s="{style}" t="n"><v>{value}</v></c>')
-            else:
-                parts.append(f'<c r="{letter}{number}" t="n"><v>{value}</v></c>')
-        parts.append("</row>")
+                value = (value - _EPOCH).days
+            append(f"{start}{number}{middle}{value}{end}")
+        append("</row>")
         return "".join(parts)
 
     def chunks(self, rows: Iterable, *, first: int = 2, size: int = 2000) -> Iterator[bytes]:
-        """``rows`` as encoded chunks of ``size`` rows, numbered from ``first``; text
-        that XML cannot hold (control characters) is dropped."""
+        """``rows`` as encoded chunks of ``size`` rows, numbered from ``first``."""
         buffer = []
         for number, values in enumerate(rows, start=first):
             buffer.append(self.row(number, values))
             if len(buffer) == size:
-                yield ILLEGAL_CHARACTERS_RE.sub("", "".join(buffer)).encode("utf-8")
+                yield "".join(buffer).encode("utf-8")
                 buffer = []
-        yield ILLEGAL_CHARACTERS_RE.sub("", "".join(buffer)).encode("utf-8")
+        yield "".join(buffer).encode("utf-8")
+
+
+def _xml_text(value) -> str:
+    """``value`` as the text of a cell: inert, without the control characters XML
+    cannot hold, escaped."""
+    value = str(value)
+    if value.startswith(FORMULA_TRIGGERS):
+        value = inert(value)
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    return value
 
 
 def _style_ids(sheet, columns: list[tuple[str, str]]) -> dict[str, int]:
