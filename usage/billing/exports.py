@@ -303,12 +303,8 @@ KINDS = dict(Kind.choices)
 
 
 class _Sheet:
-    """A write-only sheet: header frozen and bold, money formatted, filter on.
-
-    Plain values go in as they are (text made inert); only money and date cells
-    carry a style, each column through one cell object reused row after row (the
-    writer serialises a row as it is appended), so a style is looked up once per
-    column, not once per cell."""
+    """A write-only sheet: header frozen and bold, columns sized, filter on (over
+    ``rows`` rows, header included, when closed)."""
 
     def __init__(self, workbook: Workbook, title: str, columns: list[tuple[str, str]]):
         self.sheet = workbook.create_sheet(title)
@@ -324,28 +320,10 @@ class _Sheet:
             cells.append(cell)
         self.sheet.append(cells)
         self.rows = 1
-        self.styled: list[tuple[int, WriteOnlyCell]] = []
-        self.text: list[int] = []
-        for index, (_header, kind) in enumerate(columns):
-            if kind in ("money", "date"):
-                cell = WriteOnlyCell(self.sheet)
-                cell.number_format = MONEY if kind == "money" else DATE
-                self.styled.append((index, cell))
-            elif kind == "text":
-                self.text.append(index)
 
     def append(self, values: list | tuple) -> None:
-        row = list(values)
-        for index in self.text:
-            value = row[index]
-            if value.__class__ is str and value.startswith(FORMULA_TRIGGERS):
-                row[index] = inert(value)
-        for index, cell in self.styled:
-            value = row[index]
-            if value is not None:
-                cell.value = value
-                row[index] = cell
-        self.sheet.append(row)
+        """A row of plain values (text made inert; no money or dates)."""
+        self.sheet.append([inert(value) for value in values])
         self.rows += 1
 
     def close(self) -> None:
@@ -370,6 +348,24 @@ LINE_COLUMNS = [
     ("AAPT cost", "money"),
     ("Margin", "money"),
 ]
+
+
+TOTAL_COLUMNS = [
+    ("Invoice", "text"),
+    ("Customer", "text"),
+    ("Total ex GST", "money"),
+    ("GST", "money"),
+    ("Total inc GST", "money"),
+    ("AAPT cost", "money"),
+    ("Margin", "money"),
+]
+
+
+def _total_rows(invoices) -> Iterator[tuple]:
+    for number, name, total, gst, inc, cost in invoices.values_list(
+        "number", "customer__name", "total_ex_gst", "gst", "total_inc_gst", "aapt_cost"
+    ).iterator(chunk_size=5000):
+        yield (number, name, total, gst, inc, cost, total - cost)
 
 
 def _line_rows(lines) -> Iterator[tuple]:
@@ -480,43 +476,23 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
     adjustments, outstanding items.
 
     openpyxl (write-only) makes the workbook: every sheet with its header, frozen
-    row, column widths and filter, the customer totals and outstanding items. The
-    line sheets' rows, which are most of the cells, are then streamed into their
+    row, column widths and filter, and the outstanding items. The rows of the
+    totals and line sheets, nearly all the cells, are then streamed into their
     sheets as the workbook is copied to ``target`` (:class:`_RowsXml`)."""
     workbook = Workbook(write_only=True)
-    sheet = _Sheet(
-        workbook,
-        "Customer totals",
-        [
-            ("Invoice", "text"),
-            ("Customer", "text"),
-            ("Total ex GST", "money"),
-            ("GST", "money"),
-            ("Total inc GST", "money"),
-            ("AAPT cost", "money"),
-            ("Margin", "money"),
-        ],
-    )
-    invoices = (
-        run.invoices.order_by("pk")
-        .values_list("number", "customer__name", "total_ex_gst", "gst", "total_inc_gst", "aapt_cost")
-        .iterator(chunk_size=5000)
-    )
-    for number, name, total, gst, inc, cost in invoices:
-        sheet.append((number, name, total, gst, inc, cost, total - cost))
-    sheet.close()
-
+    invoices = run.invoices.order_by("pk")
     lines = BillRunLine.objects.filter(run=run)
-    streamed = []  # (sheet, its lines, their row writer)
-    for title, queryset in (
-        ("Service lines", lines),
-        ("Late usage", lines.filter(kind=Kind.LATE_USAGE)),
-        ("Adjustments", lines.filter(kind=Kind.ADJUSTMENT)),
+    streamed = []  # (sheet, its rows (a generator, not yet started), their writer)
+    for title, columns, queryset, to_rows in (
+        ("Customer totals", TOTAL_COLUMNS, invoices, _total_rows),
+        ("Service lines", LINE_COLUMNS, lines, _line_rows),
+        ("Late usage", LINE_COLUMNS, lines.filter(kind=Kind.LATE_USAGE), _line_rows),
+        ("Adjustments", LINE_COLUMNS, lines.filter(kind=Kind.ADJUSTMENT), _line_rows),
     ):
-        sheet = _Sheet(workbook, title, LINE_COLUMNS)
+        sheet = _Sheet(workbook, title, columns)
         sheet.rows += queryset.count()  # the rows streamed in below
         sheet.close()
-        streamed.append((sheet.sheet, queryset, _RowsXml(LINE_COLUMNS, _style_ids(sheet.sheet, LINE_COLUMNS))))
+        streamed.append((sheet.sheet, to_rows(queryset), _RowsXml(columns, _style_ids(sheet.sheet, columns))))
 
     sheet = _Sheet(workbook, "Outstanding items", [("What", "text"), ("Count", "int"), ("Detail", "text")])
     for item in run.outstanding:
@@ -525,18 +501,23 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
 
     made = io.BytesIO()
     workbook.save(made)
-    parts = {sheet.path.lstrip("/"): (queryset, rows) for sheet, queryset, rows in streamed}
-    with zipfile.ZipFile(made) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+    parts = {sheet.path.lstrip("/"): (rows, writer) for sheet, rows, writer in streamed}
+    # Deflated at level 1: a third of the time of the default level for a file about
+    # a third larger (4.8 MB -> 6.7 MB for the lines of a million calls).
+    with (
+        zipfile.ZipFile(made) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
         for info in source.infolist():
             content = source.read(info)
             if info.filename not in parts:
                 out.writestr(info, content)
                 continue
-            queryset, rows = parts[info.filename]
+            rows, writer = parts[info.filename]
             head, tail = content.split(b"</sheetData>")
             with out.open(info.filename, "w") as part:
                 part.write(head)
-                for chunk in rows.chunks(_line_rows(queryset)):
+                for chunk in writer.chunks(rows):
                     part.write(chunk)
                 part.write(b"</sheetData>" + tail)
 
