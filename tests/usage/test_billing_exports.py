@@ -254,3 +254,21 @@ def test_files_after_the_close_are_the_files_of_the_run(demo_providers, writer, 
     assert [row[1] for row in table[1:]] == ["HV-1001", "HV-1001", "HV-1002"]
     book = openpyxl.load_workbook(paths[2])
     assert book["Service lines"].max_row == 1 + run.lines.count()
+
+
+def test_itemised_calls_quote_commas_quotes_and_line_breaks(harbour, harbour_billing, writer, october_run):
+    """Text with a comma, a double quote or a line break comes quoted as csv.writer
+    quotes it, on SQLite and on PostgreSQL (which makes each line itself)."""
+    add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
+    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    Customer.objects.filter(reference="BLUEGUM").update(name='Bluegum, "the"\nCafe')
+    run_usage(nov).filter(record_id="LATE-1").update(target='02,"9"')
+    content = b"".join(exports.itemised_calls(nov)).decode("utf-8")
+    table = list(csv.reader(io.StringIO(content, newline="")))
+    assert [(row[0], row[4]) for row in table[1:]] == [
+        ("'=cmd|' /C calc'!A0", '02,"9"'),
+        ('Bluegum, "the"\nCafe', "0298765432"),
+    ]
+    assert content.endswith(
+        '"Bluegum, ""the""\nCafe",HV-1002,03/11/2026,09:00:00,0298765432,Fixed (AU geographic),30,30,0.15,\n'
+    )
