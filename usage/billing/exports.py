@@ -198,11 +198,10 @@ def _services(run: BillRun) -> dict[int, tuple[str, str]]:
 
 
 def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
-    """Every call the run billed, as CSV chunks read through a server-side cursor
-    (on PostgreSQL each line made by the database), so memory does not grow with
-    the calls."""
+    """Every call the run billed, as CSV chunks: a server-side cursor (PostgreSQL
+    streams it through COPY), so memory does not grow with the calls."""
     if connection.vendor == "postgresql":
-        yield from _itemised_calls_sql(run)
+        yield from _itemised_calls_copy(run)
         return
     tz = run.provider.tz
     start = run.period.start_date
@@ -250,60 +249,47 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
 
 
 def _inert_sql(column: str) -> str:
-    """:func:`ssaas.spreadsheet.inert` as SQL, for the calls below: built from the same
+    """:func:`ssaas.spreadsheet.inert` as SQL, for the COPY below: built from the same
     FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
     starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
 
 
-def _csv_sql(expression: str) -> str:
-    """``expression`` as a CSV field, quoted as csv.writer quotes it: when it holds a
-    comma, a double quote or a line break."""
-    special = "'[,\"' || chr(10) || chr(13) || ']'"
-    return (
-        f"CASE WHEN {expression} ~ ({special}) "
-        f"THEN chr(34) || replace({expression}, chr(34), chr(34) || chr(34)) || chr(34) ELSE {expression} END"
-    )
-
-
-def _itemised_calls_sql(run: BillRun) -> Iterator[bytes]:
-    """PostgreSQL makes each call's CSV line; they come 10,000 to a fetch of a
-    server-side cursor (a COPY would send each as a message of its own, and reading
-    a million messages is most of the time this process spends on the file)."""
+def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
     table = UsageRecord._meta.db_table
-    labels = " ".join(f"WHEN '{k}' THEN '{_csv_field(v)}'" for k, v in CATEGORIES.items())
-    # Each service's first two fields (customer, reference), made here as csv.writer
-    # makes them, inert; joined to the calls as two arrays.
-    ids, fields = [], []
-    for service_id, (customer, reference) in _services(run).items():
-        ids.append(service_id)
-        fields.append(f"{_csv_field(customer)},{_csv_field(reference)}")
+    labels = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CATEGORIES.items())
+    services = _services(run)
+    # Names and references are few: joined from a VALUES list built here, already inert.
+    values = ", ".join(["(%s, %s, %s)"] * len(services)) or "(NULL::bigint, NULL::text, NULL::text)"
+    params: list = []
+    for service_id, (customer, reference) in services.items():
+        params += [service_id, customer, reference]
     where, where_params = run_usage_sql(run)
     query = (
-        f"SELECT s.fields || ',' || to_char(u.call_date, 'DD/MM/YYYY') || ',' "
-        f"|| to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS') || ',' "
-        f"|| coalesce({_csv_sql('t.target')}, '') || ',' "
-        f"|| CASE u.category {labels} ELSE {_csv_sql('u.category')} END || ',' "
-        f"|| u.duration_seconds || ',' || u.billed_seconds || ',' || to_char(u.charge, 'FM999999990.00') || ',' "
-        f"|| CASE WHEN u.call_date < %s THEN 'late' ELSE '' END "
-        f"FROM {table} u JOIN unnest(%s::bigint[], %s::text[]) AS s(id, fields) ON s.id = u.service_id "
-        f"CROSS JOIN LATERAL (SELECT NULLIF({_inert_sql('u.target')}, '') AS target) AS t "
-        f"WHERE {where} ORDER BY u.service_id, u.started_at, u.id"
+        f"COPY (SELECT s.customer, s.reference, to_char(u.call_date, 'DD/MM/YYYY'), "
+        f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), NULLIF({_inert_sql('u.target')}, ''), "
+        f"CASE u.category {labels} ELSE u.category END, u.duration_seconds, u.billed_seconds, "
+        f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' END "
+        f"FROM {table} u JOIN (VALUES {values}) AS s(id, customer, reference) ON s.id = u.service_id "
+        f"WHERE {where} ORDER BY u.service_id, u.started_at, u.id) "
+        "TO STDOUT WITH (FORMAT csv, HEADER false)"
     )
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CALL_COLUMNS)
     yield header.getvalue().encode("utf-8")
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(query, [run.provider.time_zone, run.period.start_date, ids, fields, *where_params])
-        while rows := cursor.fetchmany(10_000):
-            yield ("\n".join([row[0] for row in rows]) + "\n").encode("utf-8")
-
-
-def _csv_field(value: str) -> str:
-    """``value`` as csv.writer writes it as one field of a row."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow([value, ""])
-    return out.getvalue()[:-2]
+    with connection.cursor() as cursor:
+        # Sent as one statement with its parameters bound by the server-side mogrify.
+        sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, *where_params])
+        with cursor.cursor.copy(sql) as copy:
+            # COPY sends a row at a time: passed on in blocks of about 64 kB.
+            blocks, size = [], 0
+            for block in copy:
+                blocks.append(block)
+                size += len(block)
+                if size >= 65536:
+                    yield b"".join(blocks)
+                    blocks, size = [], 0
+            yield b"".join(blocks)
 
 
 # ---------------------------------------------------------------------------
