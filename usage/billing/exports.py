@@ -394,7 +394,7 @@ _EPOCH = datetime.date(1899, 12, 30)  # day 0 of a workbook's (1900) date system
 
 
 class _RowsXml:
-    """Rows of a sheet written as SpreadsheetML text, for the summary's line sheets.
+    """Rows of a sheet written as SpreadsheetML text, for the summary's totals and lines.
 
     openpyxl's write-only sheet costs about 7 µs a cell (a cell object, its value
     checks, two lxml elements); the lines of a large run are a million cells. These
