@@ -11,14 +11,17 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
+from xml.sax.saxutils import escape
 
-from django.db import connection
+from django.db import connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -95,22 +98,16 @@ def xero_rows(run: BillRun) -> Iterator[list[str]]:
     )
     current, groups = None, {}
 
+    dates = [_d(invoice_date), _d(due_date)]
+    ledger = [inert(provider.ledger_account_code), inert(provider.ledger_tax_type), CURRENCY]
+    zero = Decimal("0.00")
+
     def rows(invoice: BillRunInvoice, groups: dict) -> Iterator[list[str]]:
         customer = invoice.customer
+        # The invoice's own cells are the same on each of its rows: made once.
+        head = [inert(customer.ledger_contact_name), inert(customer.invoice_email), inert(invoice.number), *dates]
         for reference, amounts, texts in groups.values():
-            yield [
-                inert(customer.ledger_contact_name),
-                inert(customer.invoice_email),
-                inert(invoice.number),
-                _d(invoice_date),
-                _d(due_date),
-                inert(f"{reference}: {'; '.join(texts)}"),
-                "1",
-                _money(sum(amounts, Decimal("0.00"))),
-                inert(provider.ledger_account_code),
-                inert(provider.ledger_tax_type),
-                CURRENCY,
-            ]
+            yield [*head, inert(f"{reference}: {'; '.join(texts)}"), "1", _money(sum(amounts, zero)), *ledger]
 
     for invoice_id, service_id, kind, category, product_id, reference, amount, description in lines.iterator(
         chunk_size=5000
@@ -283,8 +280,15 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
         # Sent as one statement with its parameters bound by the server-side mogrify.
         sql = cursor.mogrify(query, [run.provider.time_zone, run.period.start_date, *params, *where_params])
         with cursor.cursor.copy(sql) as copy:
+            # COPY sends a row at a time: passed on in blocks of about 64 kB.
+            blocks, size = [], 0
             for block in copy:
-                yield bytes(block)
+                blocks.append(block)
+                size += len(block)
+                if size >= 65536:
+                    yield b"".join(blocks)
+                    blocks, size = [], 0
+            yield b"".join(blocks)
 
 
 # ---------------------------------------------------------------------------
@@ -298,12 +302,8 @@ KINDS = dict(Kind.choices)
 
 
 class _Sheet:
-    """A write-only sheet: header frozen and bold, money formatted, filter on.
-
-    Plain values go in as they are (text made inert); only money and date cells
-    carry a style, each column through one cell object reused row after row (the
-    writer serialises a row as it is appended), so a style is looked up once per
-    column, not once per cell."""
+    """A write-only sheet: header frozen and bold, columns sized, filter on (over
+    ``rows`` rows, header included, when closed)."""
 
     def __init__(self, workbook: Workbook, title: str, columns: list[tuple[str, str]]):
         self.sheet = workbook.create_sheet(title)
@@ -319,28 +319,10 @@ class _Sheet:
             cells.append(cell)
         self.sheet.append(cells)
         self.rows = 1
-        self.styled: list[tuple[int, WriteOnlyCell]] = []
-        self.text: list[int] = []
-        for index, (_header, kind) in enumerate(columns):
-            if kind in ("money", "date"):
-                cell = WriteOnlyCell(self.sheet)
-                cell.number_format = MONEY if kind == "money" else DATE
-                self.styled.append((index, cell))
-            elif kind == "text":
-                self.text.append(index)
 
     def append(self, values: list | tuple) -> None:
-        row = list(values)
-        for index in self.text:
-            value = row[index]
-            if value.__class__ is str and value.startswith(FORMULA_TRIGGERS):
-                row[index] = inert(value)
-        for index, cell in self.styled:
-            value = row[index]
-            if value is not None:
-                cell.value = value
-                row[index] = cell
-        self.sheet.append(row)
+        """A row of plain values (text made inert; no money or dates)."""
+        self.sheet.append([inert(value) for value in values])
         self.rows += 1
 
     def close(self) -> None:
@@ -367,6 +349,24 @@ LINE_COLUMNS = [
 ]
 
 
+TOTAL_COLUMNS = [
+    ("Invoice", "text"),
+    ("Customer", "text"),
+    ("Total ex GST", "money"),
+    ("GST", "money"),
+    ("Total inc GST", "money"),
+    ("AAPT cost", "money"),
+    ("Margin", "money"),
+]
+
+
+def _total_rows(invoices) -> Iterator[tuple]:
+    for number, name, total, gst, inc, cost in invoices.values_list(
+        "number", "customer__name", "total_ex_gst", "gst", "total_inc_gst", "aapt_cost"
+    ).iterator(chunk_size=5000):
+        yield (number, name, total, gst, inc, cost, total - cost)
+
+
 def _line_rows(lines) -> Iterator[tuple]:
     """The summary's line rows, read as plain values (no model instances)."""
     for number, reference, kind, *rest, amount, cost in (
@@ -389,60 +389,184 @@ def _line_rows(lines) -> Iterator[tuple]:
         yield (number, reference, KINDS.get(kind, kind), *rest, amount, cost, amount - cost)
 
 
+_EPOCH = datetime.date(1899, 12, 30)  # day 0 of a workbook's (1900) date system
+
+
+class _RowsXml:
+    """Rows of a sheet written as SpreadsheetML text, for the summary's totals and lines.
+
+    openpyxl's write-only sheet costs about 7 µs a cell (a cell object, its value
+    checks, two lxml elements); the lines of a large run are a million cells. These
+    rows are the XML openpyxl writes for the same cells (inline strings, numbers,
+    dates as day numbers, money and dates with the sheet's styles), made with one
+    format per cell: about a tenth of the time."""
+
+    def __init__(self, columns: list[tuple[str, str]], styles: dict[str, int]):
+        # Per column: its kind and the cell's markup before the row number, between
+        # it and the value, and after the value.
+        self.cells = []
+        for index, (_header, kind) in enumerate(columns, 1):
+            letter = get_column_letter(index)
+            if kind == "text":
+                markup = ('" t="inlineStr"><is><t>', "</t></is></c>")
+            elif kind in styles:
+                markup = (f'" s="{styles[kind]}" t="n"><v>', "</v></c>")
+            else:
+                markup = ('" t="n"><v>', "</v></c>")
+            self.cells.append((kind, f'<c r="{letter}', *markup))
+
+    def row(self, number: int, values) -> str:
+        parts = [f'<row r="{number}">']
+        append = parts.append
+        for (kind, start, middle, end), value in zip(self.cells, values, strict=True):
+            if value is None or value == "":
+                continue
+            if kind == "text":
+                value = _xml_text(value)
+                if not value:
+                    continue
+                if value[0].isspace() or value[-1].isspace():
+                    append(f'{start}{number}{middle[:-1]} xml:space="preserve">{value}{end}')
+                    continue
+            elif kind == "date":
+                value = (value - _EPOCH).days
+            append(f"{start}{number}{middle}{value}{end}")
+        append("</row>")
+        return "".join(parts)
+
+    def chunks(self, rows: Iterable, *, first: int = 2, size: int = 2000) -> Iterator[bytes]:
+        """``rows`` as encoded chunks of ``size`` rows, numbered from ``first``."""
+        buffer = []
+        for number, values in enumerate(rows, start=first):
+            buffer.append(self.row(number, values))
+            if len(buffer) == size:
+                yield "".join(buffer).encode("utf-8")
+                buffer = []
+        yield "".join(buffer).encode("utf-8")
+
+
+def _xml_text(value) -> str:
+    """``value`` as the text of a cell: inert, without the control characters XML
+    cannot hold, escaped."""
+    value = str(value)
+    if value.startswith(FORMULA_TRIGGERS):
+        value = inert(value)
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    return value
+
+
+def _style_ids(sheet, columns: list[tuple[str, str]]) -> dict[str, int]:
+    """The workbook's style numbers of the money and date formats (as openpyxl
+    numbers them for a cell of ``sheet``)."""
+    ids = {}
+    for kind, number_format in (("money", MONEY), ("date", DATE)):
+        if any(k == kind for _header, k in columns):
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = number_format
+            ids[kind] = cell.style_id
+    return ids
+
+
 def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
     """The run summary workbook: customer totals, service lines, late usage,
-    adjustments, outstanding items."""
-    workbook = Workbook(write_only=True)
-    sheet = _Sheet(
-        workbook,
-        "Customer totals",
-        [
-            ("Invoice", "text"),
-            ("Customer", "text"),
-            ("Total ex GST", "money"),
-            ("GST", "money"),
-            ("Total inc GST", "money"),
-            ("AAPT cost", "money"),
-            ("Margin", "money"),
-        ],
-    )
-    invoices = (
-        run.invoices.order_by("pk")
-        .values_list("number", "customer__name", "total_ex_gst", "gst", "total_inc_gst", "aapt_cost")
-        .iterator(chunk_size=5000)
-    )
-    for number, name, total, gst, inc, cost in invoices:
-        sheet.append((number, name, total, gst, inc, cost, total - cost))
-    sheet.close()
+    adjustments, outstanding items.
 
+    openpyxl (write-only) makes the workbook: every sheet with its header, frozen
+    row, column widths and filter, and the outstanding items. The rows of the
+    totals and line sheets, nearly all the cells, are then streamed into their
+    sheets as the workbook is copied to ``target`` (:class:`_RowsXml`)."""
+    workbook = Workbook(write_only=True)
+    invoices = run.invoices.order_by("pk")
     lines = BillRunLine.objects.filter(run=run)
-    for title, queryset in (
-        ("Service lines", lines),
-        ("Late usage", lines.filter(kind=Kind.LATE_USAGE)),
-        ("Adjustments", lines.filter(kind=Kind.ADJUSTMENT)),
+    streamed = []  # (sheet, its rows (a generator, not yet started), their writer)
+    for title, columns, queryset, to_rows in (
+        ("Customer totals", TOTAL_COLUMNS, invoices, _total_rows),
+        ("Service lines", LINE_COLUMNS, lines, _line_rows),
+        ("Late usage", LINE_COLUMNS, lines.filter(kind=Kind.LATE_USAGE), _line_rows),
+        ("Adjustments", LINE_COLUMNS, lines.filter(kind=Kind.ADJUSTMENT), _line_rows),
     ):
-        sheet = _Sheet(workbook, title, LINE_COLUMNS)
-        for row in _line_rows(queryset):
-            sheet.append(row)
+        sheet = _Sheet(workbook, title, columns)
+        sheet.rows += queryset.count()  # the rows streamed in below
         sheet.close()
+        streamed.append((sheet.sheet, to_rows(queryset), _RowsXml(columns, _style_ids(sheet.sheet, columns))))
 
     sheet = _Sheet(workbook, "Outstanding items", [("What", "text"), ("Count", "int"), ("Detail", "text")])
     for item in run.outstanding:
         sheet.append([item["kind"].replace("_", " "), item["count"], item["detail"]])
     sheet.close()
-    workbook.save(target)
+
+    made = io.BytesIO()
+    workbook.save(made)
+    parts = {sheet.path.lstrip("/"): (rows, writer) for sheet, rows, writer in streamed}
+    # Deflated at level 1: a third of the time of the default level for a file about
+    # a third larger (4.8 MB -> 6.7 MB for the lines of a million calls).
+    with (
+        zipfile.ZipFile(made) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename not in parts:
+                out.writestr(info, content)
+                continue
+            rows, writer = parts[info.filename]
+            head, tail = content.split(b"</sheetData>")
+            with out.open(info.filename, "w") as part:
+                part.write(head)
+                for chunk in writer.chunks(rows):
+                    part.write(chunk)
+                part.write(b"</sheetData>" + tail)
+
+
+def _write_calls(run: BillRun, path) -> None:
+    with path.open("wb") as out:
+        for chunk in itemised_calls(run):
+            out.write(chunk)
+
+
+def _write_calls_aside(run: BillRun, path, failed: list) -> None:
+    """:func:`_write_calls` on a connection of its own (a thread's), with room to
+    sort the calls in memory: PostgreSQL reads, sorts and formats them while the
+    calling thread writes the other files."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL jit = off")
+            _write_calls(run, path)
+    except Exception as exc:  # handed to the calling thread
+        failed.append(exc)
+    finally:
+        connection.close()
 
 
 def write_files(run: BillRun, directory) -> list:
-    """The run's three files written into ``directory`` (a pathlib.Path); their paths."""
-    partial = directory / f".xero-{run.pk}.part"
-    with partial.open("wb") as out:
-        name = write_xero(run, out)
-    xero = partial.rename(directory / name)
+    """The run's three files written into ``directory`` (a pathlib.Path); their paths.
+
+    On PostgreSQL, outside a transaction (the close committed: a second connection
+    sees what it billed), the itemised calls are written in a thread meanwhile."""
+    run = BillRun.objects.select_related("provider", "period").get(pk=run.pk)
     calls = directory / calls_filename(run)
-    with calls.open("wb") as out:
-        for chunk in itemised_calls(run):
-            out.write(chunk)
-    summary = directory / summary_filename(run)
-    write_summary(run, str(summary))
+    aside = None
+    failed: list[Exception] = []
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        aside = threading.Thread(target=_write_calls_aside, args=(run, calls, failed), name="itemised-calls")
+        aside.start()
+    try:
+        partial = directory / f".xero-{run.pk}.part"
+        with partial.open("wb") as out:
+            name = write_xero(run, out)
+        xero = partial.rename(directory / name)
+        summary = directory / summary_filename(run)
+        write_summary(run, str(summary))
+    finally:
+        if aside is not None:
+            aside.join()
+    if failed:
+        raise failed[0]
+    if aside is None:
+        _write_calls(run, calls)
     return [xero, calls, summary]

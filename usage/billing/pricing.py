@@ -60,8 +60,22 @@ def recurring_charges(*, period: BillPeriod) -> list[RecurringCharge]:
             active_from__lte=end,
         )
         .exclude(active_to__lt=start)
-        .select_related("product", "service")
         .order_by("service_id", "product__name", "active_from", "pk")
+        # Plain values: a month's features are a row each of a large provider's services.
+        .values_list(
+            "pk",
+            "service_id",
+            "service__plan_id",
+            "service__customer_id",
+            "product_id",
+            "product__name",
+            "product__retail_price",
+            "product__unit_cost",
+            "quantity",
+            "status",
+            "active_from",
+            "active_to",
+        )
     )
     plan_prices = {
         (plan_id, product_id): price
@@ -70,31 +84,41 @@ def recurring_charges(*, period: BillPeriod) -> list[RecurringCharge]:
         ).values_list("plan_id", "product_id", "monthly_price")
     }
     charges = []
-    for feature in features:
-        days = feature.active_days(start, end)
+    for (
+        pk,
+        service_id,
+        plan_id,
+        customer_id,
+        product_id,
+        product_name,
+        retail_price,
+        unit_cost,
+        quantity,
+        status,
+        active_from,
+        active_to,
+    ) in features.iterator(chunk_size=5000):
+        days = ServiceFeature(status=status, active_from=active_from, active_to=active_to).active_days(start, end)
         if days <= 0:
             continue
-        product = feature.product
-        monthly = plan_prices.get((feature.service.plan_id, product.pk), product.retail_price)
-        first = max(start, feature.active_from)
-        last = min(end, feature.active_to) if feature.active_to else end
+        monthly = plan_prices.get((plan_id, product_id), retail_price)
+        first = max(start, active_from)
+        last = min(end, active_to) if active_to else end
         charges.append(
             RecurringCharge(
-                feature_id=feature.pk,
-                service_id=feature.service_id,
-                customer_id=feature.service.customer_id,
-                product_id=product.pk,
-                product_name=product.name,
-                quantity=feature.quantity,
+                feature_id=pk,
+                service_id=service_id,
+                customer_id=customer_id,
+                product_id=product_id,
+                product_name=product_name,
+                quantity=quantity,
                 days=days,
                 period_days=period.days,
                 first_date=first,
                 last_date=last,
                 monthly_price=monthly,
-                amount=prorate(quantity=feature.quantity, monthly=monthly, days=days, period_days=period.days),
-                aapt_cost=prorate(
-                    quantity=feature.quantity, monthly=product.unit_cost, days=days, period_days=period.days
-                ),
+                amount=prorate(quantity=quantity, monthly=monthly, days=days, period_days=period.days),
+                aapt_cost=prorate(quantity=quantity, monthly=unit_cost, days=days, period_days=period.days),
             )
         )
     return charges

@@ -377,12 +377,22 @@ def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]
                 last_date=adjustment.date,
             )
         )
-    services = Service.objects.select_related("customer").in_bulk(service_ids)
+    # Read as plain values: the provider's services, then the customers billed.
+    services = {
+        pk: (reference, customer_id)
+        for pk, reference, customer_id in Service.objects.filter(provider_id=period.provider_id).values_list(
+            "pk", "reference", "customer_id"
+        )
+        if pk in service_ids
+    }
+    customers = Customer.objects.in_bulk({customer_id for _reference, customer_id in services.values()})
     drafts: dict[int, Draft] = {}
     for line in lines:
-        service = services[line.service_id]
-        line.service_reference = service.reference
-        drafts.setdefault(service.customer_id, Draft(customer=service.customer)).lines.append(line)
+        line.service_reference, customer_id = services[line.service_id]
+        draft = drafts.get(customer_id)
+        if draft is None:
+            draft = drafts[customer_id] = Draft(customer=customers[customer_id])
+        draft.lines.append(line)
     order = {Kind.USAGE: 0, Kind.LATE_USAGE: 1, Kind.RECURRING: 2, Kind.ADJUSTMENT: 3}
     for draft in drafts.values():
         draft.lines.sort(key=lambda line: (line.service_reference, line.service_id, order[line.kind]))

@@ -196,3 +196,78 @@ def test_bill_run_command_previews_then_closes(harbour, writer, tmp_path):
     assert (closed["calls"], closed["invoices"], closed["total_ex_gst"]) == (3, 2, "205.54")
     assert (tmp_path / "c" / "xero-invoices-harbour-voice-2026-10.csv").read_bytes() == previewed
     assert period(harbour, "2026-10").status == "closed"
+
+
+def test_run_summary_line_sheets_hold_any_text_as_text(harbour, harbour_billing, writer, tmp_path):
+    """The line sheets' rows are written as SpreadsheetML text by hand: markup,
+    spaces, control characters and formula starts in a description or reference
+    come back as the text (made inert), never break the file."""
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS)
+    service = Service.objects.get(reference="HV-1001")
+    service.reference = "=HV-1001"
+    service.save()
+    adjustment_add(
+        service=service,
+        date=datetime.date(2026, 10, 15),
+        amount=Decimal("2.50"),
+        reason="<b>Tom & Jerry</b>\x07 ok  ",
+        acting_user=harbour_billing,
+    )
+    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+    path = tmp_path / "summary.xlsx"
+    exports.write_summary(run, str(path))
+    book = openpyxl.load_workbook(path)
+    adjustments = book["Adjustments"]
+    assert [c.value for c in adjustments[2]][:4] == [
+        "INV-1",
+        "'=HV-1001",
+        "Adjustment",
+        "Charge 15/10/2026: <b>Tom & Jerry</b> ok",
+    ]
+    assert adjustments["J2"].value == 2.5 and adjustments["H2"].value.date() == datetime.date(2026, 10, 15)
+    assert adjustments.auto_filter.ref == "A1:L2" and adjustments.freeze_panes == "A2"
+    lines = book["Service lines"]
+    assert lines.max_row == 1 + run.lines.count()
+    assert {lines[f"B{row}"].value for row in range(2, lines.max_row + 1)} == {"'=HV-1001", "HV-1002"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_files_after_the_close_are_the_files_of_the_run(demo_providers, writer, tmp_path):
+    """Outside a transaction (after the close committed) PostgreSQL writes the
+    itemised calls on a connection of its own while the other files are made:
+    the same files as each export on its own."""
+    harbour = demo_providers["harbour-voice"]
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS + NOV_CALLS)
+    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=None)
+    paths = exports.write_files(run, tmp_path)
+    assert [p.name for p in paths] == [
+        "xero-invoices-harbour-voice-2026-10.csv",
+        "calls-harbour-voice-2026-10.csv",
+        "bill-run-harbour-voice-2026-10.xlsx",
+    ]
+    assert paths[0].read_bytes() == exports.xero_export(run)[1]
+    assert paths[1].read_bytes() == b"".join(exports.itemised_calls(run))
+    table = list(csv.reader(io.StringIO(paths[1].read_text())))
+    assert [row[1] for row in table[1:]] == ["HV-1001", "HV-1001", "HV-1002"]
+    book = openpyxl.load_workbook(paths[2])
+    assert book["Service lines"].max_row == 1 + run.lines.count()
+
+
+def test_itemised_calls_quote_commas_quotes_and_line_breaks(harbour, harbour_billing, writer, october_run):
+    """Text with a comma, a double quote or a line break comes quoted as csv.writer
+    quotes it, on SQLite and on PostgreSQL (which makes each line itself)."""
+    add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
+    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    Customer.objects.filter(reference="BLUEGUM").update(name='Bluegum, "the"\nCafe')
+    run_usage(nov).filter(record_id="LATE-1").update(target='02,"9"')
+    content = b"".join(exports.itemised_calls(nov)).decode("utf-8")
+    table = list(csv.reader(io.StringIO(content, newline="")))
+    assert [(row[0], row[4]) for row in table[1:]] == [
+        ("'=cmd|' /C calc'!A0", '02,"9"'),
+        ('Bluegum, "the"\nCafe', "0298765432"),
+    ]
+    assert content.endswith(
+        '"Bluegum, ""the""\nCafe",HV-1002,03/11/2026,09:00:00,0298765432,Fixed (AU geographic),30,30,0.15,\n'
+    )
