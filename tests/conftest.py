@@ -115,3 +115,16 @@ def harbour_admin(make_staff, harbour):
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+
+
+def pytest_collection_modifyitems(items):
+    """``serialized_rollback`` flushes without post_migrate (Django inhibits it), so
+    the role groups and default layouts would be gone for every later test on the
+    worker: refuse it here rather than as fifty unrelated errors."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: serialized_rollback is not used in this suite; "
+                "post_migrate (ssaas/reference_data.py) brings the reference rows back after a flush"
+            )

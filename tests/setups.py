@@ -13,8 +13,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from providers.choices import ProviderIdentificationMethodChoices, ProviderKindChoices
-from provisioning.choices import FeatureProductKindChoices, PlanRateCategoryChoices
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
+from ssaas.demo import samples
 
 from .factories import (
     BillPeriodFactory,
@@ -29,42 +29,13 @@ from .factories import (
     ServicePlanFactory,
 )
 
-Cat = PlanRateCategoryChoices
 OCT_1 = datetime.date(2026, 10, 1)
 
-# The README's rate cards: (category, flagfall, per minute, increments "i/s" or None for untimed).
-RATE_CARDS = {
-    "Business Voice": [
-        (Cat.FIXED, "0.15", "0.00", None),
-        (Cat.MOBILE, "0.00", "0.12", (60, 30)),
-        (Cat.LOCAL_RATE, "0.25", "0.00", None),
-        (Cat.FREECALL, "0.00", "0.00", None),
-        (Cat.INTERNATIONAL, "0.00", "0.50", (60, 60)),
-        (Cat.EMERGENCY, "0.00", "0.00", None),
-    ],
-    "Wholesale Voice": [
-        (Cat.FIXED, "0.10", "0.00", None),
-        (Cat.MOBILE, "0.00", "0.10", (1, 1)),
-        (Cat.LOCAL_RATE, "0.22", "0.00", None),
-    ],
-    "Coastal Voice": [
-        (Cat.MOBILE, "0.00", "0.15", (60, 60)),
-    ],
-}
-
-# Harbour Voice's catalogue of AAPT elements: (element id, name, kind, AAPT unit cost a month).
-CATALOGUE = [
-    ("501001", "Standard User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "4.50"),
-    ("501002", "Premium User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "9.00"),
-    ("502001", "SIP Session", FeatureProductKindChoices.SIP_SESSION, "6.00"),
-    ("503100", "Hosted number range (100)", FeatureProductKindChoices.NUMBER_RANGE, "10.00"),
-    ("503010", "Hosted number range (10)", FeatureProductKindChoices.NUMBER_RANGE, "1.00"),
-]
-
-# README, *Bill runs (Harbour Voice)*: monthly retail prices ex GST by element id, and
-# Business Voice's own SIP Session price.
-RETAIL_PRICES = {"501001": "8.00", "501002": "15.00", "502001": "12.00", "503100": "20.00", "503010": "4.00"}
-BUSINESS_VOICE_SIP_PRICE = "11.00"
+# The README's set-up: one copy, shared with the demo (constants only).
+RATE_CARDS = samples.RATE_CARDS
+CATALOGUE = samples.CATALOGUE
+RETAIL_PRICES = samples.RETAIL_PRICES
+BUSINESS_VOICE_SIP_PRICE = samples.BUSINESS_VOICE_SIP_PRICE
 
 
 def plan_with_rates(provider, name: str):

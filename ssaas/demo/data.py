@@ -34,7 +34,6 @@ from provisioning.actions.orders import (
 )
 from provisioning.actions.services import service_save
 from provisioning.choices import (
-    FeatureProductKindChoices,
     OrderKindChoices,
     OrderStateChoices,
     PlanRateCategoryChoices,
@@ -53,25 +52,15 @@ from provisioning.models import (
 )
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
 
+from . import samples
+
 OCT_1 = datetime.date(2026, 10, 1)
 Cat = PlanRateCategoryChoices
 Kind = ServiceIdentifierKindChoices
 
-# (category, flagfall, per minute, increments "i/s" or None for untimed)
+# The samples README's rate cards, and the demo's extra plan.
 RATE_CARDS = {
-    "Business Voice": [
-        (Cat.FIXED, "0.15", "0.00", None),
-        (Cat.MOBILE, "0.00", "0.12", (60, 30)),
-        (Cat.LOCAL_RATE, "0.25", "0.00", None),
-        (Cat.FREECALL, "0.00", "0.00", None),
-        (Cat.INTERNATIONAL, "0.00", "0.50", (60, 60)),
-        (Cat.EMERGENCY, "0.00", "0.00", None),
-    ],
-    "Wholesale Voice": [
-        (Cat.FIXED, "0.10", "0.00", None),
-        (Cat.MOBILE, "0.00", "0.10", (1, 1)),
-        (Cat.LOCAL_RATE, "0.22", "0.00", None),
-    ],
+    **samples.RATE_CARDS,
     "Business Voice Plus": [
         (Cat.FIXED, "0.10", "0.00", None),
         (Cat.MOBILE, "0.00", "0.09", (60, 30)),
@@ -80,19 +69,9 @@ RATE_CARDS = {
         (Cat.INTERNATIONAL, "0.00", "0.40", (60, 60)),
         (Cat.EMERGENCY, "0.00", "0.00", None),
     ],
-    "Coastal Voice": [
-        (Cat.MOBILE, "0.00", "0.15", (60, 60)),
-    ],
 }
 
-# (element id, name, kind, unit cost per month)
-CATALOGUE = [
-    ("501001", "Standard User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "4.50"),
-    ("501002", "Premium User Service Pack", FeatureProductKindChoices.SERVICE_PACK, "9.00"),
-    ("502001", "SIP Session", FeatureProductKindChoices.SIP_SESSION, "6.00"),
-    ("503100", "Hosted number range (100)", FeatureProductKindChoices.NUMBER_RANGE, "10.00"),
-    ("503010", "Hosted number range (10)", FeatureProductKindChoices.NUMBER_RANGE, "1.00"),
-]
+CATALOGUE = samples.CATALOGUE
 
 PROVIDERS = [
     {
@@ -476,17 +455,10 @@ def load_other_charges(providers: dict[str, Provider]) -> None:
 # Bill runs: prices, a plan's own price, one mid-month feature
 # ---------------------------------------------------------------------------
 
-# Monthly retail price (ex GST) of each catalogue product, at every demo provider
-# (samples README, *Bill runs (Harbour Voice)*).
-RETAIL_PRICES = {
-    "501001": "8.00",
-    "501002": "15.00",
-    "502001": "12.00",
-    "503100": "20.00",
-    "503010": "4.00",
-}
+# Monthly retail price (ex GST) of each catalogue product, at every demo provider.
+RETAIL_PRICES = samples.RETAIL_PRICES
 # (provider slug, plan, element id, the plan's own monthly price)
-PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", "11.00")]
+PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", samples.BUSINESS_VOICE_SIP_PRICE)]
 # (service, element id, quantity, active from): a feature taken mid-month, requested
 # and activated through the feature services (so it has its history) by this user.
 MID_MONTH_FEATURES = [("HV-1002", "502001", 1, datetime.date(2026, 11, 16))]

@@ -232,12 +232,11 @@ def test_run_summary_line_sheets_hold_any_text_as_text(harbour, harbour_billing,
     assert {lines[f"B{row}"].value for row in range(2, lines.max_row + 1)} == {"'=HV-1001", "HV-1002"}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_files_after_the_close_are_the_files_of_the_run(demo_providers, writer, tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_files_after_the_close_are_the_files_of_the_run(harbour, writer, tmp_path):
     """Outside a transaction (after the close committed) PostgreSQL writes the
     itemised calls on a connection of its own while the other files are made:
     the same files as each export on its own."""
-    harbour = demo_providers["harbour-voice"]
     set_prices(harbour)
     add_calls(harbour, writer, OCT_CALLS + NOV_CALLS)
     run = bill_period_close(period=period(harbour, "2026-10"), acting_user=None)
