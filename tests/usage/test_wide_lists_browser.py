@@ -72,13 +72,6 @@ def wide_rows(world) -> None:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="still cut off on main with wide rows (found here, app code not ours to change): "
-    "usage records' Outcome ends at 1539 px, quarantine's File at 2334 px, COCE files' Charge "
-    "lines at 1683 px and other charges' Exception at 1586 px (the last two with the samples' "
-    "own rows); the tables scroll inside their box, the document stays 1440 px",
-)
 def test_usage_lists_and_reconciliation_fit_1440_px_with_the_sidebar_open(live_server, browser):  # noqa: F811
     world = admin_world.build()
     wide_rows(world)
