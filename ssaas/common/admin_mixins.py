@@ -1,4 +1,6 @@
-"""Small admin mixins shared by the apps."""
+"""Small admin mixins and list helpers shared by the apps."""
+
+from django.utils.html import format_html
 
 
 class ReadOnlyAdminMixin:
@@ -13,3 +15,14 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def clipped(text, title: str | None = None, width: str = "") -> str:
+    """``text`` cut to its column's width with an ellipsis (styles ``.ssaas-clip`` in
+    ssaas/static/ssaas/css/admin.css), the whole of it (or ``title``) in the tooltip:
+    long identifiers and file names keep a list within a 1440 px window.
+    ``width`` picks a narrower or wider cut (``"narrow"``, ``"wide"``)."""
+    if text in (None, ""):
+        return "—"
+    css = f"ssaas-clip ssaas-clip-{width}" if width else "ssaas-clip"
+    return format_html('<span class="{}" title="{}">{}</span>', css, title or text, text)

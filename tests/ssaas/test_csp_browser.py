@@ -10,6 +10,7 @@ from django.urls import reverse
 from provisioning.models import Order, Service
 from tests.browser import browser, logged_in, new_page  # noqa: F401 - the fixture
 from tests.ssaas import admin_world
+from usage.models import UsageRecord
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,16 +41,50 @@ def csp_page(browser, live_server, world):  # noqa: F811
     return page, visit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found when the page first had groups to show (factory data, not the demo's empty "
-    "quarantine): templates/admin/usage/quarantinedrecord/groups.html confirms the write-off "
-    "with an inline onclick, which the policy blocks (script-src-attr), so Write off submits "
-    "unconfirmed",
-)
 def test_the_grouped_quarantine_with_groups_raises_no_csp_violation(browser, live_server):  # noqa: F811
+    """Found when the page first had groups to show (factory data, not the demo's empty
+    quarantine): the write-off was confirmed by an inline onclick, which the policy
+    blocks (script-src-attr), so Write off submitted unconfirmed."""
     page, visit = csp_page(browser, live_server, admin_world.build())
     assert visit(reverse("admin:usage_quarantinedrecord_groups")) == []
+
+
+def test_write_off_on_the_grouped_quarantine_asks_first_and_cancel_writes_nothing(browser, live_server):  # noqa: F811
+    """The confirmation is the browser's dialog (ssaas/js/confirm.js, data-confirm):
+    dismissed, nothing is written off and no violation is raised; accepted, the
+    selected group is written off."""
+    page, visit = csp_page(browser, live_server, admin_world.build())
+    quarantined = UsageRecord.objects.filter(status="quarantined")
+    before = quarantined.count()
+    assert before > 0
+    assert visit(reverse("admin:usage_quarantinedrecord_groups")) == []
+
+    asked = []
+
+    def answer(accept):
+        def handle(dialog):
+            asked.append((dialog.type, dialog.message))
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    page.locator("input[name=group]").first.check()
+    page.fill("textarea[name=reason]", "AAPT test calls")
+    page.once("dialog", answer(accept=False))
+    page.get_by_role("button", name="Write off").click()
+    page.wait_for_load_state("networkidle")
+    assert asked == [("confirm", "Write off every record of the selected groups? They will never be billed.")]
+    assert quarantined.count() == before
+    assert not UsageRecord.objects.filter(status="written_off").exists()
+    assert page.evaluate("window.__csp") == []
+
+    page.once("dialog", answer(accept=True))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Write off").click()
+    assert len(asked) == 2
+    assert "record(s) written off" in page.content()
+    assert UsageRecord.objects.filter(status="written_off", resolution_note="AAPT test calls").exists()
+    assert quarantined.count() < before
 
 
 def test_admin_pages_raise_no_csp_violation(browser, live_server):  # noqa: F811

@@ -15,7 +15,7 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
-from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import file_size, money
 from ssaas.common.limits import upload_refusal
 from usage.carrier_files.progress import file_status
@@ -113,7 +113,7 @@ class UploadForm(forms.Form):
 
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
-    list_display = ["name", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
+    list_display = ["name_short", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
     list_select_related = ["provider"]
     search_fields = ["name", "sha256"]
@@ -168,6 +168,11 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")
+
+    @admin.display(description="name", ordering="name")
+    def name_short(self, obj: CarrierFile) -> str:
+        """Cut to its column (whole in the tooltip): the list fits 1440 px."""
+        return clipped(obj.name, width="wide")
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: CarrierFile) -> str:

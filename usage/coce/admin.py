@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
-from ssaas.common.admin_mixins import ReadOnlyAdminMixin
-from ssaas.common.formats import file_size, money
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
+from ssaas.common.formats import day, file_size, money
 from usage.carrier_files.receive import carrier_file_receive
 from usage.carrier_files.tasks import enqueue_processing
 from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
@@ -37,18 +37,19 @@ class CoceFileAdmin(UploadAdmin):
     """COCE files: upload one, or see what became of each (collected, uploaded or
     taken by ``ingest_coce``)."""
 
+    # Fits 1440 px with the sidebar open: the name is cut (whole in its tooltip), the
+    # charge count links to the charge lines, short headers; the file's page has all.
     list_display = [
-        "name",
+        "name_short",
         "provider",
         "status",
         "received_at",
         "lines",
-        "charges",
+        "charges_link",
         "exceptions",
-        "duplicates",
-        "rejected",
+        "duplicates_count",
+        "rejected_count",
         "amount",
-        "charge_lines",
     ]
     list_filter = ["status", ("provider", ScopedRelatedFieldListFilter), "source"]
     list_select_related = ["provider"]
@@ -107,6 +108,24 @@ class CoceFileAdmin(UploadAdmin):
     def size_human(self, obj: CoceFile) -> str:
         return file_size(obj.size)
 
+    @admin.display(description="name", ordering="name")
+    def name_short(self, obj: CoceFile) -> str:
+        return clipped(obj.name)
+
+    @admin.display(description="charges")
+    def charges_link(self, obj: CoceFile) -> str:
+        """The count of charges, linking to the charge lines."""
+        url = reverse("admin:usage_othercharge_changelist") + f"?carrier_file__id__exact={obj.pk}"
+        return format_html('<a href="{}" title="the charge lines">{}</a>', url, obj.charge_count)
+
+    @admin.display(description="duplicates")
+    def duplicates_count(self, obj: CoceFile) -> int:
+        return obj.duplicates
+
+    @admin.display(description="rejected")
+    def rejected_count(self, obj: CoceFile) -> int:
+        return obj.rejected
+
     @admin.display(description="charges")
     def charges(self, obj: CoceFile) -> int:
         return obj.charge_count
@@ -127,17 +146,18 @@ class CoceFileAdmin(UploadAdmin):
 
 @admin.register(OtherCharge)
 class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
+    # Fits 1440 px with the sidebar open: long ids and descriptions cut (whole in
+    # their tooltips), the charged dates in one column; the charge's page has all.
     list_display = [
-        "coce_record_id",
+        "record_id_short",
         "type_code",
         "element_id",
         "product",
-        "description",
-        "external_id",
+        "description_short",
+        "external_id_short",
         "service",
         "amount_money",
-        "charged_from",
-        "charged_to",
+        "period",
         "status",
         "exception",
     ]
@@ -165,6 +185,25 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def amount_money(self, obj: OtherCharge) -> str:
         return money(obj.amount)
 
+    @admin.display(description="COCE record id", ordering="coce_record_id")
+    def record_id_short(self, obj: OtherCharge) -> str:
+        return clipped(obj.coce_record_id, width="narrow")
+
+    @admin.display(description="description")
+    def description_short(self, obj: OtherCharge) -> str:
+        return clipped(obj.description, width="narrow")
+
+    @admin.display(description="external id")
+    def external_id_short(self, obj: OtherCharge) -> str:
+        return clipped(obj.external_id, width="narrow")
+
+    @admin.display(description="charged", ordering="charged_from")
+    def period(self, obj: OtherCharge) -> str:
+        """From – to, dd/mm/yyyy (a one-day charge shows its one day)."""
+        if obj.charged_to in (None, obj.charged_from):
+            return day(obj.charged_from)
+        return f"{day(obj.charged_from)} – {day(obj.charged_to)}"
+
     @admin.action(
         permissions=["process"],
         description="Classify again (after adding the element id or the range)",
@@ -183,22 +222,28 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 @admin.register(OtherChargeException)
 class OtherChargeExceptionAdmin(OtherChargeAdmin):
     list_display = [
-        "coce_record_id",
+        "record_id_short",
         "exception",
-        "element_id",
-        "nrc_type_id",
-        "description",
-        "external_id",
+        "element_nrc",
+        "description_short",
+        "external_id_short",
         "amount_money",
-        "charged_from",
-        "charged_to",
+        "period",
         "nearest",
-        "carrier_file",
+        "file_short",
     ]
     list_filter = ["exception", ("provider", ScopedRelatedFieldListFilter), "charged_from"]
     list_select_related = ["carrier_file", "nearest_range__service__customer"]
 
-    @admin.display(description="nearest range (its service)")
+    @admin.display(description="element / NRC id")
+    def element_nrc(self, obj: OtherCharge) -> str:
+        return " / ".join(v for v in (obj.element_id, obj.nrc_type_id) if v) or "—"
+
+    @admin.display(description="file")
+    def file_short(self, obj: OtherCharge) -> str:
+        return clipped(obj.carrier_file.name, width="narrow")
+
+    @admin.display(description="nearest range")
     def nearest(self, obj: OtherCharge) -> str:
         near = obj.nearest_range
         if near is None:

@@ -26,7 +26,7 @@ from providers.scoping import (
     scope_queryset,
     user_may_see_provider,
 )
-from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import money
 from usage.choices import JobKindChoices, UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
@@ -121,6 +121,29 @@ class _LargeTableAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def unit_type(self, obj: UsageRecord) -> str:
         return obj.raw_unittype
 
+    @admin.display(description="identifier")
+    def identifier_short(self, obj: UsageRecord) -> str:
+        """The identifier cut to its column; the tooltip has it whole, with the
+        BroadWorks user and Group ID the call carried (each on the record's page)."""
+        title = "; ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("identifier", obj.identifier),
+                ("BroadWorks user", obj.username),
+                ("Group ID", obj.group_id),
+            )
+            if value
+        )
+        return clipped(obj.identifier, title=title)
+
+    @admin.display(description="number called")
+    def target_short(self, obj: UsageRecord) -> str:
+        return clipped(obj.target, width="narrow")
+
+    @admin.display(description="seconds")
+    def duration(self, obj: UsageRecord) -> int:
+        return obj.duration_seconds
+
     @admin.display(description="started")
     def started(self, obj: UsageRecord) -> str:
         return f"{obj.started_at.astimezone(obj.provider.tz):%d/%m/%Y %H:%M:%S}"
@@ -131,10 +154,10 @@ class UsageRecordAdmin(_LargeTableAdmin):
     list_display = [
         "started",
         "service_reference",
-        "identifier",
-        "target",
+        "identifier_short",
+        "target_short",
         "category",
-        "duration_seconds",
+        "duration",
         "charge_money",
         "aapt_cost_money",
         "outcome",
@@ -156,12 +179,10 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
     list_display = [
         "started",
         "provider",
-        "reason",
-        "identifier",
-        "username",
-        "group_id",
-        "target",
-        "duration_seconds",
+        "reason_short",
+        "identifier_short",  # the BroadWorks user and Group ID in its tooltip
+        "target_short",
+        "duration",
         "aapt_cost_money",
         "file_link",
     ]
@@ -171,10 +192,23 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
     actions = ["reprocess_selected", "write_off_selected"]
     readonly_fields = fields = RECORD_FIELDS
 
+    @admin.display(description="reason")
+    def reason_short(self, obj: UsageRecord) -> str:
+        return obj.get_reason_display()
+
     @admin.display(description="file")
     def file_link(self, obj: UsageRecord):
+        """The file's name cut to its column (whole in the tooltip), and the line."""
         url = reverse("admin:usage_carrierfile_change", args=[obj.carrier_file_id])
-        return format_html('<a href="{}">{} line {}</a>', url, obj.carrier_file.name, obj.line_number)
+        name = obj.carrier_file.name
+        return format_html(
+            '<a href="{}" title="{} line {}"><span class="ssaas-clip ssaas-clip-narrow">{}</span> line {}</a>',
+            url,
+            name,
+            obj.line_number,
+            name,
+            obj.line_number,
+        )
 
     @admin.action(description="Re-process selected records", permissions=["cleanse"])
     def reprocess_selected(self, request, queryset):
