@@ -38,8 +38,8 @@ def set_up(bench: Bench) -> None:
         conn.execute(
             f"""
             INSERT INTO providers_customer (provider_id, reference, name, contact_name, contact_email,
-                contact_phone, notes, created_at)
-            SELECT p.id, 'BENCH' || n, 'Bench customer ' || n, '', '', '', '', now()
+                contact_phone, notes, billing_contact_name, billing_email, created_at)
+            SELECT p.id, 'BENCH' || n, 'Bench customer ' || n, '', '', '', '', '', '', now()
             FROM providers_provider p, generate_series(1, {SERVICES_PER_PROVIDER}) n;
             INSERT INTO provisioning_service (provider_id, customer_id, plan_id, reference, label, status,
                 start_date, end_date, created_at, updated_at)
@@ -85,7 +85,7 @@ def fill(bench: Bench, first: int, last: int) -> None:
             INSERT INTO usage_usagerecord (provider_id, carrier_file_id, line_number, record_id, status, reason,
                 identifier, username, group_id, service_id, plan_id, started_at, call_date, origin, target, category,
                 raw_units, raw_unittype, duration_seconds, billed_seconds, charge, aapt_cost, rated_at,
-                rated_seq, resolution_note)
+                rated_seq, resolution_note, time_note)
             SELECT w.provider_id, f.file_id, g, 'R' || lpad(g::text, 20, '0'),
                    CASE WHEN g %% 20 = 0 THEN 'quarantined' ELSE 'rated' END,
                    CASE WHEN g %% 20 = 0 THEN 'non_existent_service' ELSE '' END,
@@ -99,7 +99,7 @@ def fill(bench: Bench, first: int, last: int) -> None:
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE 60 END,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE 0.12 END, 0.10,
                    CASE WHEN g %% 20 = 0 THEN NULL ELSE now() END,
-                   CASE WHEN g %% 20 = 0 THEN NULL ELSE {int(seq)} END, ''
+                   CASE WHEN g %% 20 = 0 THEN NULL ELSE {int(seq)} END, '', ''
             FROM generate_series(%s::bigint, %s::bigint) AS g
             JOIN bench_who w ON w.k = CASE WHEN g %% 20 = 1 THEN 0 ELSE g %% {services} END
             JOIN bench_files f ON f.provider_id = w.provider_id AND f.day = (g / {services}) %% {DAYS}
