@@ -28,6 +28,15 @@ CHROMIUM_ARGS = [
 # The window the issue-13 review worked in.
 WIDTH = 1440
 
+# An init script: every Content-Security-Policy violation of the page, in
+# ``window.__csp`` (Chromium also logs them to the console).
+RECORD_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
 
 @pytest.fixture(scope="module")
 def browser():

@@ -3,7 +3,9 @@
 Logged in as the role (its session cookie set in the browser), the crawl opens
 every page linked from the sidebar and the front page, then every admin link on
 those pages, one level deep. It fails on a server error, on a link that answers
-403, and on a page wider than the window; a screenshot of each page goes to
+403, on a page wider than the window, and on a page served without the
+Content-Security-Policy or breaking it (a `securitypolicyviolation` event or
+Chromium's console report); a screenshot of each page goes to
 docs/screenshots/crawl/<role>/, the folder the README's pictures come from.
 
 One page per view: links are grouped by the URL route they resolve to (the same
@@ -32,7 +34,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from tests.browser import WIDTH, logged_in, new_page
+from tests.browser import RECORD_VIOLATIONS, WIDTH, logged_in, new_page
 
 # The README's pictures land in docs/screenshots/crawl/ (not in git) on every run;
 # UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/ itself, for the README.
@@ -42,13 +44,15 @@ CRAWL_SHOTS = SCREENSHOTS / "crawl"
 SKIP = re.compile(r"/admin/(logout|password_change|jsi18n|r/)|/(delete|history)/$|/autocomplete/|/status/$|/xlsx/$")
 HREF = re.compile(r"""<a\b[^>]*?\bhref="(/admin/[^"]*)\"""")
 
-# One round trip per page: its width, the time zone warnings under date fields
-# (defect 17) and its admin links (the sidebar's apart, for the front page).
+# One round trip per page, after its screenshot (by then its scripts have run): its
+# width, the time zone warnings under date fields (defect 17), its CSP violations
+# and its admin links (the sidebar's apart, for the front page).
 PAGE_FACTS = """() => {
   const hrefs = (selector) => [...document.querySelectorAll(selector)].map((a) => a.getAttribute("href"));
   return {
     width: document.documentElement.scrollWidth,
     zoneWarnings: document.querySelectorAll(".timezonewarning").length,
+    csp: window.__csp || [],
     links: hrefs("a[href^='/admin/']"),
     sidebar: hrefs("#nav-sidebar a[href^='/admin/']"),
   };
@@ -96,7 +100,10 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
     shots = pictures()
     shots.mkdir(parents=True, exist_ok=True)
     context = logged_in(browser, base, user, viewport={"width": WIDTH, "height": 900}, timezone_id="Europe/London")
+    context.add_init_script(RECORD_VIOLATIONS)
     page = new_page(context)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
     cdp = context.new_cdp_session(page)
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -113,6 +120,8 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
             result.problems.append(f"{facts['width']} px wide: {url}")
         if facts["zoneWarnings"]:
             result.problems.append(f"time zone warning on {url}")
+        result.problems += [f"CSP violation on {url}: {v}" for v in [*facts["csp"], *console]]
+        console.clear()
         return facts
 
     def open_in_browser(url: str, came_from: str) -> dict:
@@ -120,10 +129,11 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
         response = page.goto(base + url, wait_until="domcontentloaded")
         result.opened[url] = came_from
         check(url, came_from, response.status if response else 0)
-        facts = check_page(url)
+        if response and "default-src 'self'" not in (response.headers.get("content-security-policy") or ""):
+            result.problems.append(f"no Content-Security-Policy on {url}")
         shot = cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 60, "optimizeForSpeed": True})
         (folder / f"{shot_name(url)}.jpg").write_bytes(base64.b64decode(shot["data"]))
-        return facts
+        return check_page(url)
 
     def ask(url: str, came_from: str) -> list[str]:
         response = client.get(url)

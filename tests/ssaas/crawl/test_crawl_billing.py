@@ -39,6 +39,7 @@ def test_every_page_billing_staff_reach(live_server, browser, world):
 
     assert result.problems == []
     assert len(result.opened) > 5
+    # The grouped quarantine, with groups to write off (its confirmation once broke the policy).
     assert any(u.startswith("/admin/usage/quarantinedrecord/groups/") for u in result.opened)
     for name in ("front-billing", "file-processing", "reconciliation"):
         assert (pictures() / f"{name}.png").stat().st_size > 10_000, name
