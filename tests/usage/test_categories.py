@@ -80,7 +80,7 @@ def written_number():
     )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(st.lists(written_number(), min_size=1, max_size=60))
 def test_cached_category_is_the_uncached_one_whatever_came_before(numbers):
     cache = CategoryCache()
@@ -117,7 +117,7 @@ def neighbourhoods(draw):
     return draw(st.permutations(numbers))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(neighbourhoods())
 def test_cached_category_is_the_uncached_one_among_neighbouring_numbers(numbers):
     cache = CategoryCache()
