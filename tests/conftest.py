@@ -117,10 +117,21 @@ def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
 
 
+def _heavy(item) -> bool:
+    return item.get_closest_marker("browser") is not None or item.get_closest_marker("slow") is not None
+
+
 def pytest_collection_modifyitems(items):
-    """``serialized_rollback`` flushes without post_migrate (Django inhibits it), so
+    """The modules driving Chromium or marked ``slow`` run first: ``--dist loadfile``
+    hands modules out in this order as workers free up, so the long ones start early
+    and the short ones fill in behind them (xdist's own order, by number of tests,
+    left the one-test crawls to the end and one worker finishing alone).
+
+    ``serialized_rollback`` flushes without post_migrate (Django inhibits it), so
     the role groups and default layouts would be gone for every later test on the
     worker: refuse it here rather than as fifty unrelated errors."""
+    heavy_modules = {item.module.__name__ for item in items if _heavy(item) and getattr(item, "module", None)}
+    items.sort(key=lambda item: getattr(item, "module", None) is None or item.module.__name__ not in heavy_modules)
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker is not None and marker.kwargs.get("serialized_rollback"):
