@@ -29,6 +29,12 @@ from .factories import (
 
 OCT_1 = datetime.date(2026, 10, 1)
 
+
+def day(text: str) -> datetime.date:
+    """A date written the ISO way: ``day("2026-11-16")``."""
+    return datetime.date.fromisoformat(text)
+
+
 # The README's set-up: one copy, shared with the demo (constants only).
 RATE_CARDS = samples.RATE_CARDS
 CATALOGUE = samples.CATALOGUE

@@ -25,12 +25,6 @@ def queued(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
-
-
 def ask_for_spreadsheet(client, provider, capture, period="2026-10"):
     with capture(execute=True):
         return client.post(reverse("admin:usage_reconciliation_export", args=[provider.pk, period]))
