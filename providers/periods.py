@@ -16,7 +16,7 @@ date as well as the new one.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -92,3 +92,15 @@ def refuse_closed_dates(provider: Provider, dates: Iterable[tuple[str, datetime.
     moves away from; the first refusal is raised."""
     for what, day, field in dates:
         refuse_closed_period(provider, day, what, field=field)
+
+
+def save_outside_closed_periods(obj, *, provider: Provider, touched: Callable, exclude: Iterable[str] = ()):
+    """Save ``obj`` (new, or changed) unless a date it sets or moves away from lies
+    in a closed bill period of ``provider``: ``touched(obj, stored)`` names those
+    dates against the stored row, locked until the transaction ends. ``exclude``
+    leaves fields out of validation whose input is already reported."""
+    stored = type(obj).objects.select_for_update().filter(pk=obj.pk).first() if obj.pk else None
+    refuse_closed_dates(provider, touched(obj, stored))
+    obj.full_clean(exclude=list(exclude))
+    obj.save()
+    return obj

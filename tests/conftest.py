@@ -46,6 +46,12 @@ def harbour(harbour_setup) -> Provider:
 
 
 @pytest.fixture
+def acme_service(harbour_setup):
+    """Acme Pty Ltd's service at Harbour Voice (HV-1001)."""
+    return harbour_setup.acme_service
+
+
+@pytest.fixture
 def southern(southern_setup) -> Provider:
     return southern_setup.provider
 
@@ -115,6 +121,25 @@ def harbour_admin(make_staff, harbour):
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+
+
+# The test client logged in as one of them.
+@pytest.fixture
+def hv_client(client, harbour_provisioning):
+    client.force_login(harbour_provisioning)
+    return client
+
+
+@pytest.fixture
+def billing_client(client, harbour_billing):
+    client.force_login(harbour_billing)
+    return client
+
+
+@pytest.fixture
+def root_client(client, superuser):
+    client.force_login(superuser)
+    return client
 
 
 def _heavy(item) -> bool:

@@ -12,8 +12,6 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from providers.choices import ProviderIdentificationMethodChoices, ProviderKindChoices
-from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from ssaas.demo import samples
 
 from .factories import (
@@ -30,6 +28,12 @@ from .factories import (
 )
 
 OCT_1 = datetime.date(2026, 10, 1)
+
+
+def day(text: str) -> datetime.date:
+    """A date written the ISO way: ``day("2026-11-16")``."""
+    return datetime.date.fromisoformat(text)
+
 
 # The README's set-up: one copy, shared with the demo (constants only).
 RATE_CARDS = samples.RATE_CARDS
@@ -71,144 +75,62 @@ def catalogue(provider) -> dict[str, object]:
     }
 
 
+def provider_setup(slug: str, *, with_catalogue: bool = False) -> SimpleNamespace:
+    """One provider of the README (``samples.PROVIDERS``), built with the factories:
+    ``provider``, ``periods``, ``plan`` (and ``products``, the catalogue, when asked),
+    then each customer under its key (``acme``), its service (``acme_service``), its
+    identifiers and features by name (``acme_range``, ``acme_standard``)."""
+    spec = next(p for p in samples.PROVIDERS if p["slug"] == slug)
+    provider = ProviderFactory(
+        **{field: spec[field] for field in ("name", "slug", "kind", "aapt_account", "identification_method")},
+        custom_realms=spec["custom_realms"],
+    )
+    found = SimpleNamespace(
+        provider=provider, periods=autumn_periods(provider), plan=plan_with_rates(provider, spec["plan"])
+    )
+    if with_catalogue:
+        found.products = catalogue(provider)
+    customers = spec["customers"]
+    # One kind of row after another, in the README's order (ids follow it).
+    for c in customers:
+        contact = {field: c[field] for field in ("reference", "name", "contact_name", "contact_email")}
+        setattr(found, c["key"], CustomerFactory(provider=provider, **contact))
+    for c in customers:
+        service = ServiceFactory(
+            customer=getattr(found, c["key"]), plan=found.plan, reference=c["service"], start_date=OCT_1
+        )
+        setattr(found, f"{c['key']}_service", service)
+    for c in customers:
+        for name, kind, value in c["identifiers"]:
+            identifier = ServiceIdentifierFactory(service=getattr(found, f"{c['key']}_service"), kind=kind, value=value)
+            setattr(found, f"{c['key']}_{name}", identifier)
+    for c in customers:
+        for name, element_id, quantity in c["features"]:
+            feature = ServiceFeatureFactory(
+                service=getattr(found, f"{c['key']}_service"), product=found.products[element_id], quantity=quantity
+            )
+            setattr(found, f"{c['key']}_{name}", feature)
+    return found
+
+
 def harbour_voice() -> SimpleNamespace:
     """Harbour Voice: retail, AAPT account 1234567, Group ID; Acme Pty Ltd (ACMEPTYLTD,
     range 0290001000-0290001099, 12 Standard and 2 Premium packs) and Bluegum Cafe
     (BLUEGUMCAFE, 3 SIP Sessions), both on Business Voice from 1 October 2026."""
-    provider = ProviderFactory(
-        name="Harbour Voice",
-        slug="harbour-voice",
-        kind=ProviderKindChoices.RETAIL,
-        aapt_account="1234567",
-        identification_method=ProviderIdentificationMethodChoices.GROUP_ID,
-    )
-    periods = autumn_periods(provider)
-    plan = plan_with_rates(provider, "Business Voice")
-    products = catalogue(provider)
-    acme = CustomerFactory(
-        provider=provider,
-        reference="ACME",
-        name="Acme Pty Ltd",
-        contact_name="Jane Smith",
-        contact_email="accounts@acme.example.com.au",
-    )
-    bluegum = CustomerFactory(
-        provider=provider,
-        reference="BLUEGUM",
-        name="Bluegum Cafe",
-        contact_name="Sam Lee",
-        contact_email="sam@bluegum.example.com.au",
-    )
-    acme_service = ServiceFactory(customer=acme, plan=plan, reference="HV-1001", start_date=OCT_1)
-    bluegum_service = ServiceFactory(customer=bluegum, plan=plan, reference="HV-1002", start_date=OCT_1)
-    acme_group = ServiceIdentifierFactory(service=acme_service, kind=Kind.GROUP_ID, value="ACMEPTYLTD")
-    acme_range = ServiceIdentifierFactory(service=acme_service, kind=Kind.NUMBER_RANGE, value="0290001000-0290001099")
-    bluegum_group = ServiceIdentifierFactory(service=bluegum_service, kind=Kind.GROUP_ID, value="BLUEGUMCAFE")
-    acme_standard = ServiceFeatureFactory(service=acme_service, product=products["501001"], quantity=12)
-    acme_premium = ServiceFeatureFactory(service=acme_service, product=products["501002"], quantity=2)
-    bluegum_sip = ServiceFeatureFactory(service=bluegum_service, product=products["502001"], quantity=3)
-    return SimpleNamespace(
-        provider=provider,
-        periods=periods,
-        plan=plan,
-        products=products,
-        acme=acme,
-        bluegum=bluegum,
-        acme_service=acme_service,
-        bluegum_service=bluegum_service,
-        acme_group=acme_group,
-        acme_range=acme_range,
-        bluegum_group=bluegum_group,
-        acme_standard=acme_standard,
-        acme_premium=acme_premium,
-        bluegum_sip=bluegum_sip,
-    )
+    return provider_setup("harbour-voice", with_catalogue=True)
 
 
 def southern_wholesale() -> SimpleNamespace:
     """Southern Wholesale: wholesale, account 2345678, distinct username; Harbourside
     Dental (FNN 0290002000, username jsmith.acme) and Geelong Motors (range
     0370002000-0370002099), both on Wholesale Voice from 1 October 2026."""
-    provider = ProviderFactory(
-        name="Southern Wholesale",
-        slug="southern-wholesale",
-        kind=ProviderKindChoices.WHOLESALE,
-        aapt_account="2345678",
-        identification_method=ProviderIdentificationMethodChoices.DISTINCT_USERNAME,
-    )
-    periods = autumn_periods(provider)
-    plan = plan_with_rates(provider, "Wholesale Voice")
-    dental = CustomerFactory(
-        provider=provider,
-        reference="HDENTAL",
-        name="Harbourside Dental",
-        contact_name="Dr Alex Chen",
-        contact_email="frontdesk@harbourside.example.com.au",
-    )
-    motors = CustomerFactory(
-        provider=provider,
-        reference="GMOTORS",
-        name="Geelong Motors",
-        contact_name="Pat Kelly",
-        contact_email="service@geelongmotors.example.com.au",
-    )
-    dental_service = ServiceFactory(customer=dental, plan=plan, reference="SW-2001", start_date=OCT_1)
-    motors_service = ServiceFactory(customer=motors, plan=plan, reference="SW-2002", start_date=OCT_1)
-    dental_fnn = ServiceIdentifierFactory(service=dental_service, kind=Kind.FNN, value="0290002000")
-    dental_username = ServiceIdentifierFactory(service=dental_service, kind=Kind.USERNAME, value="jsmith.acme")
-    motors_range = ServiceIdentifierFactory(
-        service=motors_service, kind=Kind.NUMBER_RANGE, value="0370002000-0370002099"
-    )
-    return SimpleNamespace(
-        provider=provider,
-        periods=periods,
-        plan=plan,
-        dental=dental,
-        motors=motors,
-        dental_service=dental_service,
-        motors_service=motors_service,
-        dental_fnn=dental_fnn,
-        dental_username=dental_username,
-        motors_range=motors_range,
-    )
+    return provider_setup("southern-wholesale")
 
 
 def coastal_comms() -> SimpleNamespace:
     """Coastal Comms: retail, account 3456789, custom realm voice.coastal.com.au; Coastal
     HQ with 0290005000@ and sales@voice.coastal.com.au on Coastal Voice from 1 October 2026."""
-    provider = ProviderFactory(
-        name="Coastal Comms",
-        slug="coastal-comms",
-        kind=ProviderKindChoices.RETAIL,
-        aapt_account="3456789",
-        identification_method=ProviderIdentificationMethodChoices.CUSTOM_REALM,
-        custom_realms="voice.coastal.com.au",
-    )
-    periods = autumn_periods(provider)
-    plan = plan_with_rates(provider, "Coastal Voice")
-    hq = CustomerFactory(
-        provider=provider,
-        reference="COASTALHQ",
-        name="Coastal HQ",
-        contact_name="Morgan Reid",
-        contact_email="it@coastal.example.com.au",
-    )
-    hq_service = ServiceFactory(customer=hq, plan=plan, reference="CC-3001", start_date=OCT_1)
-    hq_number = ServiceIdentifierFactory(
-        service=hq_service, kind=Kind.USERNAME_REALM, value="0290005000@voice.coastal.com.au"
-    )
-    hq_sales = ServiceIdentifierFactory(
-        service=hq_service, kind=Kind.USERNAME_REALM, value="sales@voice.coastal.com.au"
-    )
-    return SimpleNamespace(
-        provider=provider,
-        periods=periods,
-        plan=plan,
-        hq=hq,
-        hq_service=hq_service,
-        hq_number=hq_number,
-        hq_sales=hq_sales,
-    )
+    return provider_setup("coastal-comms")
 
 
 def harbour_bill_runs(setup: SimpleNamespace, *, acting_user) -> SimpleNamespace:

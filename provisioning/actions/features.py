@@ -64,6 +64,40 @@ def _activate(feature: ServiceFeature, active_from: datetime.date, acting_user) 
     feature.activated_at = timezone.now()
 
 
+def _split(
+    feature: ServiceFeature,
+    day: datetime.date,
+    *,
+    service: Service,
+    product: FeatureProduct,
+    quantity: int,
+    status: str,
+    acting_user,
+    note: str,
+) -> ServiceFeature:
+    """End ``feature`` the day before ``day`` and start its follower on ``day``
+    (with ``service``, ``product``, ``quantity`` and ``status``, up to the same
+    last day); the ceasing is recorded with ``note``. Returns the follower."""
+    before = feature.quantity
+    follower = ServiceFeature(
+        service=service,
+        product=product,
+        quantity=quantity,
+        requested_on=feature.requested_on,
+        active_to=feature.active_to,
+    )
+    _activate(follower, day, acting_user)
+    follower.status = status
+    feature.status = Status.CEASED
+    feature.active_to = day - ONE_DAY
+    feature.full_clean()
+    feature.save()
+    follower.full_clean()
+    follower.save()
+    _record(feature, Action.CEASED, effective_date=feature.active_to, acting_user=acting_user, before=before, note=note)
+    return follower
+
+
 @transaction.atomic
 def service_feature_add(
     *,
@@ -171,29 +205,14 @@ def service_feature_change_quantity(
                 f"{label} is active from {feature.active_from:%d/%m/%Y}: a change cannot take effect before that."
             )
         refuse_closed_period(feature.service.provider, effective_from, CHANGE_DATE, field="effective_from")
-        changed = ServiceFeature(
+        changed = _split(
+            feature,
+            effective_from,
             service=feature.service,
             product=feature.product,
             quantity=quantity,
             status=feature.status,
-            requested_on=feature.requested_on,
-            active_from=effective_from,
-            active_to=feature.active_to,
-        )
-        _activate(changed, effective_from, acting_user)
-        changed.status = feature.status
-        feature.status = Status.CEASED
-        feature.active_to = effective_from - ONE_DAY
-        feature.full_clean()
-        feature.save()
-        changed.full_clean()
-        changed.save()
-        _record(
-            feature,
-            Action.CEASED,
-            effective_date=feature.active_to,
             acting_user=acting_user,
-            before=before,
             note=f"Quantity changed to {quantity} from {effective_from:%d/%m/%Y}. {note}".strip(),
         )
     _record(
@@ -292,26 +311,14 @@ def service_feature_carry(
             note=f"Moved to service {service.reference}. {note}".strip(),
         )
         return feature
-    follower = ServiceFeature(
+    follower = _split(
+        feature,
+        day,
         service=service,
         product=product,
         quantity=quantity,
-        requested_on=feature.requested_on,
-        active_to=feature.active_to,
-    )
-    _activate(follower, day, acting_user)
-    feature.active_to = day - ONE_DAY
-    feature.status = Status.CEASED
-    feature.full_clean()
-    feature.save()
-    follower.full_clean()
-    follower.save()
-    _record(
-        feature,
-        Action.CEASED,
-        effective_date=feature.active_to,
+        status=Status.ACTIVE,
         acting_user=acting_user,
-        before=before,
         note=f"Carried to service {service.reference} from {day:%d/%m/%Y}. {note}".strip(),
     )
     _record(

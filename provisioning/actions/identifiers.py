@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period, save_outside_closed_periods
 
 from ..models import Service, ServiceIdentifier
 
@@ -52,11 +52,9 @@ def service_identifier_save(
     """Save ``identifier`` (or hosted number range), new or changed, as given: the
     admin, the onboarding import and the demo. ``exclude`` leaves fields out of
     validation whose input is already reported."""
-    stored = ServiceIdentifier.objects.select_for_update().filter(pk=identifier.pk).first() if identifier.pk else None
-    refuse_closed_dates(identifier.service.provider, identifier_dates_touched(identifier, stored))
-    identifier.full_clean(exclude=list(exclude))
-    identifier.save()
-    return identifier
+    return save_outside_closed_periods(
+        identifier, provider=identifier.service.provider, touched=identifier_dates_touched, exclude=exclude
+    )
 
 
 @transaction.atomic

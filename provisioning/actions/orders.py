@@ -87,15 +87,14 @@ def _record(order: Order, acting_user, action: str, *, from_state: str, note: st
     )
 
 
-def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
-def _check(order: Order, action_name: str, acting_user) -> None:
-    """Refuse ``action_name`` unless the table allows it now and the user may work it."""
-    why = refusal(order.state, order.kind, action_name) or work_refusal(acting_user, order)
+def _locked_for(order: Order, action_name: str, acting_user) -> Order:
+    """The order, locked until the transaction ends; ``action_name`` is refused
+    unless the table allows it now and the user may work it."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    why = refusal(locked.state, locked.kind, action_name) or work_refusal(acting_user, locked)
     if why:
         raise OrderRefused(why)
+    return locked
 
 
 def _shown(value: Any) -> str:
@@ -234,8 +233,7 @@ def order_update_details(
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not a detail of an order: {', '.join(sorted(unknown))}")
-    locked = _locked(order)
-    _check(locked, "edit", acting_user)
+    locked = _locked_for(order, "edit", acting_user)
     if locked.kind == Kind.CANCEL and (identifiers or features):
         raise OrderRefused(CANCELLATION_HAS_NO_LINES)
     notes = []
@@ -265,8 +263,7 @@ def order_update_details(
 def order_assign(*, order: Order, acting_user, assignee=None) -> Order:
     """Give the order to ``assignee`` (by default the acting user, taking it)."""
     assignee = assignee or acting_user
-    locked = _locked(order)
-    _check(locked, "assign", acting_user)
+    locked = _locked_for(order, "assign", acting_user)
     if locked.assignee_id == assignee.pk:
         raise OrderRefused(f"The order is already assigned to {_user_name(assignee)}.")
     why = work_refusal(assignee, locked)
@@ -292,8 +289,7 @@ def order_record_aapt_reference(*, order: Order, acting_user, reference: str) ->
     max_length = Order._meta.get_field("aapt_reference").max_length
     if len(reference) > max_length:
         raise OrderRefused(f"AAPT's order reference has at most {max_length} characters.")
-    locked = _locked(order)
-    _check(locked, "record_reference", acting_user)
+    locked = _locked_for(order, "record_reference", acting_user)
     before = locked.aapt_reference
     if before == reference:
         raise OrderRefused(f"The AAPT reference is already {reference}.")
@@ -331,8 +327,7 @@ def _move(locked: Order, acting_user, action_name: str, *, note: str = "", **fie
 def order_start(*, order: Order, acting_user) -> Order:
     """Start work on a submitted order; it is assigned to the acting user if it
     was nobody's."""
-    locked = _locked(order)
-    _check(locked, "start", acting_user)
+    locked = _locked_for(order, "start", acting_user)
     note = ""
     if locked.assignee_id is None:
         locked.assignee = acting_user
@@ -345,8 +340,7 @@ def order_start(*, order: Order, acting_user) -> Order:
 def order_halt(*, order: Order, acting_user, reason: str) -> Order:
     """Halt an order in progress; the reason is required and shown until it resumes."""
     reason = _reason(reason, "halted")
-    locked = _locked(order)
-    _check(locked, "halt", acting_user)
+    locked = _locked_for(order, "halt", acting_user)
     return _move(locked, acting_user, "halt", note=reason, halt_reason=reason)
 
 
@@ -354,8 +348,7 @@ def order_halt(*, order: Order, acting_user, reason: str) -> Order:
 @transaction.atomic
 def order_resume(*, order: Order, acting_user) -> Order:
     """Return a halted order to in progress."""
-    locked = _locked(order)
-    _check(locked, "resume", acting_user)
+    locked = _locked_for(order, "resume", acting_user)
     return _move(locked, acting_user, "resume", halt_reason="")
 
 
@@ -364,8 +357,7 @@ def order_resume(*, order: Order, acting_user) -> Order:
 def order_cancel(*, order: Order, acting_user, reason: str) -> Order:
     """Cancel an open order; nothing is done to any service."""
     reason = _reason(reason, "cancelled")
-    locked = _locked(order)
-    _check(locked, "cancel", acting_user)
+    locked = _locked_for(order, "cancel", acting_user)
     return _move(
         locked,
         acting_user,
@@ -383,8 +375,7 @@ def order_complete(*, order: Order, acting_user, effective_date: datetime.date) 
     """Complete an order in progress: run its kind's action from ``effective_date``
     (NEW, CHOWN, UPGRADE: Activate; CANCEL: Finalise cancellation; MIGRATE:
     Finalise migration), all in this one transaction."""
-    locked = _locked(order)
-    _check(locked, "complete", acting_user)
+    locked = _locked_for(order, "complete", acting_user)
     what = COMPLETION_DATE_LABELS[locked.kind]
     providers = {locked.provider_id: locked.provider}
     if locked.target_provider_id:

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from providers.models import Customer
-from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
+from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period, save_outside_closed_periods
 
 from ..choices import ServiceStatusChoices as Status
 from ..models import Service, ServicePlan
@@ -57,13 +57,11 @@ def service_save(*, service: Service, acting_user, exclude: Iterable[str] = ()) 
     """Save ``service``, new or changed, as given: the admin, the onboarding import
     and the demo. ``exclude`` leaves fields out of validation whose input is
     already reported."""
-    stored = Service.objects.select_for_update().filter(pk=service.pk).first() if service.pk else None
     if service.customer_id:
         service.provider_id = service.customer.provider_id
-    refuse_closed_dates(service.customer.provider, service_dates_touched(service, stored))
-    service.full_clean(exclude=list(exclude))
-    service.save()
-    return service
+    return save_outside_closed_periods(
+        service, provider=service.customer.provider, touched=service_dates_touched, exclude=exclude
+    )
 
 
 @transaction.atomic

@@ -155,7 +155,25 @@ class HostedNumberRangeInline(ProviderScopedInline, TabularInline):
 
 
 class _SavedByActionsMixin(RefusalFormMixin):
-    """Identifier and range rows are saved and deleted by their action."""
+    """The admin's rows are checked, saved and deleted by their actions
+    (``row_check``, ``row_save``, ``row_delete``, which take the row as the keyword
+    ``row_keyword``), and so are the identifier and range rows of its inlines."""
+
+    row_keyword = ""
+    row_check = row_save = row_delete = None  # the actions, as static methods
+
+    def check_form(self, request, form) -> None:
+        self.row_check(form.instance)
+
+    def save_model(self, request, obj, form, change):
+        self.row_save(**{self.row_keyword: obj}, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        self.row_delete(**{self.row_keyword: obj}, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model not in (ServiceIdentifier, HostedNumberRange):
@@ -203,32 +221,17 @@ class ServiceAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
         "identifiers__value",
     ]
     autocomplete_fields = ["customer", "plan"]
-    readonly_fields = [
-        "provider",
-        "replaces",
-        "replaced_by_link",
-        "provisioning_orders",
-        "usage_link",
-        "created_at",
-        "updated_at",
-    ]
-    fields = [
-        "customer",
-        "provider",
-        "plan",
-        "reference",
-        "label",
-        "status",
-        "start_date",
-        "end_date",
-        "replaces",
-        "replaced_by_link",
-        "provisioning_orders",
-        "usage_link",
-        "created_at",
-        "updated_at",
-    ]
+    # Shown below the editable fields, never edited here.
+    _shown = ["replaces", "replaced_by_link", "provisioning_orders", "usage_link", "created_at", "updated_at"]
+    readonly_fields = ["provider", *_shown]
+    fields = ["customer", "provider", "plan", "reference", "label", "status", "start_date", "end_date", *_shown]
     inlines = [ServiceIdentifierInline, HostedNumberRangeInline, ServiceFeatureInline]
+    row_keyword = "service"
+    row_check, row_save, row_delete = (
+        staticmethod(service_check),
+        staticmethod(service_save),
+        staticmethod(service_delete),
+    )
 
     @admin.display(description="usage")
     def usage_link(self, obj: Service) -> str:
@@ -278,19 +281,6 @@ class ServiceAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
             ),
         )
 
-    def check_form(self, request, form) -> None:
-        service_check(form.instance)
-
-    def save_model(self, request, obj, form, change):
-        service_save(service=obj, acting_user=request.user)
-
-    def delete_model(self, request, obj):
-        service_delete(service=obj, acting_user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for service in queryset:
-            service_delete(service=service, acting_user=request.user)
-
     def get_urls(self):
         def wrap(view):
             return self.admin_site.admin_view(partial(view, self))
@@ -326,16 +316,7 @@ class ServiceIdentifierAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
     search_fields = ["value", "service__reference", "service__customer__name"]
     autocomplete_fields = ["service"]
     fields = ["service", "kind", "value", "active_from", "active_to"]
-
-    def check_form(self, request, form) -> None:
-        service_identifier_check(form.instance)
-
-    def save_model(self, request, obj, form, change):
-        service_identifier_save(identifier=obj, acting_user=request.user)
-
-    def delete_model(self, request, obj):
-        service_identifier_delete(identifier=obj, acting_user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for identifier in queryset:
-            service_identifier_delete(identifier=identifier, acting_user=request.user)
+    row_keyword = "identifier"
+    row_check = staticmethod(service_identifier_check)
+    row_save = staticmethod(service_identifier_save)
+    row_delete = staticmethod(service_identifier_delete)

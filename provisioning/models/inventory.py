@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
+from ssaas.common.models import SubsetManager
 
 from .. import normalise as ids
 from ..choices import (
@@ -435,15 +436,10 @@ class ServiceIdentifier(models.Model):
         return self.active_from <= day and (self.active_to is None or day <= self.active_to)
 
 
-class HostedNumberRangeManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=ServiceIdentifierKindChoices.NUMBER_RANGE)
-
-
 class HostedNumberRange(ServiceIdentifier):
     """The hosted number ranges among service identifiers (AAPT bills them by range)."""
 
-    objects = HostedNumberRangeManager()
+    objects = SubsetManager(Q(kind=ServiceIdentifierKindChoices.NUMBER_RANGE))
 
     class Meta:
         proxy = True

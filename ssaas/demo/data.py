@@ -17,8 +17,6 @@ from django.db import transaction
 
 from providers.choices import (
     BillPeriodStatusChoices,
-    ProviderIdentificationMethodChoices,
-    ProviderKindChoices,
 )
 from providers.models import BillPeriod, Customer, Provider, StaffMembership
 from provisioning.actions.features import service_feature_import
@@ -73,92 +71,7 @@ RATE_CARDS = {
 
 CATALOGUE = samples.CATALOGUE
 
-PROVIDERS = [
-    {
-        "slug": "harbour-voice",
-        "name": "Harbour Voice",
-        "kind": ProviderKindChoices.RETAIL,
-        "aapt_account": "1234567",
-        "identification_method": ProviderIdentificationMethodChoices.GROUP_ID,
-        "custom_realms": "",
-        "plan": "Business Voice",
-        "customers": [
-            {
-                "reference": "ACME",
-                "name": "Acme Pty Ltd",
-                "contact_name": "Jane Smith",
-                "contact_email": "accounts@acme.example.com.au",
-                "service": "HV-1001",
-                "identifiers": [
-                    (Kind.GROUP_ID, "ACMEPTYLTD"),
-                    (Kind.NUMBER_RANGE, "0290001000-0290001099"),
-                ],
-                "features": [("501001", 12), ("501002", 2)],
-            },
-            {
-                "reference": "BLUEGUM",
-                "name": "Bluegum Cafe",
-                "contact_name": "Sam Lee",
-                "contact_email": "sam@bluegum.example.com.au",
-                "service": "HV-1002",
-                "identifiers": [(Kind.GROUP_ID, "BLUEGUMCAFE")],
-                "features": [("502001", 3)],
-            },
-        ],
-    },
-    {
-        "slug": "southern-wholesale",
-        "name": "Southern Wholesale",
-        "kind": ProviderKindChoices.WHOLESALE,
-        "aapt_account": "2345678",
-        "identification_method": ProviderIdentificationMethodChoices.DISTINCT_USERNAME,
-        "custom_realms": "",
-        "plan": "Wholesale Voice",
-        "customers": [
-            {
-                "reference": "HDENTAL",
-                "name": "Harbourside Dental",
-                "contact_name": "Dr Alex Chen",
-                "contact_email": "frontdesk@harbourside.example.com.au",
-                "service": "SW-2001",
-                "identifiers": [(Kind.FNN, "0290002000"), (Kind.USERNAME, "jsmith.acme")],
-                "features": [],
-            },
-            {
-                "reference": "GMOTORS",
-                "name": "Geelong Motors",
-                "contact_name": "Pat Kelly",
-                "contact_email": "service@geelongmotors.example.com.au",
-                "service": "SW-2002",
-                "identifiers": [(Kind.NUMBER_RANGE, "0370002000-0370002099")],
-                "features": [],
-            },
-        ],
-    },
-    {
-        "slug": "coastal-comms",
-        "name": "Coastal Comms",
-        "kind": ProviderKindChoices.RETAIL,
-        "aapt_account": "3456789",
-        "identification_method": ProviderIdentificationMethodChoices.CUSTOM_REALM,
-        "custom_realms": "voice.coastal.com.au",
-        "plan": "Coastal Voice",
-        "customers": [
-            {
-                "reference": "COASTALHQ",
-                "name": "Coastal HQ",
-                "contact_name": "Morgan Reid",
-                "contact_email": "it@coastal.example.com.au",
-                "service": "CC-3001",
-                "identifiers": [
-                    (Kind.USERNAME_REALM, "0290005000@voice.coastal.com.au"),
-                    (Kind.USERNAME_REALM, "sales@voice.coastal.com.au"),
-                ],
-                "features": [],
-            },
-        ],
-    },
-]
+PROVIDERS = samples.PROVIDERS
 
 BILL_PERIODS = [
     (datetime.date(2026, 9, 1), datetime.date(2026, 9, 30), BillPeriodStatusChoices.CLOSED),
@@ -242,7 +155,7 @@ def load_setup() -> dict[str, Provider]:
                 },
                 write=lambda obj: service_save(service=obj, acting_user=None),
             )
-            for kind, value in c["identifiers"]:
+            for _name, kind, value in c["identifiers"]:
                 probe = ServiceIdentifier(service=service, kind=kind, value=value)
                 probe.normalise()
                 _upsert(
@@ -251,7 +164,7 @@ def load_setup() -> dict[str, Provider]:
                     {"active_from": OCT_1},
                     write=lambda obj: service_identifier_save(identifier=obj, acting_user=None),
                 )
-            for element_id, quantity in c["features"]:
+            for _name, element_id, quantity in c["features"]:
                 _upsert(
                     ServiceFeature,
                     {"service": service, "product": products[element_id]},
@@ -357,14 +270,16 @@ def _load_plan(provider: Provider, name: str) -> ServicePlan:
 
 
 @transaction.atomic
-def load_orders() -> list[Order]:
-    """A few open orders in different states (after ``load_setup``), made through
-    the order services as staff would make them."""
+def load_orders(*, operator=None, worker=None) -> list[Order]:
+    """A few open orders in different states (after ``load_setup``, or a test's
+    set-up of the same providers), made through the order services as staff would
+    make them: placed by ``operator``, worked by ``worker`` (by default the demo's
+    users "demo" and "provisioning")."""
     slug, plan_name = PLUS_PLAN
     _load_plan(Provider.objects.get(slug=slug), plan_name)
     user_model = get_user_model()
-    operator = user_model.objects.get(username="demo")
-    worker = user_model.objects.get(username="provisioning")
+    operator = operator or user_model.objects.get(username="demo")
+    worker = worker or user_model.objects.get(username="provisioning")
     orders = []
     for spec in DEMO_ORDERS:
         provider = Provider.objects.get(slug=spec["provider"])

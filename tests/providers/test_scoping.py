@@ -16,12 +16,6 @@ def change(client, obj):
     return client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]))
 
 
-@pytest.fixture
-def hv_client(client, harbour_provisioning):
-    client.force_login(harbour_provisioning)
-    return client
-
-
 @pytest.mark.django_db
 class TestHarbourUserSeesOnlyHarbour:
     def test_lists(self, hv_client, southern, coastal):

@@ -19,14 +19,9 @@ from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import OrderStateChoices as State
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import FeatureProduct, Order, PlanRate, Service, ServicePlan
+from provisioning.models import FeatureProduct, Order, PlanRate, ServicePlan
 
 NOV_1 = datetime.date(2026, 11, 1)
-
-
-@pytest.fixture
-def acme_service(harbour_setup) -> Service:
-    return harbour_setup.acme_service
 
 
 @pytest.fixture

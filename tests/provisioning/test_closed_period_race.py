@@ -16,6 +16,7 @@ from django.db import connection, connections
 
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature
+from tests.threads import run_together
 from tests.usage.billing.helpers import period, set_prices
 from usage.billing import services as billing
 
@@ -66,11 +67,7 @@ def test_an_activation_during_a_close_waits_for_it_and_is_refused(harbour, monke
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=close), threading.Thread(target=activate)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(close, activate)
 
     assert outcomes["close"] == "done"
     assert outcomes["activate"] == (
@@ -121,11 +118,7 @@ def test_a_close_during_an_activation_waits_for_it_and_bills_it(harbour, monkeyp
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=activate), threading.Thread(target=close)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(activate, close)
 
     assert outcomes["activate"] == "activated"
     run = outcomes["close"]

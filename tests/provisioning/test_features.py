@@ -8,17 +8,9 @@ from django.urls import reverse
 
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature, ServiceFeatureChange
+from tests.setups import day
 
 OCT_1, OCT_31 = datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)
-
-
-def day(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
-
-
-@pytest.fixture
-def acme(harbour_setup):
-    return harbour_setup.acme_service
 
 
 @pytest.fixture
@@ -34,8 +26,10 @@ def history(feature) -> list[tuple]:
 
 
 @pytest.mark.django_db
-def test_request_activate_cease_each_recorded(acme, standard, harbour_billing):
-    feature = features.service_feature_add(service=acme, product=standard, quantity=2, acting_user=harbour_billing)
+def test_request_activate_cease_each_recorded(acme_service, standard, harbour_billing):
+    feature = features.service_feature_add(
+        service=acme_service, product=standard, quantity=2, acting_user=harbour_billing
+    )
     assert feature.status == "requested" and feature.active_days(OCT_1, OCT_31) == 0
     features.service_feature_activate(feature=feature, active_from=day("2026-10-11"), acting_user=harbour_billing)
     feature = features.service_feature_cease(feature=feature, active_to=day("2026-10-20"), acting_user=harbour_billing)
@@ -50,8 +44,8 @@ def test_request_activate_cease_each_recorded(acme, standard, harbour_billing):
 
 
 @pytest.mark.django_db
-def test_a_quantity_change_mid_period_is_pro_rated(acme, harbour_billing):
-    packs = ServiceFeature.objects.get(service=acme, product__element_id="501001")
+def test_a_quantity_change_mid_period_is_pro_rated(acme_service, harbour_billing):
+    packs = ServiceFeature.objects.get(service=acme_service, product__element_id="501001")
     changed = features.service_feature_change_quantity(
         feature=packs,
         quantity=10,
@@ -67,42 +61,37 @@ def test_a_quantity_change_mid_period_is_pro_rated(acme, harbour_billing):
     )
     unit_days = sum(
         f.quantity * f.active_days(OCT_1, OCT_31)
-        for f in ServiceFeature.objects.filter(service=acme, product__element_id="501001")
+        for f in ServiceFeature.objects.filter(service=acme_service, product__element_id="501001")
     )
     assert unit_days == 12 * 20 + 10 * 11
     assert history(changed) == [("quantity_changed", day("2026-10-21"), 12, 10, "hv-bill")]
 
 
 @pytest.mark.django_db
-def test_nothing_changes_inside_a_closed_bill_period(acme, standard, harbour_billing):
+def test_nothing_changes_inside_a_closed_bill_period(acme_service, standard, harbour_billing):
     recorded = ServiceFeatureChange.objects.count()
     with pytest.raises(ValidationError, match="closed bill period September 2026"):
         features.service_feature_add(
-            service=acme,
+            service=acme_service,
             product=standard,
             quantity=1,
             active_from=day("2026-09-15"),
             acting_user=harbour_billing,
         )
     august = ServiceFeature.objects.create(
-        service=acme, product=standard, status="active", active_from=day("2026-08-01")
+        service=acme_service, product=standard, status="active", active_from=day("2026-08-01")
     )
     with pytest.raises(ValidationError, match="closed bill period"):
         features.service_feature_cease(feature=august, active_to=day("2026-09-20"), acting_user=harbour_billing)
     assert ServiceFeatureChange.objects.count() == recorded
 
 
-@pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
-
-
 @pytest.mark.django_db
-def test_bulk_activate_and_cease_from_the_list(billing_client, acme, standard, harbour):
+def test_bulk_activate_and_cease_from_the_list(billing_client, acme_service, standard, harbour):
     bluegum = Service.objects.get(reference="HV-1002")
     requested = [
-        features.service_feature_add(service=s, product=standard, quantity=1, acting_user=None) for s in (acme, bluegum)
+        features.service_feature_add(service=s, product=standard, quantity=1, acting_user=None)
+        for s in (acme_service, bluegum)
     ]
     url = reverse("admin:provisioning_servicefeature_changelist")
     ids = [f.pk for f in requested]
@@ -139,14 +128,14 @@ def test_bulk_activate_and_cease_from_the_list(billing_client, acme, standard, h
 
 
 @pytest.mark.django_db
-def test_change_one_feature_from_its_page(billing_client, acme):
-    packs = ServiceFeature.objects.get(service=acme, product__element_id="501001")
+def test_change_one_feature_from_its_page(billing_client, acme_service):
+    packs = ServiceFeature.objects.get(service=acme_service, product__element_id="501001")
     page = billing_client.get(reverse("admin:provisioning_servicefeature_change", args=[packs.pk]))
     body = page.content.decode()
     assert "Change quantity…" in body and "Cease…" in body and 'name="_save"' not in body
     url = reverse("admin:provisioning_servicefeature_operation", args=[packs.pk, "change_quantity"])
     billing_client.post(url, {"apply": "1", "quantity": "13", "effective_from": "2026-11-01"})
-    current = ServiceFeature.objects.get(service=acme, product__element_id="501001", status="active")
+    current = ServiceFeature.objects.get(service=acme_service, product__element_id="501001", status="active")
     assert (current.quantity, current.active_from) == (13, day("2026-11-01"))
 
 
@@ -165,11 +154,11 @@ def test_another_providers_feature_cannot_be_touched(billing_client, southern, m
 
 
 @pytest.mark.django_db
-def test_provisioning_staff_request_but_do_not_activate(client, harbour_provisioning, acme, standard):
+def test_provisioning_staff_request_but_do_not_activate(client, harbour_provisioning, acme_service, standard):
     client.force_login(harbour_provisioning)
     response = client.post(
         reverse("admin:provisioning_servicefeature_add"),
-        {"service": acme.pk, "product": standard.pk, "quantity": "3", "active_from": "2026-10-01"},
+        {"service": acme_service.pk, "product": standard.pk, "quantity": "3", "active_from": "2026-10-01"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     feature = ServiceFeature.objects.get(quantity=3, product=standard)
@@ -179,10 +168,10 @@ def test_provisioning_staff_request_but_do_not_activate(client, harbour_provisio
 
 @pytest.mark.django_db
 def test_the_list_offers_each_feature_the_operations_legal_for_it(
-    billing_client, client, harbour_provisioning, acme, standard
+    billing_client, client, harbour_provisioning, acme_service, standard
 ):
-    requested = features.service_feature_add(service=acme, product=standard, quantity=2, acting_user=None)
-    active = ServiceFeature.objects.get(service=acme, product__element_id="501001", status="active")
+    requested = features.service_feature_add(service=acme_service, product=standard, quantity=2, acting_user=None)
+    active = ServiceFeature.objects.get(service=acme_service, product__element_id="501001", status="active")
 
     def row_link(pk, operation):
         return reverse(f"admin:provisioning_servicefeature_act_{operation}", args=[pk])

@@ -43,11 +43,6 @@ def error_text(exc) -> str:
 
 
 @pytest.fixture
-def acme(harbour_setup):
-    return harbour_setup.acme_service
-
-
-@pytest.fixture
 def bluegum(harbour_setup):
     return harbour_setup.bluegum_service
 
@@ -110,13 +105,13 @@ class TestIdentifierRules:
             ident(motors, Kind.NUMBER_RANGE, "0370003099-0370003000").full_clean()
         assert "reversed" in error_text(exc)
 
-    def test_second_group_id_for_customer_refused(self, acme):
+    def test_second_group_id_for_customer_refused(self, acme_service):
         with pytest.raises(ValidationError) as exc:
-            ident(acme, Kind.GROUP_ID, "ACMESECOND").full_clean()
+            ident(acme_service, Kind.GROUP_ID, "ACMESECOND").full_clean()
         assert "Acme Pty Ltd already has Group ID ACMEPTYLTD" in error_text(exc)
 
-    def test_second_group_id_on_another_service_of_the_customer_refused(self, acme):
-        second = Service(customer=acme.customer, plan=acme.plan, reference="HV-1009")
+    def test_second_group_id_on_another_service_of_the_customer_refused(self, acme_service):
+        second = Service(customer=acme_service.customer, plan=acme_service.plan, reference="HV-1009")
         second.full_clean()
         second.save()
         with pytest.raises(ValidationError) as exc:
@@ -128,9 +123,9 @@ class TestIdentifierRules:
             ident(dental, Kind.GROUP_ID, "SWGROUP1").full_clean()
         assert "not by Group ID" in error_text(exc)
 
-    def test_group_id_shared_between_customers_refused(self, harbour, acme):
+    def test_group_id_shared_between_customers_refused(self, harbour, acme_service):
         newcomer = Customer.objects.create(provider=harbour, reference="NEW", name="Newcomer")
-        service = Service(customer=newcomer, plan=acme.plan, reference="HV-1010")
+        service = Service(customer=newcomer, plan=acme_service.plan, reference="HV-1010")
         service.full_clean()
         service.save()
         with pytest.raises(ValidationError) as exc:
@@ -168,39 +163,39 @@ def test_service_plan_must_belong_to_customers_provider(harbour, southern):
 
 @pytest.mark.django_db
 class TestServiceAndFeatureRules:
-    def test_active_service_needs_a_start_date(self, acme):
-        acme.start_date = None
+    def test_active_service_needs_a_start_date(self, acme_service):
+        acme_service.start_date = None
         with pytest.raises(ValidationError) as exc:
-            acme.full_clean()
+            acme_service.full_clean()
         assert exc.value.message_dict["start_date"] == ["An active service needs a start date."]
 
-    def test_ceased_service_needs_an_end_date(self, acme):
-        acme.status = "ceased"
+    def test_ceased_service_needs_an_end_date(self, acme_service):
+        acme_service.status = "ceased"
         with pytest.raises(ValidationError) as exc:
-            acme.full_clean()
+            acme_service.full_clean()
         assert exc.value.message_dict["end_date"] == ["A ceased service needs an end date."]
 
-    def test_service_cannot_end_before_it_starts(self, acme):
-        acme.end_date = datetime.date(2026, 9, 1)
+    def test_service_cannot_end_before_it_starts(self, acme_service):
+        acme_service.end_date = datetime.date(2026, 9, 1)
         with pytest.raises(ValidationError) as exc:
-            acme.full_clean()
+            acme_service.full_clean()
         assert "A service cannot end before it starts." in exc.value.message_dict["end_date"]
 
-    def test_feature_from_another_providers_catalogue(self, acme, southern_catalogue):
+    def test_feature_from_another_providers_catalogue(self, acme_service, southern_catalogue):
         from provisioning.models import ServiceFeature
 
         foreign = southern_catalogue["501001"]
-        feature = ServiceFeature(service=acme, product=foreign, quantity=1)
+        feature = ServiceFeature(service=acme_service, product=foreign, quantity=1)
         with pytest.raises(ValidationError) as exc:
             feature.full_clean()
         assert exc.value.message_dict["product"] == [
             "Standard User Service Pack (501001) is in Southern Wholesale's catalogue, not Harbour Voice's."
         ]
 
-    def test_active_feature_needs_its_date_and_ceased_its_last_day(self, acme):
+    def test_active_feature_needs_its_date_and_ceased_its_last_day(self, acme_service):
         from provisioning.models import ServiceFeature
 
-        feature = ServiceFeature.objects.filter(service=acme).first()
+        feature = ServiceFeature.objects.filter(service=acme_service).first()
         feature.active_from = None
         with pytest.raises(ValidationError) as exc:
             feature.full_clean()
@@ -215,10 +210,10 @@ class TestServiceAndFeatureRules:
             feature.full_clean()
         assert "A feature cannot cease before it starts." in str(exc.value)
 
-    def test_quantity_at_least_one(self, acme):
+    def test_quantity_at_least_one(self, acme_service):
         from provisioning.models import ServiceFeature
 
-        feature = ServiceFeature.objects.filter(service=acme).first()
+        feature = ServiceFeature.objects.filter(service=acme_service).first()
         feature.quantity = 0
         with pytest.raises(ValidationError) as exc:
             feature.full_clean()

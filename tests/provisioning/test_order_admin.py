@@ -46,12 +46,6 @@ def said(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-@pytest.fixture
-def hv_client(client, harbour_provisioning):
-    client.force_login(harbour_provisioning)
-    return client
-
-
 @pytest.mark.django_db
 class TestQueue:
     def test_open_orders_oldest_first_with_age(self, hv_client, submit, drive):

@@ -6,6 +6,7 @@ the in-memory test database cannot hold two competing transactions."""
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from provisioning.choices import OrderEventActionChoices as Event
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import OrderStateChoices as State
 from provisioning.models import Order, Service
+from tests.threads import run_together
 
 from .conftest import NOV_1
 
@@ -56,11 +58,7 @@ def test_concurrent_activation_exactly_one_succeeds(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in (harbour_provisioning, colleague)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(*(partial(attempt, user) for user in (harbour_provisioning, colleague)), timeout=30)
 
     assert sorted(outcomes.values()) == [
         "The order is completed: “Activate” is not possible.",

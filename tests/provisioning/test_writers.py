@@ -5,8 +5,8 @@ Services, identifiers, ranges, features and orders are written only by
 import, order completion) goes through its action, so each refuses a date in a
 closed bill period with the one message of ``providers.periods`` and each
 feature write leaves a history row. A scan of the code proves that nothing
-else saves those models, and a walk of the imports that provisioning and
-providers have no import cycle.
+else saves those models (that they have no import cycle is
+tests/ssaas/test_architecture.py's).
 
 The data here is small and built for these tests: one provider whose September
 is closed and October open.
@@ -538,79 +538,8 @@ def test_the_admins_of_those_models_save_through_the_actions(rf, admin_user):
             assert cls.delete_queryset is not ModelAdmin.delete_queryset, f"{cls.__name__} deletes without its action"
 
 
-# ---------------------------------------------------------------------------
-# No import cycles in provisioning and providers
-# ---------------------------------------------------------------------------
-
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def import_graph(packages=("providers", "provisioning")) -> dict[str, set[str]]:
-    """Module → the modules of ``packages`` it imports, at module level or inside
-    functions (``from package import name`` is an edge to ``package.name`` when
-    that is a module, else to the package)."""
-    files = {
-        _module_name(p): p
-        for package in packages
-        for p in (ROOT / package).rglob("*.py")
-        if "migrations" not in p.parts
-    }
-    graph: dict[str, set[str]] = {name: set() for name in files}
-    for name, path in files.items():
-        is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text())):
-            targets = []
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = name.split(".") if is_package else name.split(".")[:-1]
-                    base = base[: len(base) - node.level + 1]
-                    module = ".".join(base + ([node.module] if node.module else []))
-                else:
-                    module = node.module or ""
-                for alias in node.names:
-                    full = f"{module}.{alias.name}"
-                    targets.append(full if full in files else module)
-            for target in targets:
-                if target in files and target != name:
-                    graph[name].add(target)
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for target in sorted(graph[node]):
-            if state.get(target) == 1:
-                return stack[stack.index(target) :] + [target]
-            if target not in state and (cycle := visit(target)):
-                return cycle
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
-
-
-def test_no_import_cycle_in_provisioning_or_providers():
-    assert find_cycle(import_graph()) is None
-
-
-def test_the_cycle_walk_finds_a_cycle():
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+# (No import cycles in provisioning and providers: tests/ssaas/test_architecture.py
+# walks every import of every app, migrations included.)
 
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -13,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 from providers.models import Customer
 from provisioning.models import FeatureProduct
 from ssaas.common.spreadsheet import InertCsvWriter, inert, inert_cell, inert_row
-from tests.usage.coce.helpers import BROADWORKS_SAMPLE, coce_writer, ingest_coce
-from tests.usage.conftest import SAMPLES, ingest_sample
+from tests.usage.coce.helpers import coce_writer, ingest_broadworks, ingest_coce
+from tests.usage.conftest import ingest_sample
 from usage.models import OtherCharge
 
 HOSTILE = ['=HYPERLINK("http://evil","click")', "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
@@ -61,13 +60,7 @@ def test_the_reconciliation_workbook_holds_no_formula_from_names_or_carrier_text
         text = text if "\r" not in text else "placeholder"
         w.charge(record_id=f"CE-HOSTILE-{number}", element_id=f"99999{number}", description=text, external_id=text)
     ingest_coce(harbour, w)
-    call_command(
-        "ingest_broadworks",
-        str(SAMPLES / BROADWORKS_SAMPLE),
-        provider="harbour-voice",
-        period="2026-10",
-        stdout=io.StringIO(),
-    )
+    ingest_broadworks()
     ingest_sample(harbour)
     # The parser trims a field's blanks: put the exact texts in as well.
     charges = OtherCharge.objects.filter(provider=harbour, coce_record_id__startswith="CE-HOSTILE").order_by("pk")

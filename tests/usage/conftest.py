@@ -1,9 +1,10 @@
-import datetime
 import io
 import itertools
+import json
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
 from usage.choices import CarrierFileSourceChoices
@@ -79,5 +80,14 @@ def ingest_sample(provider, name: str | None = None) -> CarrierFile:
     return carrier_file_process(carrier_file_id=received.pk)
 
 
-def day(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
+def ingest_command(command: str, path, provider: str, *, fails: bool = False) -> dict:
+    """``command`` (``ingest_ctop``, ``ingest_coce``) run on ``path`` for the provider
+    with slug ``provider``: the summary it printed. ``fails``: it must exit with status 1."""
+    out = io.StringIO()
+    if fails:
+        with pytest.raises(SystemExit) as exit_info:
+            call_command(command, str(path), provider=provider, stdout=out)
+        assert exit_info.value.code == 1
+    else:
+        call_command(command, str(path), provider=provider, stdout=out)
+    return json.loads(out.getvalue())

@@ -1,6 +1,5 @@
 """The usage admin as billing staff use it."""
 
-import datetime
 import io
 import re
 from pathlib import Path
@@ -10,7 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from provisioning.choices import ServiceIdentifierKindChoices
-from provisioning.models import Service, ServiceIdentifier
+from provisioning.models import Service
+from tests.factories import ServiceIdentifierFactory
 from usage.ctop import admin as records_admin
 from usage.models import CarrierFile, UsageRecord
 
@@ -20,12 +20,6 @@ from .conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 @pytest.fixture
 def loaded(harbour, southern, coastal):
     return {p.slug: ingest_sample(p) for p in (harbour, southern, coastal)}
-
-
-@pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
 
 
 def test_carrier_file_page_shows_counts_and_rejected_lines(admin_client, harbour, writer):
@@ -90,14 +84,11 @@ def test_hint_same_number_under_another_method(admin_client, harbour, writer):
 
 
 def test_reprocess_groups_after_fixing_the_cause(admin_client, loaded, southern, django_capture_on_commit_callbacks):
-    identifier = ServiceIdentifier(
+    ServiceIdentifierFactory(
         service=Service.objects.get(reference="SW-2002"),
         kind=ServiceIdentifierKindChoices.NUMBER_RANGE,
         value="0370002100-0370002199",
-        active_from=datetime.date(2026, 10, 1),
     )
-    identifier.full_clean()
-    identifier.save()
     url = reverse("admin:usage_quarantinedrecord_groups")
     with django_capture_on_commit_callbacks(execute=True):  # the worker re-processes as the request commits
         asked = admin_client.post(url, {"group": [f"{southern.pk}|non_existent_service|0370002150"], "do": "cleanse"})

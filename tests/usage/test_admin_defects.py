@@ -16,12 +16,6 @@ NAME = "CTOP_1234567_000002_20261102013000.txt"
 
 
 @pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
-
-
-@pytest.fixture
 def unknown_group(harbour, writer):
     """Two calls from a Group ID no service has: one quarantine group."""
     w = writer(harbour)

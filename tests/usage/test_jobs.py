@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from usage.jobs import services as job_services
+from ssaas.common import queue
 from usage.jobs.tasks import run_job
 from usage.models import Job, UsageRecord
 from usage.reconciliation import export as reconciliation_export
@@ -21,14 +21,8 @@ NAME = "CTOP_1234567_000002_20261102013000.txt"
 def queued(monkeypatch):
     """The tasks queued for the worker, not run (the test cluster would run them at once)."""
     calls = []
-    monkeypatch.setattr(job_services, "async_task", lambda func, *args, **kwargs: calls.append((func, args)))
+    monkeypatch.setattr(queue, "async_task", lambda func, *args, **kwargs: calls.append((func, args)))
     return calls
-
-
-@pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
 
 
 def ask_for_spreadsheet(client, provider, capture, period="2026-10"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -121,27 +121,6 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     show_full_result_count = False
     actions = ["reprocess"]
     inlines = [RejectedLineInline]
-    readonly_fields = [
-        "provider",
-        "kind",
-        "name",
-        "sequence",
-        "produced_at",
-        "size_human",
-        "sha256",
-        "source",
-        "layout",
-        "received_at",
-        "received_by",
-        "processed_at",
-        "status",
-        "reason",
-        "duplicate_of",
-        "counts",
-        "charge_full",
-        "aapt_cost_full",
-        "records_links",
-    ]
     fieldsets = [
         (None, {"fields": ["provider", "kind", "name", "status", "reason", "duplicate_of"]}),
         (
@@ -165,6 +144,8 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             },
         ),
     ]
+
+    readonly_fields = flatten_fieldsets(fieldsets)  # all shown, none edited: processing writes them
 
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")

@@ -11,21 +11,12 @@ from django.db.models import Q
 from providers.models import Provider
 from usage.choices import LayoutFieldRecordChoices, LayoutKindChoices
 from usage.coce.parser import REQUIRED_FIELDS as COCE_REQUIRED_FIELDS
+from usage.ctop.parser import DETAIL_FIELDS as CTOP_DETAIL_FIELDS
 
 # What each kind of file cannot be read without.
 REQUIRED_FIELDS = {
     LayoutKindChoices.CTOP: {
-        LayoutFieldRecordChoices.DETAIL: {
-            "record_id",
-            "trans_time",
-            "target",
-            "origin",
-            "rated_price",
-            "raw_units",
-            "raw_unittype",
-            "special1",
-            "special2",
-        },
+        LayoutFieldRecordChoices.DETAIL: set(CTOP_DETAIL_FIELDS),
         LayoutFieldRecordChoices.TRAILER: {"record_count", "total_cents"},
     },
     LayoutKindChoices.COCE: {

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 
 from providers.models import Provider
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
+from ssaas.common.models import SubsetManager, unindexed_fk
 from usage.carrier_files.models import CarrierFile
 from usage.choices import (
     CarrierFileKindChoices,
@@ -20,11 +21,6 @@ from usage.choices import (
     OtherChargeStatusChoices,
     OtherChargeTypeChoices,
 )
-
-
-class CoceFileManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=CarrierFileKindChoices.COCE)
 
 
 class CoceFile(CarrierFile):
@@ -45,7 +41,7 @@ class CoceFile(CarrierFile):
     ========================  =====================================
     """
 
-    objects = CoceFileManager()
+    objects = SubsetManager(Q(kind=CarrierFileKindChoices.COCE))
 
     class Meta:
         proxy = True
@@ -98,7 +94,7 @@ class OtherCharge(models.Model):
 
     provider_lookup = "provider"
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+", db_index=False)
+    provider = unindexed_fk(Provider, on_delete=models.PROTECT)
     carrier_file = models.ForeignKey(CarrierFile, on_delete=models.PROTECT, related_name="other_charges")
     line_number = models.PositiveIntegerField()
     coce_record_id = models.CharField("COCE record id", max_length=20)
@@ -129,51 +125,28 @@ class OtherCharge(models.Model):
     rebill_reference_id = models.CharField(max_length=16, blank=True)
     aapt_provider_id = models.CharField("AAPT provider id", max_length=6, blank=True)
 
-    product = models.ForeignKey(
-        FeatureProduct,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="other_charges",
-        db_index=False,
-    )
+    product = unindexed_fk(FeatureProduct, on_delete=models.PROTECT, related_name="other_charges", optional=True)
     exception = models.CharField(max_length=20, choices=OtherChargeExceptionChoices.choices, blank=True)
     number_first = models.CharField(max_length=15, blank=True)
     number_last = models.CharField(max_length=15, blank=True)
-    service = models.ForeignKey(
-        Service,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="other_charges",
-        db_index=False,
-    )
-    matched_range = models.ForeignKey(
+    service = unindexed_fk(Service, on_delete=models.PROTECT, related_name="other_charges", optional=True)
+    matched_range = unindexed_fk(
         ServiceIdentifier,
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
+        optional=True,
         help_text="The service's range (or number) the charged range equals or lies inside.",
     )
-    nearest_range = models.ForeignKey(
+    nearest_range = unindexed_fk(
         ServiceIdentifier,
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
+        optional=True,
         help_text="For a range owned by no service: the nearest range recorded here.",
     )
     classified_at = models.DateTimeField(null=True, blank=True)
-    classified_by = models.ForeignKey(
+    classified_by = unindexed_fk(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
+        optional=True,
         help_text="Who classified it again (empty: as the file was taken).",
     )
 
@@ -212,16 +185,11 @@ class OtherCharge(models.Model):
         return self.number_first or self.external_id
 
 
-class OtherChargeExceptionManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(status=OtherChargeStatusChoices.COUNTED).exclude(exception="")
-
-
 class OtherChargeException(OtherCharge):
     """Counted charges staff must resolve: an unknown element id, or a hosted
     number range owned by no service."""
 
-    objects = OtherChargeExceptionManager()
+    objects = SubsetManager(Q(status=OtherChargeStatusChoices.COUNTED) & ~Q(exception=""))
 
     class Meta:
         proxy = True

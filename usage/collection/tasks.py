@@ -1,8 +1,6 @@
 """django-q2 entry points for collection over FTP: they take ids and call a service."""
 
-from django.db import transaction
-from django_q.tasks import async_task
-
+from ssaas.common.queue import queue_on_commit
 from usage.choices import CollectionRunTriggerChoices
 from usage.collection.collector import collection_start, provider_collect
 from usage.collection.models import CollectionRun
@@ -23,11 +21,9 @@ def enqueue_collection(run: CollectionRun) -> None:
     """Queue each provider of ``run`` as its own task, once the run is committed, so
     that providers are collected side by side and one never holds up another."""
     for collection_id, slug in run.collections.values_list("pk", "provider__slug"):
-        transaction.on_commit(
-            lambda collection_id=collection_id, slug=slug: async_task(
-                "usage.collection.tasks.collect_provider",
-                collection_id,
-                task_name=f"collect {slug} ({collection_id})",
-                group="collection",
-            )
+        queue_on_commit(
+            "usage.collection.tasks.collect_provider",
+            collection_id,
+            task_name=f"collect {slug} ({collection_id})",
+            group="collection",
         )

@@ -13,6 +13,7 @@ from django.db.models import Q
 from providers.models import Provider
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import Service, ServicePlan
+from ssaas.common.models import SubsetManager, unindexed_fk
 from usage.carrier_files.models import CarrierFile
 from usage.choices import QuarantineActionKindChoices, UsageRecordReasonChoices, UsageRecordStatusChoices
 
@@ -22,10 +23,8 @@ class UsageRecord(models.Model):
 
     provider_lookup = "provider"
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+", db_index=False)
-    carrier_file = models.ForeignKey(
-        CarrierFile, on_delete=models.PROTECT, related_name="usage_records", db_index=False
-    )
+    provider = unindexed_fk(Provider, on_delete=models.PROTECT)
+    carrier_file = unindexed_fk(CarrierFile, on_delete=models.PROTECT, related_name="usage_records")
     line_number = models.PositiveIntegerField()
     record_id = models.CharField("CTOP record id", max_length=22)
     status = models.CharField(max_length=12, choices=UsageRecordStatusChoices.choices)
@@ -33,22 +32,8 @@ class UsageRecord(models.Model):
     identifier = models.CharField(max_length=255, blank=True, help_text="As the provider's method read it.")
     username = models.CharField("BroadWorks user", max_length=255, blank=True)
     group_id = models.CharField("Group ID", max_length=96, blank=True)
-    service = models.ForeignKey(
-        Service,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="usage_records",
-        db_index=False,
-    )
-    plan = models.ForeignKey(
-        ServicePlan,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    service = unindexed_fk(Service, on_delete=models.PROTECT, related_name="usage_records", optional=True)
+    plan = unindexed_fk(ServicePlan, on_delete=models.PROTECT, optional=True)
     started_at = models.DateTimeField()
     call_date = models.DateField(help_text="In the provider's time zone.")
     origin = models.CharField(max_length=24, blank=True)
@@ -61,14 +46,7 @@ class UsageRecord(models.Model):
     charge = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     aapt_cost = models.DecimalField("AAPT cost (rated_price)", max_digits=16, decimal_places=6)
     rated_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    resolved_by = unindexed_fk(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, optional=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
     time_note = models.CharField(
@@ -124,15 +102,10 @@ class UsageRecord(models.Model):
         return f"{self.record_id} ({self.get_status_display().lower()})"
 
 
-class QuarantinedRecordManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(status=UsageRecordStatusChoices.QUARANTINED)
-
-
 class QuarantinedRecord(UsageRecord):
     """The usage records waiting in quarantine."""
 
-    objects = QuarantinedRecordManager()
+    objects = SubsetManager(Q(status=UsageRecordStatusChoices.QUARANTINED))
 
     class Meta:
         proxy = True

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from providers.models import Provider
+from ssaas.common.queue import queue_on_commit
 from usage.choices import JobStatusChoices as Status
 from usage.jobs.models import Job
 
@@ -71,14 +70,7 @@ def job_request(*, kind: str, provider: Provider, requested_by, params: dict | N
     if kind not in _KINDS:
         raise ValueError(f"no such kind of job: {kind!r}")
     job = Job.objects.create(kind=kind, provider=provider, requested_by=requested_by, params=params or {})
-    transaction.on_commit(
-        lambda: async_task(
-            "usage.jobs.tasks.run_job",
-            job.pk,
-            task_name=f"{kind} {job.pk}",
-            group="jobs",
-        )
-    )
+    queue_on_commit("usage.jobs.tasks.run_job", job.pk, task_name=f"{kind} {job.pk}", group="jobs")
     return job
 
 

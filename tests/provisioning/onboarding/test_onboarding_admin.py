@@ -32,18 +32,6 @@ def uploads_root(settings, tmp_path):
     settings.ONBOARDING_UPLOADS_ROOT = tmp_path / "uploads"
 
 
-@pytest.fixture
-def hv_client(client, harbour_provisioning):
-    client.force_login(harbour_provisioning)
-    return client
-
-
-@pytest.fixture
-def root_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
 @pytest.mark.django_db
 class TestImportPages:
     def test_button_on_the_service_list(self, hv_client):

@@ -5,8 +5,9 @@ import itertools
 from decimal import Decimal
 
 from providers.models import BillPeriod
-from provisioning.models import FeatureProduct
+from provisioning.models import FeatureProduct, Service
 from tests.usage.conftest import ingest_text
+from usage.billing.services import adjustment_add
 
 _sequence = itertools.count(10)
 PRICES = {"501001": "10.00", "501002": "20.00", "502001": "15.00"}
@@ -29,3 +30,14 @@ def add_calls(provider, writer, calls) -> None:
 def period(provider, month: str) -> BillPeriod:
     start = datetime.date.fromisoformat(f"{month}-01")
     return BillPeriod.objects.get(provider=provider, start_date=start)
+
+
+def outage_credit(acting_user):
+    """Acme's (HV-1001) 5.00 outage credit on 15 October 2026."""
+    return adjustment_add(
+        service=Service.objects.get(reference="HV-1001"),
+        date=datetime.date(2026, 10, 15),
+        amount=Decimal("-5.00"),
+        reason="Outage credit",
+        acting_user=acting_user,
+    )

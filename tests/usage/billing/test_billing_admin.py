@@ -1,16 +1,14 @@
 """The bill run pages: preview from the bill period, close (queued to the worker,
 synchronous in tests), downloads; who may do what; adjustments."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from provisioning.models import Service
-from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import OCT_CALLS
-from usage.billing.services import adjustment_add
 from usage.models import Adjustment, BillRun
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +18,7 @@ pytestmark = pytest.mark.django_db
 def october(harbour, writer, harbour_billing):
     set_prices(harbour)
     add_calls(harbour, writer, OCT_CALLS + [("PREM-1", "20261012100000", "ACMEPTYLTD", "1900123456", 60)])
-    adjustment_add(
-        service=Service.objects.get(reference="HV-1001"),
-        date=datetime.date(2026, 10, 15),
-        amount=Decimal("-5.00"),
-        reason="Outage credit",
-        acting_user=harbour_billing,
-    )
+    outage_credit(harbour_billing)
     return period(harbour, "2026-10")
 
 

@@ -13,7 +13,8 @@ from providers.models import BillPeriod
 from provisioning.actions import features
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature
-from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.threads import run_together
+from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from usage.billing import services as billing
 from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
@@ -48,14 +49,7 @@ def usage_lines(run: BillRun) -> list[tuple]:
 
 
 def test_close_bills_the_periods_calls_features_and_adjustments_once(harbour, harbour_billing, october):
-    acme = Service.objects.get(reference="HV-1001")
-    billing.adjustment_add(
-        service=acme,
-        date=datetime.date(2026, 10, 15),
-        amount=Decimal("-5.00"),
-        reason="Outage credit",
-        acting_user=harbour_billing,
-    )
+    outage_credit(harbour_billing)
     run = billing.bill_period_close(period=october, acting_user=harbour_billing)
     october.refresh_from_db()
     assert (run.status, october.status) == ("done", "closed")
@@ -217,11 +211,7 @@ def test_two_closes_at_once_make_one_run(harbour, writer):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=close) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(close, close)
     assert not errors
     assert len(set(runs)) == 1 and BillRun.objects.count() == 1
     run = BillRun.objects.get()

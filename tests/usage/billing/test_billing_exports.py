@@ -15,7 +15,7 @@ from django.core.management import call_command
 from providers.models import Customer
 from provisioning.models import Service
 from ssaas.common import spreadsheet
-from tests.usage.billing.helpers import add_calls, period, set_prices
+from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
 from usage.billing import exports
 from usage.billing.selectors import run_usage
@@ -33,13 +33,7 @@ def october_run(harbour, harbour_billing, writer):
     acme.name = "=cmd|' /C calc'!A0"  # a hostile name must reach the ledger inert
     acme.billing_email = "ap@acme.example.com.au"
     acme.save()
-    adjustment_add(
-        service=Service.objects.get(reference="HV-1001"),
-        date=datetime.date(2026, 10, 15),
-        amount=Decimal("-5.00"),
-        reason="Outage credit",
-        acting_user=harbour_billing,
-    )
+    outage_credit(harbour_billing)
     return bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
 
 

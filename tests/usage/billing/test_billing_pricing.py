@@ -9,25 +9,16 @@ import pytest
 from providers.models import BillPeriod
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, PlanProductPrice, ServiceFeature
+from tests.setups import day
+from tests.usage.billing.helpers import PRICES, set_prices
 from usage.billing.pricing import prorate, recurring_charges
-
-
-def day(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
-
-
-@pytest.fixture
-def acme(harbour_setup):
-    return harbour_setup.acme_service
 
 
 @pytest.fixture
 def priced(harbour):
     """Retail prices: Standard pack 10.00, Premium 20.00, SIP Session 15.00 a month."""
-    prices = {"501001": "10.00", "501002": "20.00", "502001": "15.00"}
-    for element_id, price in prices.items():
-        FeatureProduct.objects.filter(provider=harbour, element_id=element_id).update(retail_price=Decimal(price))
-    return prices
+    set_prices(harbour)
+    return PRICES
 
 
 def period(harbour, start: str, end: str) -> BillPeriod:
@@ -59,19 +50,19 @@ def test_a_whole_31_day_month(harbour, priced):
 
 
 @pytest.mark.django_db
-def test_mid_period_start_in_a_30_day_month(harbour, priced, acme, harbour_billing):
-    ServiceFeature.objects.exclude(service=acme).delete()
-    ServiceFeature.objects.filter(service=acme).delete()
+def test_mid_period_start_in_a_30_day_month(harbour, priced, acme_service, harbour_billing):
+    ServiceFeature.objects.exclude(service=acme_service).delete()
+    ServiceFeature.objects.filter(service=acme_service).delete()
     sip = FeatureProduct.objects.get(provider=harbour, element_id="502001")
     features.service_feature_add(
-        service=acme, product=sip, quantity=2, active_from=day("2026-11-16"), acting_user=harbour_billing
+        service=acme_service, product=sip, quantity=2, active_from=day("2026-11-16"), acting_user=harbour_billing
     )
     # 2 × 15.00 × 15 ÷ 30 = 15.00; cost 2 × 6.00 × 15 ÷ 30 = 6.00
     assert lines(harbour, "2026-11-01", "2026-11-30") == [("SIP Session", 2, 15, Decimal("15.00"), Decimal("6.00"))]
 
 
 @pytest.mark.django_db
-def test_mid_period_end(harbour, priced, acme, harbour_billing):
+def test_mid_period_end(harbour, priced, acme_service, harbour_billing):
     ServiceFeature.objects.exclude(product__element_id="502001").delete()
     sip = ServiceFeature.objects.get(product__element_id="502001")
     features.service_feature_cease(feature=sip, active_to=day("2026-10-10"), acting_user=harbour_billing)
@@ -81,7 +72,7 @@ def test_mid_period_end(harbour, priced, acme, harbour_billing):
 
 
 @pytest.mark.django_db
-def test_quantity_change_mid_period_is_two_lines(harbour, priced, acme, harbour_billing):
+def test_quantity_change_mid_period_is_two_lines(harbour, priced, acme_service, harbour_billing):
     ServiceFeature.objects.exclude(product__element_id="501001").delete()
     packs = ServiceFeature.objects.get(product__element_id="501001")
     features.service_feature_change_quantity(
@@ -95,10 +86,10 @@ def test_quantity_change_mid_period_is_two_lines(harbour, priced, acme, harbour_
 
 
 @pytest.mark.django_db
-def test_the_plans_own_price_wins(harbour, priced, acme):
+def test_the_plans_own_price_wins(harbour, priced, acme_service):
     ServiceFeature.objects.exclude(product__element_id="502001").delete()
     sip = FeatureProduct.objects.get(provider=harbour, element_id="502001")
-    PlanProductPrice.objects.create(plan=acme.plan, product=sip, monthly_price=Decimal("12.00"))
+    PlanProductPrice.objects.create(plan=acme_service.plan, product=sip, monthly_price=Decimal("12.00"))
     assert lines(harbour, "2026-10-01", "2026-10-31") == [("SIP Session", 3, 31, Decimal("36.00"), Decimal("18.00"))]
 
 
@@ -112,12 +103,12 @@ def test_the_plans_own_price_wins(harbour, priced, acme):
         ("2026-12-01", "2026-12-31", Decimal("3.23")),  # 31 days: 3.2258…
     ],
 )
-def test_28_30_and_31_day_periods(harbour, priced, acme, harbour_billing, start, end, amount):
+def test_28_30_and_31_day_periods(harbour, priced, acme_service, harbour_billing, start, end, amount):
     ServiceFeature.objects.all().delete()
     standard = FeatureProduct.objects.get(provider=harbour, element_id="501001")
     first = day(start)
     feature = features.service_feature_add(
-        service=acme, product=standard, quantity=1, active_from=first, acting_user=harbour_billing
+        service=acme_service, product=standard, quantity=1, active_from=first, acting_user=harbour_billing
     )
     features.service_feature_cease(
         feature=feature, active_to=first + datetime.timedelta(days=9), acting_user=harbour_billing

@@ -14,12 +14,6 @@ NAME = "CTOP_1234567_000002_20261102013000.txt"
 
 
 @pytest.fixture
-def billing_client(client, harbour_billing):
-    client.force_login(harbour_billing)
-    return client
-
-
-@pytest.fixture
 def received(harbour, writer):
     w = writer(harbour)
     for n in range(6):

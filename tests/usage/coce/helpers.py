@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
-from tests.usage.conftest import ingest_text
+from django.core.management import call_command
+
+from tests.usage.conftest import SAMPLES, ingest_text
 from usage.coce.writer import CoceWriter
 from usage.models import CarrierFile, Layout
 
@@ -55,3 +58,17 @@ def coce_writer(provider, *, sequence: int = 1, produced: str = "20261102030000"
 def ingest_coce(provider, writer: CoceWriter, **trailer) -> CarrierFile:
     name = f"COCE_{provider.aapt_account}_{writer.sequence:06d}_{writer.produced}.txt"
     return ingest_text(provider, name, writer.text(**trailer))
+
+
+def ingest_broadworks(path=None, *, period: str = "2026-10") -> str:
+    """Harbour Voice's BroadWorks report for ``period`` (by default the sample) taken
+    through the command; what the command printed."""
+    out = io.StringIO()
+    call_command(
+        "ingest_broadworks",
+        str(path or SAMPLES / BROADWORKS_SAMPLE),
+        provider="harbour-voice",
+        period=period,
+        stdout=out,
+    )
+    return out.getvalue()

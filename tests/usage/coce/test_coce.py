@@ -5,14 +5,13 @@ import io
 import json
 from decimal import Decimal
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
 from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_coce
-from tests.usage.conftest import SAMPLES, ingest_sample, ingest_text
+from tests.usage.conftest import SAMPLES, ingest_command, ingest_sample, ingest_text
 from usage.models import CarrierFile, OtherCharge, OtherChargeException, RejectedLine
 
 
@@ -53,11 +52,7 @@ def test_trailer_disagreeing_rejects_the_whole_file(harbour, tmp_path):
     w.charge(amount=1800, element_id="501002")
     path = tmp_path / "COCE_1234567_000002_20261102030000.txt"
     path.write_text(w.text(total_cents=7000))
-    out = io.StringIO()
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("ingest_coce", str(path), provider="harbour-voice", stdout=out)
-    assert exit_info.value.code == 1
-    summary = json.loads(out.getvalue())
+    summary = ingest_command("ingest_coce", path, "harbour-voice", fails=True)
     assert summary["status"] == "rejected" and summary["charges"] == 0
     carrier_file = CarrierFile.objects.get()
     assert "total is 7000 cents but the records add up to 7200" in carrier_file.reason

@@ -295,11 +295,10 @@ def queued(monkeypatch) -> list[tuple[str, tuple]]:
 
     COCE processing comes with another branch: until then it raises, which the
     synchronous test cluster would pass on to the collection that queued it."""
-    from usage.carrier_files import tasks
-    from usage.collection import tasks as collection_tasks
+    from ssaas.common import queue
 
     calls: list[tuple[str, tuple]] = []
-    real = tasks.async_task
+    real = queue.async_task
 
     def record(func, *args, **kwargs):
         calls.append((func, args))
@@ -308,6 +307,5 @@ def queued(monkeypatch) -> list[tuple[str, tuple]]:
         except NotImplementedError:
             return None
 
-    monkeypatch.setattr(tasks, "async_task", record)
-    monkeypatch.setattr(collection_tasks, "async_task", record)
+    monkeypatch.setattr(queue, "async_task", record)
     return calls

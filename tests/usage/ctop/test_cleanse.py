@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,20 +10,17 @@ from django.db import connection
 
 from provisioning.choices import PlanRateCategoryChoices, ServiceIdentifierKindChoices
 from provisioning.models import PlanRate, Service, ServiceIdentifier
+from tests.factories import ServiceIdentifierFactory
+from tests.threads import run_together
 from tests.usage.conftest import ingest_sample
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
 
 
 def add_range(reference, value):
-    identifier = ServiceIdentifier(
-        service=Service.objects.get(reference=reference),
-        kind=ServiceIdentifierKindChoices.NUMBER_RANGE,
-        value=value,
-        active_from=datetime.date(2026, 10, 1),
+    ServiceIdentifierFactory(
+        service=Service.objects.get(reference=reference), kind=ServiceIdentifierKindChoices.NUMBER_RANGE, value=value
     )
-    identifier.full_clean()
-    identifier.save()
 
 
 def test_cleanse_twice_bills_once(southern, superuser):
@@ -53,14 +49,11 @@ def test_cleanse_twice_bills_once(southern, superuser):
 def test_what_still_fails_gets_its_new_reason(coastal):
     ingest_sample(coastal)
     # 0290005002@ssaas.aapt.com.au: give it to Coastal HQ, but not from the call's date.
-    identifier = ServiceIdentifier(
+    ServiceIdentifierFactory(
         service=Service.objects.get(reference="CC-3001"),
         kind=ServiceIdentifierKindChoices.USERNAME_REALM,
         value="0290005002@voice.coastal.com.au",
-        active_from=datetime.date(2026, 10, 1),
     )
-    identifier.full_clean()
-    identifier.save()
     coastal.identification_method = "distinct_username"
     coastal.save()
     ServiceIdentifier.objects.create(
@@ -140,11 +133,7 @@ def test_two_cleanses_at_once_bill_once(southern):
         results.append(quarantine_cleanse(provider=southern).rated)
         connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(run, run)
     assert sorted(results) == [0, 1]
     assert CarrierFile.objects.get().rated == 5
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django_q.tasks import async_task
 
-from tests.usage.conftest import SAMPLE_FILES, SAMPLES
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_command
 from usage.carrier_files.receive import carrier_file_receive
 from usage.models import CarrierFile, UsageRecord
 
@@ -80,12 +80,7 @@ def test_through_the_task(sample_provider, slug):
 
 
 def test_harbour_calls_priced_one_by_one(harbour_setup):
-    call_command(
-        "ingest_ctop",
-        str(SAMPLES / SAMPLE_FILES["harbour-voice"]),
-        provider="harbour-voice",
-        stdout=io.StringIO(),
-    )
+    ingest_command("ingest_ctop", SAMPLES / SAMPLE_FILES["harbour-voice"], "harbour-voice")
     got = [
         (r.record_id, r.status, r.category, None if r.charge is None else str(r.charge))
         for r in UsageRecord.objects.order_by("record_id")
@@ -102,12 +97,7 @@ def test_harbour_calls_priced_one_by_one(harbour_setup):
 
 
 def test_southern_quarantine_reasons(southern_setup):
-    call_command(
-        "ingest_ctop",
-        str(SAMPLES / SAMPLE_FILES["southern-wholesale"]),
-        provider="southern-wholesale",
-        stdout=io.StringIO(),
-    )
+    ingest_command("ingest_ctop", SAMPLES / SAMPLE_FILES["southern-wholesale"], "southern-wholesale")
     quarantined = {r.identifier: r.reason for r in UsageRecord.objects.filter(status="quarantined")}
     assert quarantined == {
         "reception@other.realm.com.au": "non_existent_service",
@@ -123,10 +113,6 @@ def test_exit_status_non_zero_when_a_file_is_rejected(harbour, tmp_path):
     broken = tmp_path / "CTOP_1234567_000002_20261103013000.txt"
     lines = (SAMPLES / SAMPLE_FILES["harbour-voice"]).read_text().splitlines()
     broken.write_text("\n".join(lines[:-2] + lines[-1:]) + "\n")  # a record gone: trailer disagrees
-    out = io.StringIO()
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("ingest_ctop", str(broken), provider="harbour-voice", stdout=out)
-    assert exit_info.value.code == 1
-    summary = json.loads(out.getvalue())
+    summary = ingest_command("ingest_ctop", broken, "harbour-voice", fails=True)
     assert summary["status"] == "rejected" and summary["rated"] == 0
     assert not UsageRecord.objects.exists()

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.usage.coce.helpers import BROADWORKS_SAMPLE
+from tests.usage.coce.helpers import BROADWORKS_SAMPLE, ingest_broadworks
 from tests.usage.conftest import SAMPLES
 from usage.models import BroadWorksItem, BroadWorksReport
 
@@ -23,15 +23,7 @@ BAD = (
 
 
 def test_the_sample_through_the_command(harbour):
-    out = io.StringIO()
-    call_command(
-        "ingest_broadworks",
-        str(SAMPLES / BROADWORKS_SAMPLE),
-        provider="harbour-voice",
-        period="2026-10",
-        stdout=out,
-    )
-    assert json.loads(out.getvalue()) == {
+    assert json.loads(ingest_broadworks()) == {
         "file": BROADWORKS_SAMPLE,
         "provider": "harbour-voice",
         "period": "2026-10-01/2026-10-31",
@@ -63,26 +55,13 @@ def test_every_problem_names_file_row_and_column(harbour, tmp_path):
 
 
 def test_a_new_report_for_the_period_replaces_the_current_one(harbour, tmp_path):
-    sample = SAMPLES / BROADWORKS_SAMPLE
     for _ in range(2):
-        call_command(
-            "ingest_broadworks",
-            str(sample),
-            provider="harbour-voice",
-            period="2026-10",
-            stdout=io.StringIO(),
-        )
+        ingest_broadworks()
     first, second = BroadWorksReport.objects.order_by("uploaded_at", "pk")
     assert (first.status, second.status) == ("superseded", "current")
     assert first.superseded_by == second
     # The same content for another month is that month's report, not a duplicate.
-    call_command(
-        "ingest_broadworks",
-        str(sample),
-        provider="harbour-voice",
-        period="2026-11",
-        stdout=io.StringIO(),
-    )
+    ingest_broadworks(period="2026-11")
     assert BroadWorksReport.objects.filter(status="current").count() == 2
 
 
@@ -183,7 +162,7 @@ def test_a_large_report_page_shows_a_bounded_number_of_rows(harbour, admin_clien
     groups = [f"GROUP{n:05d}" for n in range(300)]
     path = tmp_path / "bw.csv"
     path.write_text(HEADER + "".join(f"{g},SERVICE_PACK,Standard User Service Pack,1\n" for g in groups))
-    call_command("ingest_broadworks", str(path), provider="harbour-voice", period="2026-10", stdout=io.StringIO())
+    ingest_broadworks(path)
     report = BroadWorksReport.objects.get()
     assert report.rows == 300
     body = admin_client.get(reverse("admin:usage_broadworksreport_change", args=[report.pk])).content.decode()

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from provisioning.actions.features import service_feature_cease
 from provisioning.models import ServiceFeature
-from tests.usage.coce.helpers import BROADWORKS_SAMPLE, COCE_SAMPLE, coce_writer, ingest_coce
-from tests.usage.conftest import SAMPLES, ingest_sample
+from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_broadworks, ingest_coce
+from tests.usage.conftest import ingest_sample
 from usage.models import ReconciliationNote
 from usage.reconciliation.periods import period_for
 from usage.reconciliation.report import reconciliation_build
@@ -34,13 +34,7 @@ RED, YELLOW = "FFF4CCCC", "FFFFF2CC"
 def october(harbour):
     """Harbour Voice with the sample COCE and BroadWorks report taken."""
     ingest_sample(harbour, COCE_SAMPLE)
-    call_command(
-        "ingest_broadworks",
-        str(SAMPLES / BROADWORKS_SAMPLE),
-        provider="harbour-voice",
-        period="2026-10",
-        stdout=io.StringIO(),
-    )
+    ingest_broadworks()
     return harbour
 
 
