@@ -145,13 +145,11 @@ def billing_section(user) -> Section | None:
         )
     if user.has_perm("usage.view_reconciliation"):
         from usage.reconciliation.periods import period_slug
-        from usage.reconciliation.report import reconciliation_build
+        from usage.reconciliation.report import open_product_differences
 
         providers = list(scope_queryset(Provider.objects.filter(is_active=True), user).order_by("name"))
         for provider, period in zip(providers, _open_periods(providers).values(), strict=True):
-            report = reconciliation_build(provider=provider, period=period)
-            differing = [line for section in report.sections if section.name == "Products" for line in section.lines()]
-            open_differences = sum(1 for line in differing if line.differs and not line.explained)
+            open_differences = open_product_differences(provider=provider, period=period)
             items.append(
                 Item(
                     f"Reconciliation differences, {provider.name} {period.label}",
