@@ -27,7 +27,8 @@ from ssaas.common.formats import money
 from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
-from usage.models import CarrierFile, OtherChargeException, QuarantinedRecord
+from usage.ctop.selectors import visible_quarantine
+from usage.models import CarrierFile, OtherChargeException
 
 
 @dataclass
@@ -118,10 +119,10 @@ def billing_section(user) -> Section | None:
         )
     if user.has_perm("usage.view_quarantinedrecord"):
         by_reason = (
-            scope_queryset(QuarantinedRecord.objects.all(), user)
+            visible_quarantine(user)
             .values("reason")
             .annotate(
-                records=Count("id"),
+                records=Count("*"),
                 cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
             )
             .order_by("reason")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Case, Count, IntegerField, Max, Min, Sum, Value, When
 
 from providers.choices import ProviderIdentificationMethodChoices as Method
 from providers.models import AAPT_DEFAULT_REALM, Provider
@@ -19,24 +19,45 @@ from usage.models import QuarantinedRecord
 # ---------------------------------------------------------------------------
 
 
+def visible_quarantine(user, providers: list[int] | None = None):
+    """The quarantined records ``user`` may see, always under a condition naming
+    their providers (every provider, for a superuser): with it, PostgreSQL totals
+    them from the quarantine's own index (usage_quarantine_cover) instead of
+    visiting the table page by page, which it otherwise prefers for all providers."""
+    if providers is None:
+        providers = list(scope_queryset(Provider.objects.all(), user).values_list("pk", flat=True))
+    return QuarantinedRecord.objects.filter(provider_id__in=providers)
+
+
 def quarantine_groups(user, *, provider_id: int | None = None, reason: str | None = None):
-    """Quarantined records grouped by provider, reason and identifier, largest first."""
-    queryset = scope_queryset(QuarantinedRecord.objects.all(), user)
+    """Quarantined records grouped by provider, reason and identifier, largest first
+    (then by the provider's name, then the identifier).
+
+    Grouped by the provider's id and ordered by the rank of its name, not by the
+    name itself: joining the name to every record and sorting on it took longer
+    than the totals read from the index. Groups carry the provider's id only."""
+    names = dict(scope_queryset(Provider.objects.order_by("name", "pk"), user).values_list("pk", "name"))
+    queryset = visible_quarantine(user, list(names))
     if provider_id:
         queryset = queryset.filter(provider_id=provider_id)
     if reason:
         queryset = queryset.filter(reason=reason)
+    by_name = Case(
+        *(When(provider_id=pk, then=Value(rank)) for rank, pk in enumerate(names)),
+        default=Value(len(names)),
+        output_field=IntegerField(),
+    )
     return (
-        queryset.values("provider_id", "provider__name", "reason", "identifier")
+        queryset.values("provider_id", "reason", "identifier")
         .annotate(
-            records=Count("id"),
+            records=Count("*"),  # not Count("id"): the id is not in the index
             first_day=Min("call_date"),
             last_day=Max("call_date"),
             aapt_cost=Sum("aapt_cost"),
             username=Min("username"),
             group_id=Min("group_id"),
         )
-        .order_by("-records", "provider__name", "identifier")
+        .order_by("-records", by_name, "identifier")
     )
 
 
