@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Max, Sum
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -27,7 +27,7 @@ from ssaas.common.formats import money
 from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
-from usage.ctop.selectors import visible_quarantine
+from usage.ctop.selectors import quarantine_by_reason
 from usage.models import CarrierFile, OtherChargeException
 
 
@@ -118,15 +118,7 @@ def billing_section(user) -> Section | None:
             )
         )
     if user.has_perm("usage.view_quarantinedrecord"):
-        by_reason = (
-            visible_quarantine(user)
-            .values("reason")
-            .annotate(
-                records=Count("*"),
-                cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
-            )
-            .order_by("reason")
-        )
+        by_reason = quarantine_by_reason(user)
         for group in by_reason:
             items.append(
                 Item(
