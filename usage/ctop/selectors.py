@@ -76,7 +76,7 @@ def quarantine_groups(user, *, provider_id: int | None = None, reason: str | Non
         username=Min("username"),
         group_id=Min("group_id"),
     )
-    providers = [pk for pk in rank if not provider_id or str(pk) == str(provider_id)]
+    providers = [pk for pk in rank if not provider_id or pk == int(provider_id)]
     return _each_provider(groups.order_by(), providers, by_name=rank).order_by("-records", "by_name", "identifier")
 
 
