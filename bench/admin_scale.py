@@ -137,7 +137,13 @@ def main() -> None:
     billing = Client()
     billing.force_login(get_user_model().objects.get(username="billing"))
     harbour = Provider.objects.get(slug="harbour-voice")
-    service = Service.objects.filter(provider=harbour, reference__startswith="B-").order_by("id")[0]  # the busy one
+    # The busy service (k = 0 in bench_who): the first bench service by id, whichever
+    # provider that is (the services are inserted in no set provider order). Harbour's
+    # first service was taken before: at 10,000 records it had six calls, so its list
+    # and its identifier's search drew 6 rows at 10k and a full page at millions.
+    with bench.connect() as conn:
+        (busy,) = conn.execute("SELECT service_id FROM bench_who WHERE k = 0").fetchone()
+    service = Service.objects.get(pk=busy)
     number = UsageRecord.objects.filter(service=service).values_list("target", flat=True).first()
     usage = reverse("admin:usage_usagerecord_changelist")
     quarantine = reverse("admin:usage_quarantinedrecord_changelist")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Max, Sum
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -27,7 +27,8 @@ from ssaas.common.formats import money
 from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
 from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
 from usage.collection.selectors import ctop_late, latest_collections
-from usage.models import CarrierFile, OtherChargeException, QuarantinedRecord
+from usage.ctop.selectors import quarantine_by_reason
+from usage.models import CarrierFile, OtherChargeException
 
 
 @dataclass
@@ -117,15 +118,7 @@ def billing_section(user) -> Section | None:
             )
         )
     if user.has_perm("usage.view_quarantinedrecord"):
-        by_reason = (
-            scope_queryset(QuarantinedRecord.objects.all(), user)
-            .values("reason")
-            .annotate(
-                records=Count("id"),
-                cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
-            )
-            .order_by("reason")
-        )
+        by_reason = quarantine_by_reason(user)
         for group in by_reason:
             items.append(
                 Item(
@@ -145,13 +138,11 @@ def billing_section(user) -> Section | None:
         )
     if user.has_perm("usage.view_reconciliation"):
         from usage.reconciliation.periods import period_slug
-        from usage.reconciliation.report import reconciliation_build
+        from usage.reconciliation.report import open_product_differences
 
         providers = list(scope_queryset(Provider.objects.filter(is_active=True), user).order_by("name"))
         for provider, period in zip(providers, _open_periods(providers).values(), strict=True):
-            report = reconciliation_build(provider=provider, period=period)
-            differing = [line for section in report.sections if section.name == "Products" for line in section.lines()]
-            open_differences = sum(1 for line in differing if line.differs and not line.explained)
+            open_differences = open_product_differences(provider=provider, period=period)
             items.append(
                 Item(
                     f"Reconciliation differences, {provider.name} {period.label}",

@@ -136,12 +136,14 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
 
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
+    # Grouped by the provider's id alone, named afterwards: grouping millions of
+    # rows by the name as well (joined to each row) took a third longer.
     rows = (
         scope_queryset(UsageRecord.objects.all(), user)
         .filter(call_date__gte=first, call_date__lte=today)
-        .values("provider_id", "provider__name", "call_date")
+        .values("provider_id", "call_date")
         .annotate(
-            calls=Count("id"),
+            calls=Count("*"),
             charge=Sum(
                 "charge",
                 filter=Q(status=UsageRecordStatusChoices.RATED),
@@ -149,10 +151,15 @@ def usage_per_day(user, *, days: int = 60, today: datetime.date | None = None) -
             ),
             cost=Sum("aapt_cost", output_field=DecimalField(max_digits=18, decimal_places=6)),
         )
-        .order_by("provider__name", "call_date")
+        .order_by()
     )
+    rows = list(rows)
+    providers = Provider.objects.filter(pk__in={row["provider_id"] for row in rows}).order_by("name", "pk")
+    names = dict(providers.values_list("pk", "name"))  # in the database's order of names
+    rank = {pk: n for n, pk in enumerate(names)}
+    rows.sort(key=lambda row: (rank[row["provider_id"]], row["call_date"]))
     result: dict[int, dict] = {}
     for row in rows:
-        entry = result.setdefault(row["provider_id"], {"name": row["provider__name"], "days": {}})
+        entry = result.setdefault(row["provider_id"], {"name": names[row["provider_id"]], "days": {}})
         entry["days"][row["call_date"]] = (row["calls"], row["charge"] or 0, row["cost"] or 0)
     return result

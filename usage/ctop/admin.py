@@ -301,6 +301,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             groups.append(
                 {
                     **group,
+                    "provider__name": provider.name,
                     "key": f"{group['provider_id']}|{group['reason']}|{group['identifier']}",
                     "reason_label": UsageRecordReasonChoices(group["reason"]).label,
                     "hint": hint,

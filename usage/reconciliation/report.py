@@ -187,6 +187,14 @@ def reconciliation_build(*, provider: Provider, period: BillPeriod) -> Reconcili
     return report
 
 
+def open_product_differences(*, provider: Provider, period: BillPeriod) -> int:
+    """How many of the products' lines differ with no explanation: the count the
+    front page shows. Only the products are read, not the whole report, whose
+    summary totals the period's usage records (a scan of millions of rows)."""
+    lines = _product_lines(_Context(provider, period))
+    return sum(1 for line in lines if line.differs and not line.explained)
+
+
 class _Context:
     """What every section needs: the provider, the period, the notes, the lines."""
 

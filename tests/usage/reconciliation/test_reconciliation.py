@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from provisioning.actions.features import service_feature_cease
@@ -17,7 +18,7 @@ from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_broadworks
 from tests.usage.conftest import ingest_sample
 from usage.models import ReconciliationNote
 from usage.reconciliation.periods import period_for
-from usage.reconciliation.report import reconciliation_build
+from usage.reconciliation.report import open_product_differences, reconciliation_build
 
 SHEETS = [
     "Summary",
@@ -296,3 +297,20 @@ def test_another_providers_note_cannot_be_read_edited_or_moved(october, harbour_
         },
     )
     assert list(ReconciliationNote.objects.values()) == before
+
+
+def test_the_front_page_counts_the_products_unexplained_differences(october, harbour_billing):
+    """The front page's count reads the products alone, not the whole report."""
+    period = period_for(october, "2026-10")
+    assert open_product_differences(provider=october, period=period) == 4
+    ReconciliationNote.objects.create(
+        provider=october,
+        period_start=period.start_date,
+        period_end=period.end_date,
+        key="product:501001",
+        line="Standard User Service Pack, all groups",
+        note="Pack removed in BroadWorks first.",
+        explained_by=harbour_billing,
+        explained_at=timezone.now(),
+    )
+    assert open_product_differences(provider=october, period=period) == 3
