@@ -196,11 +196,14 @@ def _services(run: BillRun) -> dict[int, tuple[str, str]]:
     }
 
 
-def itemised_calls(run: BillRun, *, chunk_size: int = 5000) -> Iterator[bytes]:
+def itemised_calls(run: BillRun, *, chunk_size: int = 5000, sql_dates: bool = False) -> Iterator[bytes]:
     """Every call the run billed, as CSV chunks: a server-side cursor (PostgreSQL
-    streams it through COPY), so memory does not grow with the calls."""
+    streams it through COPY), so memory does not grow with the calls.
+
+    ``sql_dates``: the caller's transaction has PostgreSQL write dates as dd/mm/yyyy
+    (``SET LOCAL DateStyle = 'SQL, DMY'``), so the COPY need not format them."""
     if connection.vendor == "postgresql":
-        yield from _itemised_calls_copy(run)
+        yield from _itemised_calls_copy(run, sql_dates=sql_dates)
         return
     tz = run.provider.tz
     start = run.period.start_date
@@ -254,7 +257,7 @@ def _inert_sql(column: str) -> str:
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
 
 
-def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
+def _itemised_calls_copy(run: BillRun, *, sql_dates: bool) -> Iterator[bytes]:
     table = UsageRecord._meta.db_table
     labels = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CATEGORIES.items())
     services = _services(run)
@@ -264,11 +267,16 @@ def _itemised_calls_copy(run: BillRun) -> Iterator[bytes]:
     for service_id, (customer, reference) in services.items():
         params += [service_id, customer, reference]
     where, where_params = run_usage_sql(run)
+    # Each column in its cheapest form giving the same text: to_char costs about
+    # as much as all the rest of a row. The time of day as a time (whole seconds),
+    # the charge as it is stored (two decimals), the date as DateStyle writes it
+    # when the caller has set it.
+    day = "u.call_date" if sql_dates else "to_char(u.call_date, 'DD/MM/YYYY')"
     query = (
-        f"COPY (SELECT s.customer, s.reference, to_char(u.call_date, 'DD/MM/YYYY'), "
-        f"to_char(u.started_at AT TIME ZONE %s, 'HH24:MI:SS'), NULLIF({_inert_sql('u.target')}, ''), "
+        f"COPY (SELECT s.customer, s.reference, {day}, "
+        f"date_trunc('second', u.started_at AT TIME ZONE %s)::time, NULLIF({_inert_sql('u.target')}, ''), "
         f"CASE u.category {labels} ELSE u.category END, u.duration_seconds, u.billed_seconds, "
-        f"to_char(u.charge, 'FM999999990.00'), CASE WHEN u.call_date < %s THEN 'late' END "
+        f"u.charge, CASE WHEN u.call_date < %s THEN 'late' END "
         f"FROM {table} u JOIN (VALUES {values}) AS s(id, customer, reference) ON s.id = u.service_id "
         f"WHERE {where} ORDER BY u.service_id, u.started_at, u.id) "
         "TO STDOUT WITH (FORMAT csv, HEADER false)"
@@ -521,9 +529,9 @@ def write_summary(run: BillRun, target: str | IO[bytes]) -> None:
                 part.write(b"</sheetData>" + tail)
 
 
-def _write_calls(run: BillRun, path) -> None:
+def _write_calls(run: BillRun, path, *, sql_dates: bool = False) -> None:
     with path.open("wb") as out:
-        for chunk in itemised_calls(run):
+        for chunk in itemised_calls(run, sql_dates=sql_dates):
             out.write(chunk)
 
 
@@ -536,7 +544,10 @@ def _write_calls_aside(run: BillRun, path, failed: list) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 cursor.execute("SET LOCAL jit = off")
-            _write_calls(run, path)
+                # Dates written dd/mm/yyyy by PostgreSQL itself (this connection reads
+                # no date back before it closes: psycopg reads only ISO dates).
+                cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")
+            _write_calls(run, path, sql_dates=True)
     except Exception as exc:  # handed to the calling thread
         failed.append(exc)
     finally:

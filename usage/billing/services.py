@@ -249,14 +249,36 @@ def _write_lines(rows: Iterable[tuple]) -> int:
         table = BillRunLine._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
+                for batch in _batched(rows, 5000):
+                    copy.write("".join(map(_copy_line, batch)))
+                    written += len(batch)
         return written
     for batch in _batched(rows, 2000):
         BillRunLine.objects.bulk_create(BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in batch)
         written += len(batch)
     return written
+
+
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_null(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _copy_line(row: tuple) -> str:
+    """One line of ``_LINE_COLUMNS`` in COPY's text format (psycopg's write_row
+    adapts each value on its own: three times the time for 76,000 lines)."""
+    (run, invoice, service, kind, category, product, adjustment, description, quantity, days, seconds, first, last,
+     amount, cost) = row  # fmt: skip
+    return (
+        f"{run}\t{invoice}\t{service}\t{_copy_text(kind)}\t{_copy_text(category)}\t{_copy_null(product)}\t"
+        f"{_copy_null(adjustment)}\t{_copy_text(description)}\t{quantity}\t{days}\t{seconds}\t{_copy_null(first)}\t"
+        f"{_copy_null(last)}\t{amount}\t{cost}\n"
+    )
 
 
 def _batched(rows: Iterable[tuple], size: int) -> Iterator[tuple]:
