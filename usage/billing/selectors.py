@@ -309,22 +309,21 @@ _TOTALS = ("service_id", "category", "late", "calls", "billed", "charge", "cost"
 
 
 def _usage_rows(records, period: BillPeriod) -> Iterator[tuple]:
-    """:func:`usage_totals` as tuples in the order of ``_TOTALS``.
+    """:func:`usage_totals` as tuples in the order of ``_TOTALS``, streamed.
 
-    PostgreSQL: one plain query, its rows (a few per service) fetched at once.
-    Through a cursor (Django's ``iterator()``) the planner favours a plan that
-    returns its first rows soon: an index walk in service order over every record
-    of the run, a random heap read each, several times slower than a scan and an
-    aggregate of the whole table."""
+    PostgreSQL: a plain query whose rows are streamed 2,000 at a time (psycopg's
+    ``stream``), not a cursor (Django's ``iterator()``): a cursor's query is planned
+    for its first rows, here an index walk in service order over every record of
+    the run, a random heap read each, several times slower than a scan and an
+    aggregate of the whole table (and a cursor's query gets no parallel workers)."""
     totals = usage_totals(records, period).values_list(*_TOTALS)
     if connection.vendor != "postgresql":
         yield from totals.iterator(chunk_size=5000)
         return
     sql, params = totals.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(5000):
-            yield from rows
+        # The rows as the driver reads them (no converter applies to these columns).
+        yield from cursor.cursor.stream(sql, params, size=2000)
 
 
 def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]:
