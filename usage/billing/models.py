@@ -157,11 +157,25 @@ class BillRunLine(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     kind = models.CharField(max_length=12, choices=BillRunLineKindChoices.choices)
     category = models.CharField(max_length=20, blank=True)
+    # Product and adjustment: indexed where set only (Meta.indexes): most lines are
+    # calls, with neither, and every index entry is written by the close.
     product = models.ForeignKey(
-        FeatureProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        FeatureProduct,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     adjustment = models.ForeignKey(
-        Adjustment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        Adjustment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     description = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField(default=0, help_text="Calls, or the feature's quantity.")
@@ -174,6 +188,10 @@ class BillRunLine(models.Model):
 
     class Meta:
         ordering = ["run", "invoice", "service", "kind", "pk"]
+        indexes = [
+            models.Index(fields=["product"], condition=Q(product__isnull=False), name="billrunline_product"),
+            models.Index(fields=["adjustment"], condition=Q(adjustment__isnull=False), name="billrunline_adjustment"),
+        ]
 
     def __str__(self) -> str:
         return self.description

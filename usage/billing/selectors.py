@@ -27,7 +27,8 @@ CHANGE_FLAG = Decimal("0.5")  # a customer's total moved by more than half since
 
 
 def _d(day: datetime.date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
+    # dd/mm/yyyy without strftime (a fifth of its time; a run formats 40,000 dates)
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else ""
 
 
 def gst_of(total_ex_gst: Decimal) -> Decimal:
@@ -335,8 +336,10 @@ def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]
     adjustments = run.adjustments.all() if run else unbilled_adjustments(period)
     lines: list[Line] = []
     service_ids: set[int] = set()
+    days: dict = {}  # one date object per day, not two per line (the lines are all held)
     for service_id, code, late, calls, billed, charge, cost, first, last in _usage_rows(records, period):
         service_ids.add(service_id)
+        first, last = days.setdefault(first, first), days.setdefault(last, last)
         category = CATEGORIES.get(code, code)
         billed = billed or 0
         minutes = Decimal(billed) / 60
