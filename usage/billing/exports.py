@@ -583,30 +583,46 @@ def _write_calls_aside(run: BillRun, path, failed: list) -> None:
         connection.close()
 
 
+def _write_summary_aside(run: BillRun, path, failed: list) -> None:
+    """:func:`write_summary` on a connection of its own (a thread's)."""
+    try:
+        write_summary(run, str(path))
+    except Exception as exc:  # handed to the calling thread
+        failed.append(exc)
+    finally:
+        connection.close()
+
+
 def write_files(run: BillRun, directory) -> list:
     """The run's three files written into ``directory`` (a pathlib.Path); their paths.
 
-    On PostgreSQL, outside a transaction (the close committed: a second connection
-    sees what it billed), the itemised calls are written in a thread meanwhile."""
+    On PostgreSQL, outside a transaction (the close committed: other connections
+    see what it billed), the itemised calls and the summary are each written in a
+    thread of their own meanwhile: the database reads and sorts for one while this
+    process formats another."""
     run = BillRun.objects.select_related("provider", "period").get(pk=run.pk)
     calls = directory / calls_filename(run)
-    aside = None
+    summary = directory / summary_filename(run)
+    aside: list[threading.Thread] = []
     failed: list[Exception] = []
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        aside = threading.Thread(target=_write_calls_aside, args=(run, calls, failed), name="itemised-calls")
-        aside.start()
+        aside = [
+            threading.Thread(target=_write_calls_aside, args=(run, calls, failed), name="itemised-calls"),
+            threading.Thread(target=_write_summary_aside, args=(run, summary, failed), name="run-summary"),
+        ]
+        for thread in aside:
+            thread.start()
     try:
         partial = directory / f".xero-{run.pk}.part"
         with partial.open("wb") as out:
             name = write_xero(run, out)
         xero = partial.rename(directory / name)
-        summary = directory / summary_filename(run)
-        write_summary(run, str(summary))
     finally:
-        if aside is not None:
-            aside.join()
+        for thread in aside:
+            thread.join()
     if failed:
         raise failed[0]
-    if aside is None:
+    if not aside:
+        write_summary(run, str(summary))
         _write_calls(run, calls)
     return [xero, calls, summary]
