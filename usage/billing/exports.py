@@ -198,13 +198,13 @@ def _services(run: BillRun) -> dict[int, tuple[str, str]]:
 
 
 def itemised_calls(run: BillRun, *, chunk_size: int = 5000, sql_dates: bool = False) -> Iterator[bytes]:
-    """Every call the run billed, as CSV chunks: a server-side cursor (PostgreSQL
-    streams it through COPY), so memory does not grow with the calls.
+    """Every call the run billed, as CSV chunks: streamed (PostgreSQL makes the
+    lines, :func:`_itemised_calls_sql`), so memory does not grow with the calls.
 
     ``sql_dates``: the caller's transaction has PostgreSQL write dates as dd/mm/yyyy
-    (``SET LOCAL DateStyle = 'SQL, DMY'``), so the COPY need not format them."""
+    (``SET LOCAL DateStyle = 'SQL, DMY'``), so the query need not format them."""
     if connection.vendor == "postgresql":
-        yield from _itemised_calls_copy(run, sql_dates=sql_dates)
+        yield from _itemised_calls_sql(run, sql_dates=sql_dates)
         return
     tz = run.provider.tz
     start = run.period.start_date
@@ -252,7 +252,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000, sql_dates: bool = Fa
 
 
 def _inert_sql(column: str) -> str:
-    """:func:`ssaas.common.spreadsheet.inert` as SQL, for the COPY below: built from the same
+    """:func:`ssaas.common.spreadsheet.inert` as SQL, for the calls query below: built from the same
     FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
     starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
@@ -274,7 +274,7 @@ def _csv_sql(text: str, value: str | None = None) -> str:
     return f"""CASE WHEN {text} = '' OR {needs} THEN '"' || replace({value}, '"', '""') || '"' ELSE {value} END"""
 
 
-def _itemised_calls_copy(run: BillRun, *, sql_dates: bool) -> Iterator[bytes]:
+def _itemised_calls_sql(run: BillRun, *, sql_dates: bool) -> Iterator[bytes]:
     """The calls CSV made by PostgreSQL: each line in SQL (as its COPY would write
     it), a service's lines of one day joined into one row. A million calls then
     reach this process as some 300,000 rows, not a million COPY messages, each of
