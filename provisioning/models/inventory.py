@@ -596,10 +596,22 @@ class ServiceFeature(models.Model):
 
     def active_days(self, start: datetime.date, end: datetime.date) -> int:
         """Days of [start, end] (inclusive) on which this feature is active."""
-        if self.status == ServiceFeatureStatusChoices.REQUESTED or not self.active_from:
+        return self.days_active(self.status, self.active_from, self.active_to, start, end)
+
+    @staticmethod
+    def days_active(
+        status: str,
+        active_from: datetime.date | None,
+        active_to: datetime.date | None,
+        start: datetime.date,
+        end: datetime.date,
+    ) -> int:
+        """:meth:`active_days` from a feature's values (a bill run reads thousands of
+        features as plain values, without making an instance of each)."""
+        if status == ServiceFeatureStatusChoices.REQUESTED or not active_from:
             return 0
-        first = max(start, self.active_from)
-        last = min(end, self.active_to) if self.active_to else end
+        first = max(start, active_from)
+        last = min(end, active_to) if active_to else end
         return max(0, (last - first).days + 1)
 
 

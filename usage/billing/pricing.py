@@ -98,7 +98,7 @@ def recurring_charges(*, period: BillPeriod) -> list[RecurringCharge]:
         active_from,
         active_to,
     ) in features.iterator(chunk_size=5000):
-        days = ServiceFeature(status=status, active_from=active_from, active_to=active_to).active_days(start, end)
+        days = ServiceFeature.days_active(status, active_from, active_to, start, end)
         if days <= 0:
             continue
         monthly = plan_prices.get((plan_id, product_id), retail_price)

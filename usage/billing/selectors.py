@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value, When
 
 from providers.models import BillPeriod, Customer
@@ -25,7 +27,8 @@ CHANGE_FLAG = Decimal("0.5")  # a customer's total moved by more than half since
 
 
 def _d(day: datetime.date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
+    # dd/mm/yyyy without strftime (a fifth of its time; a run formats 40,000 dates)
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else ""
 
 
 def gst_of(total_ex_gst: Decimal) -> Decimal:
@@ -303,6 +306,27 @@ def usage_totals(records, period: BillPeriod):
     )
 
 
+_TOTALS = ("service_id", "category", "late", "calls", "billed", "charge", "cost", "first", "last")
+
+
+def _usage_rows(records, period: BillPeriod) -> Iterator[tuple]:
+    """:func:`usage_totals` as tuples in the order of ``_TOTALS``, streamed.
+
+    PostgreSQL: a plain query whose rows are streamed 2,000 at a time (psycopg's
+    ``stream``), not a cursor (Django's ``iterator()``): a cursor's query is planned
+    for its first rows, here an index walk in service order over every record of
+    the run, a random heap read each, several times slower than a scan and an
+    aggregate of the whole table (and a cursor's query gets no parallel workers)."""
+    totals = usage_totals(records, period).values_list(*_TOTALS)
+    if connection.vendor != "postgresql":
+        yield from totals.iterator(chunk_size=5000)
+        return
+    sql, params = totals.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The rows as the driver reads them (no converter applies to these columns).
+        yield from cursor.cursor.stream(sql, params, size=2000)
+
+
 def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]:
     """The invoices a run of ``period`` bills, customers by name, lines by service.
 
@@ -312,31 +336,32 @@ def bill_lines(period: BillPeriod, *, run: BillRun | None = None) -> list[Draft]
     adjustments = run.adjustments.all() if run else unbilled_adjustments(period)
     lines: list[Line] = []
     service_ids: set[int] = set()
-    for row in usage_totals(records, period).iterator(chunk_size=5000):
-        service_ids.add(row["service_id"])
-        category = CATEGORIES.get(row["category"], row["category"])
-        billed = row["billed"] or 0
+    days: dict = {}  # one date object per day, not two per line (the lines are all held)
+    for service_id, code, late, calls, billed, charge, cost, first, last in _usage_rows(records, period):
+        service_ids.add(service_id)
+        first, last = days.setdefault(first, first), days.setdefault(last, last)
+        category = CATEGORIES.get(code, code)
+        billed = billed or 0
         minutes = Decimal(billed) / 60
-        late = row["late"]
-        text = f"{row['calls']} call{'s' if row['calls'] != 1 else ''}, {minutes:.1f} billed min"
+        text = f"{calls} call{'s' if calls != 1 else ''}, {minutes:.1f} billed min"
         if late:
-            dates = _d(row["first"]) if row["first"] == row["last"] else f"{_d(row['first'])}–{_d(row['last'])}"
+            dates = _d(first) if first == last else f"{_d(first)}–{_d(last)}"
             description = f"Late calls dated {dates}, {category}: {text}"
         else:
             description = f"Calls, {category}: {text}"
         lines.append(
             Line(
-                service_id=row["service_id"],
+                service_id=service_id,
                 service_reference="",
                 kind=Kind.LATE_USAGE if late else Kind.USAGE,
-                category=row["category"],
+                category=code,
                 description=description,
-                quantity=row["calls"],
+                quantity=calls,
                 billed_seconds=billed,
-                amount=to_cent(row["charge"] or Decimal(0)),
-                aapt_cost=to_cent(row["cost"] or Decimal(0)),
-                first_date=row["first"],
-                last_date=row["last"],
+                amount=to_cent(charge or Decimal(0)),
+                aapt_cost=to_cent(cost or Decimal(0)),
+                first_date=first,
+                last_date=last,
             )
         )
     for charge in recurring_charges(period=period):

@@ -28,7 +28,14 @@ from providers.models import BillPeriod, Provider
 from providers.periods import refuse_closed_period
 from provisioning.models import Service
 from usage.billing.exports import write_files
-from usage.billing.selectors import bill_lines, next_seq_from, period_outstanding, previous_run, unbilled_adjustments
+from usage.billing.selectors import (
+    bill_lines,
+    gst_of,
+    next_seq_from,
+    period_outstanding,
+    previous_run,
+    unbilled_adjustments,
+)
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.choices import BillRunStatusChoices as Status
 from usage.ctop.rated_seq import next_rated_seq
@@ -168,39 +175,21 @@ def _close(run_id: int) -> BillRun:
     number = provider.invoice_next_number
     invoices = []
     for draft in drafts:
+        total = draft.total_ex_gst  # summed once (the properties sum the lines each time)
+        gst = gst_of(total)
         invoice = BillRunInvoice(
             run=run,
             customer=draft.customer,
             number=f"{provider.invoice_prefix}{number}",
-            total_ex_gst=draft.total_ex_gst,
-            gst=draft.gst,
-            total_inc_gst=draft.total_inc_gst,
+            total_ex_gst=total,
+            gst=gst,
+            total_inc_gst=total + gst,
             aapt_cost=draft.aapt_cost,
         )
         number += 1
         invoices.append(invoice)
     BillRunInvoice.objects.bulk_create(invoices, batch_size=1000)
-    lines_written = _write_lines(
-        (
-            run.pk,
-            invoice.pk,
-            line.service_id,
-            line.kind,
-            line.category,
-            line.product_id,
-            line.adjustment_id,
-            line.description[:300],
-            line.quantity,
-            line.days,
-            line.billed_seconds,
-            line.first_date,
-            line.last_date,
-            line.amount,
-            line.aapt_cost,
-        )
-        for draft, invoice in zip(drafts, invoices, strict=True)
-        for line in draft.lines
-    )
+    lines_written = _write_lines(_line_rows(run.pk, drafts, invoices))
     late_calls = sum(line.quantity for draft in drafts for line in draft.lines if line.kind == Kind.LATE_USAGE)
     provider.invoice_next_number = number
     provider.save(update_fields=["invoice_next_number"])
@@ -219,6 +208,30 @@ def _close(run_id: int) -> BillRun:
     period.status = BillPeriodStatusChoices.CLOSED
     period.save(update_fields=["status"])
     return run
+
+
+def _line_rows(run_id: int, drafts: list, invoices: list[BillRunInvoice]) -> Iterator[tuple]:
+    """The run's lines as rows of ``_LINE_COLUMNS``, invoice by invoice."""
+    for draft, invoice in zip(drafts, invoices, strict=True):
+        invoice_id = invoice.pk
+        for line in draft.lines:
+            yield (
+                run_id,
+                invoice_id,
+                line.service_id,
+                line.kind,
+                line.category,
+                line.product_id,
+                line.adjustment_id,
+                line.description[:300],
+                line.quantity,
+                line.days,
+                line.billed_seconds,
+                line.first_date,
+                line.last_date,
+                line.amount,
+                line.aapt_cost,
+            )
 
 
 _LINE_COLUMNS = (
@@ -249,14 +262,34 @@ def _write_lines(rows: Iterable[tuple]) -> int:
         table = BillRunLine._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
+                for batch in _batched(rows, 5000):
+                    copy.write("".join(map(_copy_line, batch)))
+                    written += len(batch)
         return written
     for batch in _batched(rows, 2000):
         BillRunLine.objects.bulk_create(BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in batch)
         written += len(batch)
     return written
+
+
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_line(row: tuple) -> str:
+    """One line of ``_LINE_COLUMNS`` in COPY's text format (psycopg's write_row
+    adapts each value on its own: three times the time for 76,000 lines)."""
+    (run, invoice, service, kind, category, product, adjustment, description, quantity, days, seconds, first, last,
+     amount, cost) = row  # fmt: skip
+    null = "\\N"
+    return (
+        f"{run}\t{invoice}\t{service}\t{_copy_text(kind)}\t{_copy_text(category)}\t"
+        f"{null if product is None else product}\t{null if adjustment is None else adjustment}\t"
+        f"{_copy_text(description)}\t{quantity}\t{days}\t{seconds}\t{null if first is None else first}\t"
+        f"{null if last is None else last}\t{amount}\t{cost}\n"
+    )
 
 
 def _batched(rows: Iterable[tuple], size: int) -> Iterator[tuple]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from providers.models import BillPeriod
 from provisioning.actions import features
@@ -136,6 +137,18 @@ def test_a_billed_record_is_frozen(harbour, harbour_billing, october):
     # The database itself refuses a billed record leaving "rated".
     with pytest.raises(IntegrityError), transaction.atomic():
         UsageRecord.objects.filter(pk=record.pk).update(status="written_off")
+
+
+def test_a_billed_service_or_product_cannot_be_deleted(harbour, harbour_billing, october):
+    """The database does not check a line's references (the close writes tens of
+    thousands at once); deleting what a line bills is still refused."""
+    run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    line = run.lines.filter(kind="recurring").select_related("service", "product").first()
+    for billed_thing in (line.service, line.product):
+        with pytest.raises(ProtectedError) as refused, transaction.atomic():
+            billed_thing.delete()
+        assert line in refused.value.protected_objects
+    assert BillRunLine.objects.filter(pk=line.pk, service=line.service, product=line.product).exists()
 
 
 def test_nothing_is_dated_into_a_closed_period_one_message(harbour, harbour_billing, october):

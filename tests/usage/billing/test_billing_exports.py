@@ -122,7 +122,7 @@ def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, write
          "0.15", ""],
     ]  # fmt: skip
     assert len(table) - 1 == run_usage(nov).count()
-    # The same bytes from SQLite's iterator and PostgreSQL's COPY.
+    # The same bytes from SQLite's iterator and PostgreSQL's query.
     assert b"".join(chunks).decode("utf-8").split("\n")[2] == (
         "Bluegum Cafe,HV-1002,03/11/2026,09:00:00,0298765432,Fixed (AU geographic),30,30,0.15,"
     )
@@ -132,7 +132,7 @@ def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, write
 def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
     harbour, harbour_billing, writer, october_run, target
 ):
-    """The calls CSV (PostgreSQL's COPY makes it in SQL) treats every formula trigger
+    """The calls CSV (PostgreSQL makes it in SQL) treats every formula trigger
     of ssaas.common.spreadsheet as the Python sanitiser does."""
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
