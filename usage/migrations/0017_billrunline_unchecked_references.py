@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("provisioning", "0007_retail_prices"),
-        ("usage", "0015_job"),
+        ("usage", "0016_quarantine_covering_index"),
     ]
 
     operations = [
