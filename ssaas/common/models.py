@@ -16,10 +16,10 @@ class SubsetManager(models.Manager):
 
 
 def unindexed_fk(to, *, on_delete, related_name: str = "+", optional: bool = False, **options) -> models.ForeignKey:
-    """A foreign key without an index of its own, for the large carrier-file tables:
-    a composite index in the model's Meta leads with the column where a list or a
-    filter needs one, and a single-column index would only be paid for on every
-    row written. ``optional``: it may be empty (null and blank)."""
+    """A foreign key without an index of its own, for the large tables (carrier files,
+    bill-run lines): a composite or partial index in the model's Meta serves where a
+    list or a filter needs one, and a single-column index would only be paid for on
+    every row written. ``optional``: it may be empty (null and blank)."""
     if optional:
         options.update(null=True, blank=True)
     return models.ForeignKey(to, on_delete=on_delete, related_name=related_name, db_index=False, **options)

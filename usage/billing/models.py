@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import FeatureProduct, Service
+from ssaas.common.models import unindexed_fk
 from usage.choices import BillRunLineKindChoices, BillRunStatusChoices
 
 
@@ -159,24 +160,8 @@ class BillRunLine(models.Model):
     category = models.CharField(max_length=20, blank=True)
     # Product and adjustment: indexed where set only (Meta.indexes): most lines are
     # calls, with neither, and every index entry is written by the close.
-    product = models.ForeignKey(
-        FeatureProduct,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    adjustment = models.ForeignKey(
-        Adjustment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    product = unindexed_fk(FeatureProduct, on_delete=models.PROTECT, optional=True, db_constraint=False)
+    adjustment = unindexed_fk(Adjustment, on_delete=models.PROTECT, optional=True, db_constraint=False)
     description = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField(default=0, help_text="Calls, or the feature's quantity.")
     days = models.PositiveIntegerField(default=0)
