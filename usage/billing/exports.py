@@ -564,33 +564,35 @@ def _write_calls(run: BillRun, path, *, sql_dates: bool = False) -> None:
             out.write(chunk)
 
 
-def _write_calls_aside(run: BillRun, path, failed: list) -> None:
-    """:func:`_write_calls` on a connection of its own (a thread's), with room to
-    sort the calls in memory: PostgreSQL reads, sorts and formats them while the
-    calling thread writes the other files."""
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL jit = off")
-                # Dates written dd/mm/yyyy by PostgreSQL itself (this connection reads
-                # no date back before it closes: psycopg reads only ISO dates).
-                cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")
-            _write_calls(run, path, sql_dates=True)
-    except Exception as exc:  # handed to the calling thread
-        failed.append(exc)
-    finally:
-        connection.close()
+def _write_calls_sorted_in_memory(run: BillRun, path) -> None:
+    """:func:`_write_calls` with room to sort the calls in memory and dates written
+    by PostgreSQL: it reads, sorts and formats them while the calling thread writes
+    the other files."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+            # Dates written dd/mm/yyyy by PostgreSQL itself (this connection reads
+            # no date back before it closes: psycopg reads only ISO dates).
+            cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")
+        _write_calls(run, path, sql_dates=True)
 
 
-def _write_summary_aside(run: BillRun, path, failed: list) -> None:
-    """:func:`write_summary` on a connection of its own (a thread's)."""
-    try:
-        write_summary(run, str(path))
-    except Exception as exc:  # handed to the calling thread
-        failed.append(exc)
-    finally:
-        connection.close()
+def _aside(write, failed: list, *args) -> threading.Thread:
+    """A started thread running ``write(*args)`` on a connection of its own, closed
+    afterwards; an exception is handed to the calling thread through ``failed``."""
+
+    def run() -> None:
+        try:
+            write(*args)
+        except Exception as exc:  # handed to the calling thread
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=write.__name__)
+    thread.start()
+    return thread
 
 
 def write_files(run: BillRun, directory) -> list:
@@ -607,11 +609,9 @@ def write_files(run: BillRun, directory) -> list:
     failed: list[Exception] = []
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         aside = [
-            threading.Thread(target=_write_calls_aside, args=(run, calls, failed), name="itemised-calls"),
-            threading.Thread(target=_write_summary_aside, args=(run, summary, failed), name="run-summary"),
+            _aside(_write_calls_sorted_in_memory, failed, run, calls),
+            _aside(write_summary, failed, run, str(summary)),
         ]
-        for thread in aside:
-            thread.start()
     try:
         partial = directory / f".xero-{run.pk}.part"
         with partial.open("wb") as out:

@@ -138,11 +138,17 @@ class Draft:
 
     @property
     def gst(self) -> Decimal:
-        return gst_of(self.total_ex_gst)
+        return self.totals()[1]
 
     @property
     def total_inc_gst(self) -> Decimal:
-        return self.total_ex_gst + self.gst
+        return self.totals()[2]
+
+    def totals(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Ex GST, GST (half-up, on the invoice) and inc GST, the lines summed once."""
+        total = self.total_ex_gst
+        gst = gst_of(total)
+        return total, gst, total + gst
 
     @property
     def aapt_cost(self) -> Decimal:
