@@ -44,15 +44,14 @@ CRAWL_SHOTS = SCREENSHOTS / "crawl"
 SKIP = re.compile(r"/admin/(logout|password_change|jsi18n|r/)|/(delete|history)/$|/autocomplete/|/status/$|/xlsx/$")
 HREF = re.compile(r"""<a\b[^>]*?\bhref="(/admin/[^"]*)\"""")
 
-# One round trip per page, after its screenshot (by then its scripts have run): its
-# width, the time zone warnings under date fields (defect 17), its CSP violations
-# and its admin links (the sidebar's apart, for the front page).
+# One round trip per page: its width, the time zone warnings under date fields
+# (defect 17) and its admin links (the sidebar's apart, for the front page). Its
+# CSP violations are read apart, after its screenshot: by then its scripts have run.
 PAGE_FACTS = """() => {
   const hrefs = (selector) => [...document.querySelectorAll(selector)].map((a) => a.getAttribute("href"));
   return {
     width: document.documentElement.scrollWidth,
     zoneWarnings: document.querySelectorAll(".timezonewarning").length,
-    csp: window.__csp || [],
     links: hrefs("a[href^='/admin/']"),
     sidebar: hrefs("#nav-sidebar a[href^='/admin/']"),
   };
@@ -114,13 +113,14 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
         if status >= 500 or status == 403:
             result.problems.append(f"{status} {url} (linked from {came_from})")
 
-    def check_page(url: str) -> dict:
-        facts = page.evaluate(PAGE_FACTS)
+    def check_page(url: str, facts: dict | None = None) -> dict:
+        facts = facts or page.evaluate(PAGE_FACTS)
         if facts["width"] > WIDTH:
             result.problems.append(f"{facts['width']} px wide: {url}")
         if facts["zoneWarnings"]:
             result.problems.append(f"time zone warning on {url}")
-        result.problems += [f"CSP violation on {url}: {v}" for v in [*facts["csp"], *console]]
+        violations = page.evaluate("window.__csp || []")
+        result.problems += [f"CSP violation on {url}: {v}" for v in [*violations, *console]]
         console.clear()
         return facts
 
@@ -131,9 +131,12 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
         check(url, came_from, response.status if response else 0)
         if response and "default-src 'self'" not in (response.headers.get("content-security-policy") or ""):
             result.problems.append(f"no Content-Security-Policy on {url}")
+        # The facts before the screenshot: a capture asked for at DOMContentLoaded can
+        # find no frame painted yet ("Unable to capture screenshot").
+        facts = page.evaluate(PAGE_FACTS)
         shot = cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 60, "optimizeForSpeed": True})
         (folder / f"{shot_name(url)}.jpg").write_bytes(base64.b64decode(shot["data"]))
-        return check_page(url)
+        return check_page(url, facts)
 
     def ask(url: str, came_from: str) -> list[str]:
         response = client.get(url)
