@@ -27,8 +27,9 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from providers.periods import refuse_closed_period
 from provisioning.models import Service
-from usage.billing.exports import write_files
+from usage.billing.exports import CloseFiles, write_files
 from usage.billing.selectors import (
+    LINE_FIELDS,
     bill_lines,
     next_seq_from,
     period_outstanding,
@@ -116,9 +117,10 @@ def _progress(run: BillRun, text: str) -> None:
 _after_usage_marked: Callable[[BillRun], None] = lambda run: None  # noqa: E731
 
 
-def bill_run_execute(*, run_id: int) -> BillRun:
+def bill_run_execute(*, run_id: int, files: CloseFiles | None = None) -> BillRun:
     """Close the run's period and bill it; returns the run (done, or failed with the
-    reason, nothing of it kept)."""
+    reason, nothing of it kept). ``files``: the run's files, made with the close
+    (told when what it bills is fixed, then its lines)."""
     run = BillRun.objects.get(pk=run_id)
     if run.status == Status.DONE:
         return run
@@ -126,7 +128,7 @@ def bill_run_execute(*, run_id: int) -> BillRun:
         status=Status.RUNNING, started_at=timezone.now(), progress="Starting", error=""
     )
     try:
-        run = _close(run_id)
+        run = _close(run_id, files)
     except Exception as exc:
         BillRun.objects.filter(pk=run_id).exclude(status=Status.DONE).update(
             status=Status.FAILED, error=str(exc)[:2000], progress="", finished_at=timezone.now()
@@ -136,7 +138,7 @@ def bill_run_execute(*, run_id: int) -> BillRun:
 
 
 @transaction.atomic
-def _close(run_id: int) -> BillRun:
+def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run = BillRun.objects.select_related("provider").get(pk=run_id)
     period = BillPeriod.objects.select_for_update().get(pk=run.period_id)
     # Read again once the period is ours; not locked, so that progress can be shown.
@@ -155,6 +157,9 @@ def _close(run_id: int) -> BillRun:
         with connection.cursor() as cursor:
             # The usage aggregate costs PostgreSQL more to compile (JIT) than it saves.
             cursor.execute("SET LOCAL jit = off")
+            if files is not None:
+                # One process: the other core is making the itemised calls meanwhile.
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     run.outstanding = period_outstanding(period)
 
     _progress(run, "Finding the usage to bill")
@@ -164,6 +169,9 @@ def _close(run_id: int) -> BillRun:
     run.previous_seq_through = before.seq_through if before else 0
     run.previous_end = before.period.end_date if before else None
     run.seq_next_from = next_seq_from(run)
+    run.period = period
+    if files is not None:
+        files.watermarks(run)
     unbilled_adjustments(period).update(bill_run=run)
     _after_usage_marked(run)
 
@@ -188,8 +196,12 @@ def _close(run_id: int) -> BillRun:
         number += 1
         invoices.append(invoice)
     BillRunInvoice.objects.bulk_create(invoices, batch_size=1000)
-    lines_written = _write_lines(_line_rows(run.pk, drafts, invoices))
     late_calls = sum(line.quantity for draft in drafts for line in draft.lines if line.kind == Kind.LATE_USAGE)
+    lines = billed_lines(drafts, invoices)
+    del drafts  # their lines were let go as they became rows
+    lines_written = _write_lines(run.pk, lines)
+    if files is not None:
+        files.billed(lines)
     provider.invoice_next_number = number
     provider.save(update_fields=["invoice_next_number"])
 
@@ -209,75 +221,72 @@ def _close(run_id: int) -> BillRun:
     return run
 
 
-def _line_rows(run_id: int, drafts: list, invoices: list[BillRunInvoice]) -> Iterator[tuple]:
-    """The run's lines as rows of ``_LINE_COLUMNS``, invoice by invoice."""
+def billed_lines(drafts: list, invoices: list[BillRunInvoice]) -> list[tuple]:
+    """The run's lines as tuples of ``LINE_FIELDS`` (usage/billing/selectors.py),
+    invoice by invoice: what the close writes, and what files made with it read.
+    Each draft's lines are let go once they are rows (the close holds the rows,
+    not both)."""
+    rows: list[tuple] = []
     for draft, invoice in zip(drafts, invoices, strict=True):
-        invoice_id = invoice.pk
-        for line in draft.lines:
-            yield (
-                run_id,
-                invoice_id,
-                line.service_id,
-                line.kind,
-                line.category,
-                line.product_id,
-                line.adjustment_id,
-                line.description[:300],
-                line.quantity,
-                line.days,
-                line.billed_seconds,
-                line.first_date,
-                line.last_date,
-                line.amount,
-                line.aapt_cost,
-            )
+        rows += _rows_of(draft.lines, invoice.pk)
+        draft.lines = []
+    return rows
 
 
-_LINE_COLUMNS = (
-    "run_id",
-    "invoice_id",
-    "service_id",
-    "kind",
-    "category",
-    "product_id",
-    "adjustment_id",
-    "description",
-    "quantity",
-    "days",
-    "billed_seconds",
-    "first_date",
-    "last_date",
-    "amount",
-    "aapt_cost",
-)
+def _rows_of(lines: list, invoice_id: int) -> list[tuple]:
+    return [
+        (
+            invoice_id,
+            line.service_id,
+            line.service_reference,
+            line.kind,
+            line.category,
+            line.product_id,
+            line.adjustment_id,
+            line.description[:300],
+            line.quantity,
+            line.days,
+            line.billed_seconds,
+            line.first_date,
+            line.last_date,
+            line.amount,
+            line.aapt_cost,
+        )
+        for line in lines
+    ]
 
 
-def _write_lines(rows: Iterable[tuple]) -> int:
-    """The run's lines, in order (their ids keep the invoice and service order the
-    exports read them in): COPY on PostgreSQL, bulk_create elsewhere; streamed from
-    ``rows``, so they are never all held as rows. Returns how many were written."""
-    written = 0
+def _write_lines(run_id: int, lines: list[tuple]) -> int:
+    """The run's lines (``billed_lines``), in order (their ids keep the invoice and
+    service order the exports read them in): COPY on PostgreSQL, bulk_create
+    elsewhere. Returns how many were written."""
     if connection.vendor == "postgresql":
         table = BillRunLine._meta.db_table
+        columns = ", ".join(_LINE_COLUMNS)
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
-                for batch in _batched(rows, 5000):
-                    copy.write("".join(map(_copy_line, batch)))
-                    written += len(batch)
-        return written
-    for batch in _batched(rows, 2000):
-        BillRunLine.objects.bulk_create(BillRunLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in batch)
-        written += len(batch)
-    return written
+            with cursor.cursor.copy(f"COPY {table} (run_id, {columns}) FROM STDIN") as copy:
+                for batch in _batched(lines, 5000):
+                    copy.write("".join([_copy_line(run_id, line) for line in batch]))
+        return len(lines)
+    for batch in _batched(lines, 2000):
+        BillRunLine.objects.bulk_create(
+            BillRunLine(run_id=run_id, **dict(zip(_LINE_COLUMNS, (*line[:2], *line[3:]), strict=True)))
+            for line in batch
+        )
+    return len(lines)
 
 
-def _copy_line(row: tuple) -> str:
-    """One line of ``_LINE_COLUMNS`` in COPY's text format (psycopg's write_row
-    adapts each value on its own: three times the time for 76,000 lines)."""
-    (run, invoice, service, kind, category, product, adjustment, description, quantity, days, seconds, first, last,
-     amount, cost) = row  # fmt: skip
+# The columns of a line the close writes: LINE_FIELDS but the service's reference.
+_LINE_COLUMNS = tuple(f for f in LINE_FIELDS if f != "service__reference")
+
+
+def _copy_line(run_id: int, line: tuple) -> str:
+    """One line (``billed_lines``) in COPY's text format, run first (psycopg's
+    write_row adapts each value on its own: three times the time for 76,000 lines)."""
+    (invoice, service, _reference, kind, category, product, adjustment, description, quantity, days, seconds, first,
+     last, amount, cost) = line  # fmt: skip
     return (
-        f"{run}\t{invoice}\t{service}\t{copy_escape(kind)}\t{copy_escape(category)}\t"
+        f"{run_id}\t{invoice}\t{service}\t{copy_escape(kind)}\t{copy_escape(category)}\t"
         f"{NULL if product is None else product}\t{NULL if adjustment is None else adjustment}\t"
         f"{copy_escape(description)}\t{quantity}\t{days}\t{seconds}\t{NULL if first is None else first}\t"
         f"{NULL if last is None else last}\t{amount}\t{cost}\n"
@@ -294,6 +303,24 @@ def bill_period_close(*, period: BillPeriod, acting_user) -> BillRun:
     """Request and execute the close at once (the command, tests): idempotent."""
     run = bill_run_request(period=period, acting_user=acting_user)
     return bill_run_execute(run_id=run.pk)
+
+
+def bill_period_close_files(*, period: BillPeriod, acting_user, directory) -> tuple[BillRun, list]:
+    """:func:`bill_period_close`, then the run's three files written into
+    ``directory``. On PostgreSQL they are made with the close (exports.CloseFiles):
+    the itemised calls from the moment it has fixed what it bills, the invoices
+    and the summary from the lines it has just written. Returns the run and the
+    files' paths."""
+    run = bill_run_request(period=period, acting_user=acting_user)
+    if run.status == Status.DONE or connection.vendor != "postgresql" or connection.in_atomic_block:
+        run = bill_run_execute(run_id=run.pk)
+        return run, write_files(run, directory)
+    files = CloseFiles(directory)
+    try:
+        run = bill_run_execute(run_id=run.pk, files=files)
+        return run, files.write(run)
+    finally:
+        files.discard()
 
 
 class _Preview(Exception):

@@ -18,8 +18,9 @@ from ssaas.common import spreadsheet
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
 from usage.billing import exports
+from usage.billing import services as billing
 from usage.billing.selectors import run_usage
-from usage.billing.services import adjustment_add, bill_period_close
+from usage.billing.services import adjustment_add, bill_period_close, bill_period_close_files
 from usage.models import Adjustment, BillRun
 
 pytestmark = pytest.mark.django_db
@@ -227,25 +228,58 @@ def test_run_summary_line_sheets_hold_any_text_as_text(harbour, harbour_billing,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_files_after_the_close_are_the_files_of_the_run(harbour, writer, tmp_path):
-    """Outside a transaction (after the close committed) PostgreSQL writes the
-    itemised calls on a connection of its own while the other files are made:
-    the same files as each export on its own."""
+def test_files_written_with_the_close_are_the_files_of_the_run(harbour, writer, tmp_path):
+    """Outside a transaction PostgreSQL makes the itemised calls on a connection of
+    its own from the moment the close has fixed what it bills, and the invoices
+    and summary from the lines it has just written: the same files as those read
+    back from the stored run, and no part file left behind."""
     set_prices(harbour)
     add_calls(harbour, writer, OCT_CALLS + NOV_CALLS)
-    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=None)
-    paths = exports.write_files(run, tmp_path)
+    run, paths = bill_period_close_files(period=period(harbour, "2026-10"), acting_user=None, directory=tmp_path)
     assert [p.name for p in paths] == [
         "xero-invoices-harbour-voice-2026-10.csv",
         "calls-harbour-voice-2026-10.csv",
         "bill-run-harbour-voice-2026-10.xlsx",
     ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     assert paths[0].read_bytes() == exports.xero_export(run)[1]
     assert paths[1].read_bytes() == b"".join(exports.itemised_calls(run))
     table = list(csv.reader(io.StringIO(paths[1].read_text())))
     assert [row[1] for row in table[1:]] == ["HV-1001", "HV-1001", "HV-1002"]
     book = openpyxl.load_workbook(paths[2])
     assert book["Service lines"].max_row == 1 + run.lines.count()
+    again = tmp_path / "again"
+    again.mkdir()
+    stored = exports.write_files(run, again)
+    assert [p.read_bytes() for p in stored[:2]] == [p.read_bytes() for p in paths[:2]]
+
+    def cells(path):
+        book = openpyxl.load_workbook(path)
+        return {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book}
+
+    assert cells(stored[2]) == cells(paths[2])
+    assert len(cells(paths[2])["Adjustments"]) == 1  # only the header: no adjustment this run
+    assert len(cells(paths[2])["Late usage"]) == 1 + run.lines.filter(kind="late_usage").count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_that_fails_leaves_no_calls_file(harbour, writer, tmp_path, monkeypatch):
+    """The calls are being made when the close fails: nothing is left in the
+    folder, and the close run again writes all three files."""
+    set_prices(harbour)
+    add_calls(harbour, writer, OCT_CALLS)
+    october = period(harbour, "2026-10")
+
+    def fail(run):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(billing, "_after_usage_marked", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        bill_period_close_files(period=october, acting_user=None, directory=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    run, paths = bill_period_close_files(period=october, acting_user=None, directory=tmp_path)
+    assert run.status == "done" and sorted(tmp_path.iterdir()) == sorted(paths)
 
 
 def test_itemised_calls_quote_commas_quotes_and_line_breaks(harbour, harbour_billing, writer, october_run):

@@ -12,6 +12,7 @@ from provisioning.models import FeatureProduct, PlanProductPrice, ServiceFeature
 from tests.setups import day
 from tests.usage.billing.helpers import PRICES, set_prices
 from usage.billing.pricing import prorate, recurring_charges
+from usage.billing.selectors import billed_minutes
 
 
 @pytest.fixture
@@ -115,3 +116,18 @@ def test_28_30_and_31_day_periods(harbour, priced, acme_service, harbour_billing
     )
     [line] = lines(harbour, start, end)
     assert line[2:4] == (10, amount)
+
+
+def test_billed_minutes_read_as_the_decimal_they_stand_for():
+    """A line's "n billed min" is the seconds over 60 to one decimal, halves to
+    even, as Decimal formats it: checked for every second count up to ten hours."""
+    assert [billed_minutes(s) for s in (0, 3, 9, 30, 33, 90, 3600)] == [
+        "0.0",
+        "0.0",
+        "0.2",
+        "0.5",
+        "0.6",
+        "1.5",
+        "60.0",
+    ]
+    assert all(billed_minutes(s) == f"{Decimal(s) / 60:.1f}" for s in range(36_001))

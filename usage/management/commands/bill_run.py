@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from usage.billing.exports import write_files
-from usage.billing.services import bill_period_close, bill_run_preview_files
+from usage.billing.services import bill_period_close_files, bill_run_preview_files
 from usage.management.arguments import provider_and_period
 from usage.models import BillRun
 
@@ -32,8 +32,10 @@ class Command(BaseCommand):
                 run = None
             else:
                 run = BillRun.objects.filter(period=bill_period, status="done").first()
-                run = run or bill_period_close(period=bill_period, acting_user=None)
-                paths = write_files(run, output)
+                if run is None:
+                    run, paths = bill_period_close_files(period=bill_period, acting_user=None, directory=output)
+                else:
+                    paths = write_files(run, output)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         summary = {"period": bill_period.label, "preview": preview, "files": [str(p) for p in paths]}
