@@ -57,6 +57,19 @@ def _record(
     )
 
 
+def _saved(feature: ServiceFeature, action: str, **change) -> ServiceFeature:
+    """Validate and save ``feature``, and record ``action`` on it (``change``:
+    :func:`_record`'s keywords)."""
+    feature.full_clean()
+    feature.save()
+    _record(feature, action, **change)
+    return feature
+
+
+def _locked(feature: ServiceFeature) -> ServiceFeature:
+    return ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+
+
 def _activate(feature: ServiceFeature, active_from: datetime.date, acting_user) -> None:
     feature.status = Status.ACTIVE
     feature.active_from = active_from
@@ -90,11 +103,9 @@ def _split(
     follower.status = status
     feature.status = Status.CEASED
     feature.active_to = day - ONE_DAY
-    feature.full_clean()
-    feature.save()
+    _saved(feature, Action.CEASED, effective_date=feature.active_to, acting_user=acting_user, before=before, note=note)
     follower.full_clean()
     follower.save()
-    _record(feature, Action.CEASED, effective_date=feature.active_to, acting_user=acting_user, before=before, note=note)
     return follower
 
 
@@ -120,9 +131,7 @@ def service_feature_add(
     if active_from is not None:
         refuse_closed_period(service.provider, active_from, ACTIVATION_DATE, field="active_from")
         _activate(feature, active_from, acting_user)
-    feature.full_clean()
-    feature.save()
-    _record(
+    _saved(
         feature,
         Action.REQUESTED,
         effective_date=feature.requested_on,
@@ -147,7 +156,7 @@ def service_feature_activate(
     *, feature: ServiceFeature, active_from: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """A requested feature becomes active from ``active_from`` (backdating allowed)."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+    feature = _locked(feature)
     if feature.status != Status.REQUESTED:
         raise ValidationError(
             f"{feature} on {feature.service.reference} is {feature.get_status_display().lower()}, "
@@ -155,9 +164,7 @@ def service_feature_activate(
         )
     refuse_closed_period(feature.service.provider, active_from, ACTIVATION_DATE, field="active_from")
     _activate(feature, active_from, acting_user)
-    feature.full_clean()
-    feature.save()
-    _record(
+    return _saved(
         feature,
         Action.ACTIVATED,
         effective_date=active_from,
@@ -165,7 +172,6 @@ def service_feature_activate(
         after=feature.quantity,
         note=note,
     )
-    return feature
 
 
 @transaction.atomic
@@ -183,7 +189,7 @@ def service_feature_change_quantity(
     place; otherwise the feature ends the day before and a new active feature
     carries the new quantity (and any cease date already set). Returns the
     feature holding the new quantity."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+    feature = _locked(feature)
     label = f"{feature} on {feature.service.reference}"
     if quantity < 1:
         raise ValidationError("A feature's quantity is at least 1: cease it instead.")
@@ -232,7 +238,7 @@ def service_feature_cease(
     *, feature: ServiceFeature, active_to: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """An active feature ceases: ``active_to`` is its last active day."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+    feature = _locked(feature)
     label = f"{feature} on {feature.service.reference}"
     if feature.status != Status.ACTIVE:
         raise ValidationError(f"{label} is {feature.get_status_display().lower()}: only an active feature ceases.")
@@ -241,17 +247,9 @@ def service_feature_cease(
     refuse_closed_period(feature.service.provider, active_to, LAST_ACTIVE_DAY, field="active_to")
     feature.status = Status.CEASED
     feature.active_to = active_to
-    feature.full_clean()
-    feature.save()
-    _record(
-        feature,
-        Action.CEASED,
-        effective_date=active_to,
-        acting_user=acting_user,
-        before=feature.quantity,
-        note=note,
+    return _saved(
+        feature, Action.CEASED, effective_date=active_to, acting_user=acting_user, before=feature.quantity, note=note
     )
-    return feature
 
 
 @transaction.atomic
@@ -299,9 +297,7 @@ def service_feature_carry(
     before = feature.quantity
     if feature.status == Status.REQUESTED or feature.active_from >= day:
         feature.service, feature.product, feature.quantity = service, product, quantity
-        feature.full_clean()
-        feature.save()
-        _record(
+        return _saved(
             feature,
             Action.QUANTITY_CHANGED,
             effective_date=feature.active_from or feature.requested_on,
@@ -310,7 +306,6 @@ def service_feature_carry(
             after=quantity,
             note=f"Moved to service {service.reference}. {note}".strip(),
         )
-        return feature
     follower = _split(
         feature,
         day,
