@@ -66,8 +66,17 @@ def _saved(feature: ServiceFeature, action: str, **change) -> ServiceFeature:
     return feature
 
 
-def _locked(feature: ServiceFeature) -> ServiceFeature:
-    return ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+def _label(feature: ServiceFeature) -> str:
+    return f"{feature} on {feature.service.reference}"
+
+
+def _locked(feature: ServiceFeature, only: str | None = None, why: str = "") -> ServiceFeature:
+    """``feature`` reloaded and locked until the transaction ends; refused, saying
+    ``why``, unless its status is ``only`` (``None``: any)."""
+    locked = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+    if only is not None and locked.status != only:
+        raise ValidationError(f"{_label(locked)} is {locked.get_status_display().lower()}{why}")
+    return locked
 
 
 def _activate(feature: ServiceFeature, active_from: datetime.date, acting_user) -> None:
@@ -156,12 +165,7 @@ def service_feature_activate(
     *, feature: ServiceFeature, active_from: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """A requested feature becomes active from ``active_from`` (backdating allowed)."""
-    feature = _locked(feature)
-    if feature.status != Status.REQUESTED:
-        raise ValidationError(
-            f"{feature} on {feature.service.reference} is {feature.get_status_display().lower()}, "
-            "not requested: only a requested feature can be activated."
-        )
+    feature = _locked(feature, Status.REQUESTED, ", not requested: only a requested feature can be activated.")
     refuse_closed_period(feature.service.provider, active_from, ACTIVATION_DATE, field="active_from")
     _activate(feature, active_from, acting_user)
     return _saved(
@@ -190,7 +194,7 @@ def service_feature_change_quantity(
     carries the new quantity (and any cease date already set). Returns the
     feature holding the new quantity."""
     feature = _locked(feature)
-    label = f"{feature} on {feature.service.reference}"
+    label = _label(feature)
     if quantity < 1:
         raise ValidationError("A feature's quantity is at least 1: cease it instead.")
     if quantity == feature.quantity:
@@ -238,10 +242,8 @@ def service_feature_cease(
     *, feature: ServiceFeature, active_to: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """An active feature ceases: ``active_to`` is its last active day."""
-    feature = _locked(feature)
-    label = f"{feature} on {feature.service.reference}"
-    if feature.status != Status.ACTIVE:
-        raise ValidationError(f"{label} is {feature.get_status_display().lower()}: only an active feature ceases.")
+    feature = _locked(feature, Status.ACTIVE, ": only an active feature ceases.")
+    label = _label(feature)
     if active_to < feature.active_from:
         raise ValidationError(f"{label} is active from {feature.active_from:%d/%m/%Y}: it cannot cease before.")
     refuse_closed_period(feature.service.provider, active_to, LAST_ACTIVE_DAY, field="active_to")
