@@ -38,8 +38,6 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from provisioning.onboarding import onboarding_import
-from provisioning.onboarding.layout import write_workbook
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
 from tests.factories import (
     BillPeriodFactory,
@@ -49,6 +47,7 @@ from tests.factories import (
     ServicePlanFactory,
     UserFactory,
 )
+from tests.provisioning.onboarding.onboarding_files import run, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SEP_15 = datetime.date(2026, 9, 15)
@@ -115,11 +114,7 @@ def history(feature: ServiceFeature) -> list[tuple[str, datetime.date, str | Non
 
 
 def import_rows(provider, user, sheets: dict):
-    import io
-
-    data = io.BytesIO(write_workbook(sheets))
-    data.name = "onboarding.xlsx"
-    return onboarding_import(acting_user=user, provider=provider, file=data, file_name=data.name, dry_run=False)
+    return run(provider, workbook(sheets), user=user)
 
 
 FEATURES_HEADER = ["service_reference", "element_id", "quantity", "status", "active_from", "active_to"]
