@@ -11,12 +11,23 @@ from __future__ import annotations
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-# AAPT CTOP v1.8 (docs: ctop-format.md): (record, field, start, width), 1-based.
-CTOP_V18 = [
+# (record, field, start, width), 1-based. CTOP and COCE files open with the same
+# header record and close with the same trailer record.
+HEADER = [
     ("header", "record_type", 1, 6),
     ("header", "account", 7, 10),
     ("header", "sequence", 17, 10),
     ("header", "produced_at", 27, 14),
+]
+TRAILER = [
+    ("trailer", "record_type", 1, 6),
+    ("trailer", "record_count", 7, 10),
+    ("trailer", "total_cents", 17, 18),
+]
+
+# AAPT CTOP v1.8 (docs: ctop-format.md).
+CTOP_V18 = [
+    *HEADER,
     ("detail", "record_type", 1, 6),
     ("detail", "transaction_id", 7, 20),
     ("detail", "product_id", 27, 6),
@@ -48,17 +59,12 @@ CTOP_V18 = [
     ("detail", "sec_id_type", 709, 6),
     ("detail", "sec_id_value", 715, 48),
     ("detail", "unused", 763, 238),
-    ("trailer", "record_type", 1, 6),
-    ("trailer", "record_count", 7, 10),
-    ("trailer", "total_cents", 17, 18),
+    *TRAILER,
 ]
 
 # AAPT COCE (docs: coce-format.md).
 COCE_DEFAULT = [
-    ("header", "record_type", 1, 6),
-    ("header", "account", 7, 10),
-    ("header", "sequence", 17, 10),
-    ("header", "produced_at", 27, 14),
+    *HEADER,
     ("detail", "record_type", 1, 6),
     ("detail", "account_number", 7, 10),
     ("detail", "invoice_number", 17, 10),
@@ -81,9 +87,7 @@ COCE_DEFAULT = [
     ("detail", "to_date", 283, 14),
     ("detail", "rebill_reference_id", 297, 16),
     ("detail", "provider_id", 313, 6),
-    ("trailer", "record_type", 1, 6),
-    ("trailer", "record_count", 7, 10),
-    ("trailer", "total_cents", 17, 18),
+    *TRAILER,
 ]
 
 LAYOUTS = [

@@ -57,6 +57,28 @@ def _record(
     )
 
 
+def _saved(feature: ServiceFeature, action: str, **change) -> ServiceFeature:
+    """Validate and save ``feature``, and record ``action`` on it (``change``:
+    :func:`_record`'s keywords)."""
+    feature.full_clean()
+    feature.save()
+    _record(feature, action, **change)
+    return feature
+
+
+def _label(feature: ServiceFeature) -> str:
+    return f"{feature} on {feature.service.reference}"
+
+
+def _locked(feature: ServiceFeature, only: str | None = None, why: str = "") -> ServiceFeature:
+    """``feature`` reloaded and locked until the transaction ends; refused, saying
+    ``why``, unless its status is ``only`` (``None``: any)."""
+    locked = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
+    if only is not None and locked.status != only:
+        raise ValidationError(f"{_label(locked)} is {locked.get_status_display().lower()}{why}")
+    return locked
+
+
 def _activate(feature: ServiceFeature, active_from: datetime.date, acting_user) -> None:
     feature.status = Status.ACTIVE
     feature.active_from = active_from
@@ -90,11 +112,9 @@ def _split(
     follower.status = status
     feature.status = Status.CEASED
     feature.active_to = day - ONE_DAY
-    feature.full_clean()
-    feature.save()
+    _saved(feature, Action.CEASED, effective_date=feature.active_to, acting_user=acting_user, before=before, note=note)
     follower.full_clean()
     follower.save()
-    _record(feature, Action.CEASED, effective_date=feature.active_to, acting_user=acting_user, before=before, note=note)
     return follower
 
 
@@ -120,9 +140,7 @@ def service_feature_add(
     if active_from is not None:
         refuse_closed_period(service.provider, active_from, ACTIVATION_DATE, field="active_from")
         _activate(feature, active_from, acting_user)
-    feature.full_clean()
-    feature.save()
-    _record(
+    _saved(
         feature,
         Action.REQUESTED,
         effective_date=feature.requested_on,
@@ -147,17 +165,10 @@ def service_feature_activate(
     *, feature: ServiceFeature, active_from: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """A requested feature becomes active from ``active_from`` (backdating allowed)."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
-    if feature.status != Status.REQUESTED:
-        raise ValidationError(
-            f"{feature} on {feature.service.reference} is {feature.get_status_display().lower()}, "
-            "not requested: only a requested feature can be activated."
-        )
+    feature = _locked(feature, Status.REQUESTED, ", not requested: only a requested feature can be activated.")
     refuse_closed_period(feature.service.provider, active_from, ACTIVATION_DATE, field="active_from")
     _activate(feature, active_from, acting_user)
-    feature.full_clean()
-    feature.save()
-    _record(
+    return _saved(
         feature,
         Action.ACTIVATED,
         effective_date=active_from,
@@ -165,7 +176,6 @@ def service_feature_activate(
         after=feature.quantity,
         note=note,
     )
-    return feature
 
 
 @transaction.atomic
@@ -183,8 +193,8 @@ def service_feature_change_quantity(
     place; otherwise the feature ends the day before and a new active feature
     carries the new quantity (and any cease date already set). Returns the
     feature holding the new quantity."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
-    label = f"{feature} on {feature.service.reference}"
+    feature = _locked(feature)
+    label = _label(feature)
     if quantity < 1:
         raise ValidationError("A feature's quantity is at least 1: cease it instead.")
     if quantity == feature.quantity:
@@ -232,26 +242,16 @@ def service_feature_cease(
     *, feature: ServiceFeature, active_to: datetime.date, note: str = "", acting_user
 ) -> ServiceFeature:
     """An active feature ceases: ``active_to`` is its last active day."""
-    feature = ServiceFeature.objects.select_for_update().get(pk=feature.pk)
-    label = f"{feature} on {feature.service.reference}"
-    if feature.status != Status.ACTIVE:
-        raise ValidationError(f"{label} is {feature.get_status_display().lower()}: only an active feature ceases.")
+    feature = _locked(feature, Status.ACTIVE, ": only an active feature ceases.")
+    label = _label(feature)
     if active_to < feature.active_from:
         raise ValidationError(f"{label} is active from {feature.active_from:%d/%m/%Y}: it cannot cease before.")
     refuse_closed_period(feature.service.provider, active_to, LAST_ACTIVE_DAY, field="active_to")
     feature.status = Status.CEASED
     feature.active_to = active_to
-    feature.full_clean()
-    feature.save()
-    _record(
-        feature,
-        Action.CEASED,
-        effective_date=active_to,
-        acting_user=acting_user,
-        before=feature.quantity,
-        note=note,
+    return _saved(
+        feature, Action.CEASED, effective_date=active_to, acting_user=acting_user, before=feature.quantity, note=note
     )
-    return feature
 
 
 @transaction.atomic
@@ -299,9 +299,7 @@ def service_feature_carry(
     before = feature.quantity
     if feature.status == Status.REQUESTED or feature.active_from >= day:
         feature.service, feature.product, feature.quantity = service, product, quantity
-        feature.full_clean()
-        feature.save()
-        _record(
+        return _saved(
             feature,
             Action.QUANTITY_CHANGED,
             effective_date=feature.active_from or feature.requested_on,
@@ -310,7 +308,6 @@ def service_feature_carry(
             after=quantity,
             note=f"Moved to service {service.reference}. {note}".strip(),
         )
-        return feature
     follower = _split(
         feature,
         day,

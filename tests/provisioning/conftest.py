@@ -1,7 +1,6 @@
 """Orders set up through the services themselves, as staff would make them."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -17,9 +16,9 @@ from provisioning.actions.orders import (
 )
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import OrderStateChoices as State
-from provisioning.choices import PlanRateCategoryChoices
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import FeatureProduct, Order, PlanRate, ServicePlan
+from provisioning.models import FeatureProduct, Order, ServicePlan
+from tests.factories import CustomerFactory, PlanRateFactory, ServicePlanFactory
 
 NOV_1 = datetime.date(2026, 11, 1)
 
@@ -31,14 +30,14 @@ def business_voice(harbour_setup) -> ServicePlan:
 
 @pytest.fixture
 def plus_plan(harbour) -> ServicePlan:
-    plan = ServicePlan.objects.create(provider=harbour, name="Business Voice Plus")
-    PlanRate.objects.create(plan=plan, category=PlanRateCategoryChoices.FIXED, flagfall=Decimal("0.10"), untimed=True)
+    plan = ServicePlanFactory(provider=harbour, name="Business Voice Plus")
+    PlanRateFactory(plan=plan)  # fixed calls, 10c untimed
     return plan
 
 
 @pytest.fixture
 def wattle(harbour) -> Customer:
-    return Customer.objects.create(provider=harbour, reference="WATTLE", name="Wattle Accounting")
+    return CustomerFactory(provider=harbour, reference="WATTLE", name="Wattle Accounting")
 
 
 @pytest.fixture

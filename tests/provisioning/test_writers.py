@@ -21,11 +21,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from providers.models import BillPeriod, Customer, Provider, StaffMembership
+from providers.models import BillPeriod, Customer, Provider
 from providers.periods import closed_period_message
 from provisioning.actions.features import service_feature_add
 from provisioning.actions.orders import FeatureLine, order_complete, order_create, order_start
@@ -40,9 +38,16 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from provisioning.onboarding import onboarding_import
-from provisioning.onboarding.layout import write_workbook
 from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
+from tests.factories import (
+    BillPeriodFactory,
+    CustomerFactory,
+    FeatureProductFactory,
+    ProviderFactory,
+    ServicePlanFactory,
+    UserFactory,
+)
+from tests.provisioning.onboarding.onboarding_files import run, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SEP_15 = datetime.date(2026, 9, 15)
@@ -65,49 +70,35 @@ def closed(what: str, day: datetime.date = SEP_15) -> str:
 
 @pytest.fixture
 def bay(db) -> Provider:
-    provider = Provider.objects.create(name="Bay Voice", slug="bay-voice", aapt_account="7654321")
-    BillPeriod.objects.create(
-        provider=provider,
-        start_date=datetime.date(2026, 9, 1),
-        end_date=datetime.date(2026, 9, 30),
-        status="closed",
-    )
-    BillPeriod.objects.create(provider=provider, start_date=OCT_1, end_date=datetime.date(2026, 10, 31))
+    provider = ProviderFactory(name="Bay Voice", slug="bay-voice", aapt_account="7654321")
+    BillPeriodFactory(provider=provider, month="2026-09", closed=True)
+    BillPeriodFactory(provider=provider, month="2026-10")
     return provider
 
 
 @pytest.fixture
 def customer(bay) -> Customer:
-    return Customer.objects.create(provider=bay, reference="GULL", name="Gull Pty Ltd")
+    return CustomerFactory(provider=bay, reference="GULL", name="Gull Pty Ltd")
 
 
 @pytest.fixture
 def plan(bay) -> ServicePlan:
-    return ServicePlan.objects.create(provider=bay, name="Bay Plan")
+    return ServicePlanFactory(provider=bay, name="Bay Plan")
 
 
 @pytest.fixture
 def packs(bay) -> FeatureProduct:
-    return FeatureProduct.objects.create(
-        provider=bay, element_id="501001", name="Service Pack", kind="service_pack", unit_cost=Decimal("5")
-    )
-
-
-def _staff(username: str, provider: Provider, role: str):
-    user = get_user_model().objects.create_user(username=username, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    StaffMembership.objects.create(user=user, provider=provider)
-    return user
+    return FeatureProductFactory(provider=bay, element_id="501001", name="Service Pack", unit_cost=Decimal("5"))
 
 
 @pytest.fixture
 def billing(bay):
-    return _staff("bay-bill", bay, BILLING_STAFF)
+    return UserFactory(username="bay-bill", role=BILLING_STAFF, providers=[bay])
 
 
 @pytest.fixture
 def provisioning(bay):
-    return _staff("bay-prov", bay, PROVISIONING_STAFF)
+    return UserFactory(username="bay-prov", role=PROVISIONING_STAFF, providers=[bay])
 
 
 @pytest.fixture
@@ -123,11 +114,7 @@ def history(feature: ServiceFeature) -> list[tuple[str, datetime.date, str | Non
 
 
 def import_rows(provider, user, sheets: dict):
-    import io
-
-    data = io.BytesIO(write_workbook(sheets))
-    data.name = "onboarding.xlsx"
-    return onboarding_import(acting_user=user, provider=provider, file=data, file_name=data.name, dry_run=False)
+    return run(provider, workbook(sheets), user=user)
 
 
 FEATURES_HEADER = ["service_reference", "element_id", "quantity", "status", "active_from", "active_to"]

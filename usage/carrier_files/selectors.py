@@ -48,23 +48,18 @@ def sequence_gaps(user, *, provider_id: int | None = None) -> list[ProviderGap]:
     )
 
 
+def _files(user, where: Q, *, order: str = "-received_at"):
+    """The files ``user`` sees that match ``where``, with their provider, in ``order``."""
+    return scope_queryset(CarrierFile.objects.all(), user).filter(where).select_related("provider").order_by(order)
+
+
 def rejected_files(user):
-    return (
-        scope_queryset(CarrierFile.objects.all(), user)
-        .filter(status=CarrierFileStatusChoices.REJECTED)
-        .select_related("provider")
-        .order_by("-received_at")
-    )
+    return _files(user, Q(status=CarrierFileStatusChoices.REJECTED))
 
 
 def failed_files(user):
     """Files whose processing failed unexpectedly (nothing of them billed): re-process them."""
-    return (
-        scope_queryset(CarrierFile.objects.all(), user)
-        .filter(status=CarrierFileStatusChoices.FAILED)
-        .select_related("provider")
-        .order_by("-received_at")
-    )
+    return _files(user, Q(status=CarrierFileStatusChoices.FAILED))
 
 
 def stuck_files(user, *, now: datetime.datetime | None = None):
@@ -72,15 +67,12 @@ def stuck_files(user, *, now: datetime.datetime | None = None):
     received that long ago and never stored whole (a kill during receive)."""
     since = (now or timezone.now()) - datetime.timedelta(minutes=settings.STUCK_FILE_MINUTES)
     Status = CarrierFileStatusChoices
-    return (
-        scope_queryset(CarrierFile.objects.all(), user)
-        .filter(
-            Q(status=Status.PROCESSING, processing_since__lt=since)
-            | Q(status=Status.PROCESSING, processing_since__isnull=True, received_at__lt=since)
-            | Q(status=Status.RECEIVED, sha256="", received_at__lt=since)
-        )
-        .select_related("provider")
-        .order_by("received_at")
+    return _files(
+        user,
+        Q(status=Status.PROCESSING, processing_since__lt=since)
+        | Q(status=Status.PROCESSING, processing_since__isnull=True, received_at__lt=since)
+        | Q(status=Status.RECEIVED, sha256="", received_at__lt=since),
+        order="received_at",
     )
 
 

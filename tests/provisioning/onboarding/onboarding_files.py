@@ -2,8 +2,9 @@
 
 import datetime
 import io
+from pathlib import Path
 
-from provisioning.onboarding import write_workbook
+from provisioning.onboarding import onboarding_import, write_workbook
 
 
 def workbook(sheets: dict[str, list[list]], name: str = "onboarding.xlsx") -> io.BytesIO:
@@ -17,6 +18,18 @@ def csv_file(text: str, name: str) -> io.BytesIO:
     data = io.BytesIO(text.encode("utf-8"))
     data.name = name
     return data
+
+
+def run(provider, file, *, user=None, dry_run=False, kind=None):
+    """Import ``file`` (named as its name's last part) into ``provider``."""
+    return onboarding_import(
+        acting_user=user,
+        provider=provider,
+        file=file,
+        file_name=Path(file.name).name,
+        kind=kind,
+        dry_run=dry_run,
+    )
 
 
 # Harbour Voice (Group ID method): a new customer with two services, a new plan with

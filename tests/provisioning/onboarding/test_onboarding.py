@@ -22,8 +22,8 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from provisioning.onboarding import cells, onboarding_import
-from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
+from provisioning.onboarding import cells
+from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, run, workbook
 
 OCT_1 = datetime.date(2026, 10, 1)
 MODELS = [
@@ -35,17 +35,6 @@ MODELS = [
     ServiceFeature,
     FeatureProduct,
 ]
-
-
-def run(provider, file, *, user=None, dry_run=False, kind=None):
-    return onboarding_import(
-        acting_user=user,
-        provider=provider,
-        file=file,
-        file_name=file.name,
-        kind=kind,
-        dry_run=dry_run,
-    )
 
 
 def database_counts() -> dict[str, int]:

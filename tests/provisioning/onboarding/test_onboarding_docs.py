@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings
 
 from provisioning.models import Service, ServiceIdentifier
-from provisioning.onboarding import LAYOUTS, onboarding_import
+from provisioning.onboarding import LAYOUTS
+from tests.provisioning.onboarding.onboarding_files import run
 
 DOCS = settings.BASE_DIR / "docs"
 
@@ -34,13 +35,7 @@ def test_readme_points_to_the_docs():
 def test_example_files_import_into_the_demo(harbour, harbour_provisioning):
     for name in ["onboarding.xlsx", "services.csv"]:
         with (DOCS / "examples" / name).open("rb") as file:
-            result = onboarding_import(
-                acting_user=harbour_provisioning,
-                provider=harbour,
-                file=file,
-                file_name=name,
-                dry_run=False,
-            )
+            result = run(harbour, file, user=harbour_provisioning)
         assert [str(e) for e in result.errors] == []
     assert Service.objects.filter(provider=harbour, reference__in=["HV-1201", "HV-1301"]).count() == 2
     assert ServiceIdentifier.objects.get(value="0290004000").service.reference == "HV-1202"

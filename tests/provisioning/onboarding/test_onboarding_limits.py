@@ -9,9 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from provisioning.onboarding import onboarding_import
 from provisioning.onboarding.reader import read_onboarding_file
-from tests.provisioning.onboarding.onboarding_files import csv_file, workbook
+from tests.provisioning.onboarding.onboarding_files import csv_file, run, workbook
 
 SERVICES_HEADER = "Reference,Customer reference,Plan,Status,Start date,End date,Label\n"
 
@@ -66,13 +65,7 @@ def test_a_cell_longer_than_the_limit_is_an_error_naming_row_and_column(settings
 def test_rows_beyond_the_limit_refuse_the_sheet(harbour, settings):
     settings.SPREADSHEET_MAX_ROWS = 1000
     rows = "".join(f"HV-{n},ACME,Business Voice,active,2026-10-01,,\n" for n in range(1500))
-    result = onboarding_import(
-        acting_user=None,
-        provider=harbour,
-        file=csv_file(SERVICES_HEADER + rows, "services.csv"),
-        file_name="services.csv",
-        dry_run=True,
-    )
+    result = run(harbour, csv_file(SERVICES_HEADER + rows, "services.csv"), dry_run=True)
     assert [e.message for e in result.errors] == [
         "More than 1,000 rows (the limit SPREADSHEET_MAX_ROWS): split the file, "
         "or ask an administrator to raise the limit."

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 from usage.models import CarrierFile, RejectedLine, UsageRecord
 
@@ -52,22 +54,21 @@ def test_record_repeated_within_a_file(harbour, writer):
     assert (carrier_file.rated, carrier_file.duplicates) == (1, 1)
 
 
-def test_trailer_count_mismatch_rejects_the_file_whole(harbour, writer):
+@pytest.mark.parametrize(
+    "prices, trailer, reason",
+    [
+        ([10, 10], {"count": 3}, "the trailer counts 3 detail record(s) but the file has 2"),
+        ([19], {"total_cents": 20}, "total is 20 cents but the records add up to 19"),
+    ],
+    ids=["count", "total"],
+)
+def test_trailer_mismatch_rejects_the_file_whole(harbour, writer, prices, trailer, reason):
     w = writer(harbour)
-    w.call(special2="ACMEPTYLTD")
-    w.call(special2="ACMEPTYLTD")
-    carrier_file = ingest_text(harbour, HARBOUR, w.text(count=3))
+    for price in prices:
+        w.call(special2="ACMEPTYLTD", price=price)
+    carrier_file = ingest_text(harbour, HARBOUR, w.text(**trailer))
     assert carrier_file.status == "rejected"
-    assert "the trailer counts 3 detail record(s) but the file has 2" in carrier_file.reason
-    assert not UsageRecord.objects.exists()
-
-
-def test_trailer_total_mismatch_rejects_the_file_whole(harbour, writer):
-    w = writer(harbour)
-    w.call(special2="ACMEPTYLTD", price=19)
-    carrier_file = ingest_text(harbour, HARBOUR, w.text(total_cents=20))
-    assert carrier_file.status == "rejected"
-    assert "total is 20 cents but the records add up to 19" in carrier_file.reason
+    assert reason in carrier_file.reason
     assert not UsageRecord.objects.exists()
 
 
