@@ -2,8 +2,11 @@
 sales-invoice CSV), the itemised calls (CSV, streamed) and the run summary
 (XLSX, openpyxl write-only).
 
-All three are built from what the run stored (its invoices, lines and the
-records it marked), so a download today and one next year are the same file.
+All three are built from what the run stored (its invoices, its lines and the
+records its watermarks bill), so a download today and one next year are the
+same file. Made with the close (:class:`CloseFiles`), the Xero CSV and the
+summary read the lines the close has just written from memory instead: the
+same tuples (``LINE_FIELDS``), the same files (tested).
 """
 
 from __future__ import annotations
