@@ -171,10 +171,10 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run.seq_from = before.seq_next_from if before else 0
     run.previous_seq_through = before.seq_through if before else 0
     run.previous_end = before.period.end_date if before else None
-    run.seq_next_from = next_seq_from(run)
     run.period = period
     if files is not None:
-        files.watermarks(run)
+        files.watermarks(run)  # what the run bills is fixed: its calls can be made
+    run.seq_next_from = next_seq_from(run)
     unbilled_adjustments(period).update(bill_run=run)
     _after_usage_marked(run)
 
