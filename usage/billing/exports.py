@@ -538,8 +538,8 @@ def _xml_text(value) -> str:
     return value
 
 
-# A character XML cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE) or must escape.
-_NEEDS_WORK = re.compile(r"[\000-\010\013\014\016-\037&<>]")
+# A character XML cannot hold (openpyxl's own set) or must escape.
+_NEEDS_WORK = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[&<>]")
 
 
 def _style_ids(sheet, columns: list[tuple[str, str]]) -> dict[str, int]:
