@@ -244,7 +244,7 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000, sql_dates: bool = Fa
                 _d(day),
                 f"{started.astimezone(tz):%H:%M:%S}",
                 inert(target),
-                CATEGORIES.get(category, category),
+                inert(CATEGORIES.get(category, category)),
                 duration,
                 billed,
                 _money(charge),
@@ -302,12 +302,13 @@ def _itemised_calls_sql(run: BillRun, *, sql_dates: bool) -> Iterator[bytes]:
     day = "u.call_date::text" if sql_dates else "to_char(u.call_date, 'DD/MM/YYYY')"
     # Nearly every number called is digits only: as it is, after one scan.
     target = f"CASE WHEN u.target ~ '^[0-9]*$' THEN u.target ELSE {_csv_sql('u.target', _inert_sql('u.target'))} END"
+    category = _csv_sql("u.category", _inert_sql("u.category"))  # one with no label of its own
     # concat_ws over the columns (NULLs as ''), the line's end with its last one:
     # half the time of concat() over the columns and the commas between them, a
     # third of a chain of || (each copies the text so far).
     line = (
         f"concat_ws(',', s.start, {day}, date_trunc('second', u.started_at AT TIME ZONE %s)::time, {target}, "
-        f"CASE u.category {labels} ELSE {_csv_sql('u.category')} END, coalesce(u.duration_seconds::text, ''), "
+        f"CASE u.category {labels} ELSE {category} END, coalesce(u.duration_seconds::text, ''), "
         "coalesce(u.billed_seconds::text, ''), coalesce(u.charge::text, ''), "
         "CASE WHEN u.call_date < %s THEN 'late' || chr(10) ELSE chr(10) END)"
     )

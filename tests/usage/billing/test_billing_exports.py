@@ -134,12 +134,14 @@ def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
     harbour, harbour_billing, writer, october_run, target
 ):
     """The calls CSV (PostgreSQL makes it in SQL) treats every formula trigger
-    of ssaas.common.spreadsheet as the Python sanitiser does."""
+    of ssaas.common.spreadsheet as the Python sanitiser does, in the number called
+    and in a category with no label of its own (written as it is stored)."""
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
-    run_usage(nov).filter(record_id="LATE-1").update(target=target)
+    run_usage(nov).filter(record_id="LATE-1").update(target=target, category=target[:20])
     table = list(csv.reader(io.StringIO(b"".join(exports.itemised_calls(nov)).decode("utf-8"), newline="")))
     assert table[1][4] == spreadsheet.inert(target)
+    assert table[1][5] == spreadsheet.inert(target[:20])
 
 
 def test_run_summary_workbook(october_run, tmp_path):
