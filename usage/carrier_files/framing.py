@@ -177,7 +177,7 @@ class FramedParser:
         self.detail_count += 1
         if "\x00" in text:
             # Refused, but its price still counts towards the trailer's total when
-            # it can be read (else the file's total cannot be checked: see check_trailer).
+            # it can be read (the readable prices must balance it: see check_trailer).
             self._count_price(number, self.layout.detail_getter(text)[self.PRICE_INDEX].strip())
             return Rejected(number, "record", "contains a NUL character", text[:1000].replace("\x00", "?"))
         return self._detail(number, text)
@@ -234,16 +234,20 @@ class FramedParser:
         total = decimal_or_none(self.trailer.get("total_cents", ""))
         if total is None:
             problems.append(f"the trailer's total {self.trailer.get('total_cents')!r} is not a number")
-        elif self.unreadable_prices:
+        elif total != self.price_total and self.unreadable_prices:
+            # Lines whose price cannot be read are rejected lines; the file is taken
+            # only when the prices that can be read balance the trailer on their own,
+            # so an unreadable price can never hide an amount billed silently.
             line, text = self.first_unreadable_price
             problems.append(
-                f"{self.unreadable_prices} detail line(s) have a {self.PRICE_FIELD} that cannot be read "
-                f"(the first: line {line}, {not_a_number(text)}), so the trailer's total cannot be checked"
+                f"the trailer's total is {total} cents but the readable {self.PRICE_FIELD} add up to "
+                f"{self.price_total}: {self.unreadable_prices} detail line(s) have a {self.PRICE_FIELD} that "
+                f"cannot be read (the first: line {line}, {not_a_number(text)}) and may hide the difference"
             )
         elif total != self.price_total:
             problems.append(f"the trailer's total is {total} cents but the records add up to {self.price_total}")
         charges, credits = self.price_total - self.credit_total, -self.credit_total
-        if not self.unreadable_prices and max(charges, credits) >= MAX_CENTS:
+        if max(charges, credits) >= MAX_CENTS:
             problems.append(
                 f"the records' {self.PRICE_FIELD} add up to {charges:,} cents of charges and {credits:,} of "
                 f"credits: more than a file's total can hold (under {MAX_CENTS:,} cents each way)"

@@ -65,10 +65,19 @@ def file_reject(carrier_file: CarrierFile, reason: str) -> None:
     logger.warning("rejected %s: %s", carrier_file.name, reason)
 
 
-def parse_notes(parser, price_field: str = "rated_price") -> list[str]:
-    """What staff should know of how a file read: blank lines. (A file with an
-    unreadable amount is rejected whole: its trailer's total cannot be checked.)"""
+def parse_notes(parser, rejected: int) -> list[str]:
+    """What staff should know of how a file read: the lines it was taken without
+    (those whose price cannot be read among them, which the readable prices
+    balanced), and blank lines."""
     notes = []
+    if rejected:
+        note = f"Taken with {rejected} rejected line(s)"
+        if parser.unreadable_prices:
+            note += (
+                f", {parser.unreadable_prices} of them because their {parser.PRICE_FIELD} cannot be read "
+                "(the readable amounts balance the trailer's total without them)"
+            )
+        notes.append(note)
     if parser.blank_lines:
         notes.append(f"{parser.blank_lines} blank line(s) ignored")
     return notes

@@ -377,7 +377,7 @@ def process_coce(provider: Provider, carrier_file: CarrierFile) -> None:
         carrier_file.status = FileStatus.PROCESSED_WITH_EXCEPTIONS
     else:
         carrier_file.status = FileStatus.PROCESSED
-    carrier_file.reason = "; ".join(notes + parse_notes(parser, "amount"))
+    carrier_file.reason = "; ".join(notes + parse_notes(parser, len(rejected)))
     carrier_file.processed_at = timezone.now()
     carrier_file.save()
     logger.info(

@@ -79,7 +79,7 @@ def process_ctop(provider: Provider, carrier_file: CarrierFile) -> None:
     carrier_file.aapt_cost_total = stats.aapt_cents.scaleb(-2)
     exceptions = stats.quarantined or stats.duplicates or rejected
     carrier_file.status = Status.PROCESSED_WITH_EXCEPTIONS if exceptions else Status.PROCESSED
-    carrier_file.reason = "; ".join(parse_notes(parser))
+    carrier_file.reason = "; ".join(parse_notes(parser, len(rejected)))
     carrier_file.processed_at = timezone.now()
     carrier_file.save()
     logger.info(

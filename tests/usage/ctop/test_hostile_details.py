@@ -5,10 +5,11 @@ by different calls."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.test import override_settings
 
 from tests.usage.coce.helpers import coce_writer, ingest_coce
-from tests.usage.conftest import ingest_text
+from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_command, ingest_text
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
 from usage.models import CarrierFile, RejectedLine, UsageRecord
 
@@ -25,21 +26,57 @@ def record(record_id):
     return UsageRecord.objects.get(record_id=record_id)
 
 
-# -- defect 5: an unreadable price --------------------------------------------------
+# -- an unreadable price or record id: a rejected line, when the readable prices balance --------
 
 
-def test_one_unreadable_price_rejects_the_file_whole_with_the_reason(harbour, writer):
-    w = writer(harbour)
-    w.call(record_id="GOOD1", special2="ACMEPTYLTD", price=10)
-    w.call(record_id="BAD", special2="ACMEPTYLTD", price=0)
-    w.details[-1] = with_field(w.details[-1], PRICE, "abc")
-    w.call(record_id="GOOD2", special2="ACMEPTYLTD", price=10)
-    carrier_file = ingest_text(harbour, HARBOUR, w.text(total_cents=999999))
+def sample_lines() -> list[str]:
+    """Harbour Voice's sample CTOP file, line by line (header, 8 details, trailer)."""
+    return (SAMPLES / SAMPLE_FILES["harbour-voice"]).read_text("ascii").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("cut", "field", "reason"),
+    [
+        # Cut inside rated_price (cols 179-196): the price is gone, and so is all after it.
+        (180, "rated_price", "empty"),
+        # Cut after the price, before record_id (cols 270-291): the price still counts.
+        (200, "record_id", "empty: every record needs AAPT's record id"),
+    ],
+)
+def test_a_line_cut_short_among_good_lines_is_a_rejected_line_and_the_rest_is_billed(harbour, cut, field, reason):
+    lines = sample_lines()
+    lines[6] = lines[6][:cut]  # the 000 call, priced 0 cents: the trailer's 74 cents still balance
+    carrier_file = ingest_text(harbour, HARBOUR, "\n".join(lines) + "\n")
+    assert carrier_file.status == "processed_with_exceptions", carrier_file.reason
+    assert (carrier_file.lines, carrier_file.rated, carrier_file.quarantined, carrier_file.rejected) == (8, 6, 1, 1)
+    assert carrier_file.charge_total == Decimal("1.40") and carrier_file.aapt_cost_total == Decimal("0.74")
+    line = RejectedLine.objects.get()
+    assert (line.line_number, line.field, line.reason) == (7, field, reason)
+    assert carrier_file.reason.startswith("Taken with 1 rejected line(s)")
+    assert not UsageRecord.objects.filter(record_id="HV0000000000000000006").exists()
+
+
+def test_the_command_says_the_file_was_taken_with_its_rejected_lines(harbour, tmp_path):
+    lines = sample_lines()
+    lines[6] = lines[6][:180]
+    path = tmp_path / HARBOUR
+    path.write_text("\n".join(lines) + "\n")
+    printed = ingest_command("ingest_ctop", path, "harbour-voice")
+    assert (printed["status"], printed["rated"], printed["rejected"]) == ("processed_with_exceptions", 6, 1)
+    assert printed["note"] == (
+        "Taken with 1 rejected line(s), 1 of them because their rated_price cannot be read "
+        "(the readable amounts balance the trailer's total without them)"
+    )
+
+
+def test_a_garbled_price_hiding_an_amount_rejects_the_file_whole_naming_both_totals(harbour):
+    lines = sample_lines()
+    lines[3] = with_field(lines[3], PRICE, "4?2")  # 42 cents of the trailer's 74 become unreadable
+    carrier_file = ingest_text(harbour, HARBOUR, "\n".join(lines) + "\n")
     assert carrier_file.status == "rejected"
-    assert "rated_price that cannot be read" in carrier_file.reason
-    assert "line 3, not a number: 'abc'" in carrier_file.reason
-    assert "trailer's total cannot be checked" in carrier_file.reason
-    assert not UsageRecord.objects.exists()
+    assert "the trailer's total is 74 cents but the readable rated_price add up to 32" in carrier_file.reason
+    assert "line 4, not a number: '4?2'" in carrier_file.reason
+    assert not UsageRecord.objects.exists() and not RejectedLine.objects.exists()
 
 
 # -- defect 6: amounts beyond what the columns hold ------------------------------------------
@@ -94,7 +131,8 @@ def test_a_nul_byte_in_the_price_rejects_the_file_for_that_reason(harbour, write
     w.details[-1] = with_field(w.details[-1], PRICE, "1\x000")
     carrier_file = ingest_text(harbour, HARBOUR, w.text())
     assert carrier_file.status == "rejected"
-    assert "line 3, not a number: '1?0'" in carrier_file.reason and "cannot be checked" in carrier_file.reason
+    assert "the trailer's total is 20 cents but the readable rated_price add up to 10" in carrier_file.reason
+    assert "line 3, not a number: '1?0'" in carrier_file.reason
 
 
 def test_coce_a_nul_byte_rejects_the_line_and_its_amount_still_counts(harbour):
@@ -205,3 +243,15 @@ def test_a_different_call_under_a_record_id_of_an_earlier_file_names_it(harbour,
     carrier_file = ingest_text(harbour, "CTOP_1234567_000003_20261102013000.txt", second.text())
     assert (carrier_file.rated, carrier_file.duplicates, carrier_file.rejected) == (1, 0, 1)
     assert f"repeats line 2 of {HARBOUR}" in RejectedLine.objects.get().reason
+
+
+def test_coce_an_unreadable_amount_is_a_rejected_line_when_the_rest_balances(harbour):
+    w = coce_writer(harbour)
+    w.charge(record_id="GOOD", amount=450)
+    w.charge(record_id="GARBLED", amount=0)
+    amount = w.spans["detail"]["amount"]
+    w.details[-1] = with_field(w.details[-1], slice(amount[0], amount[1]), "0x0")
+    carrier_file = ingest_coce(harbour, w)
+    assert carrier_file.status == "processed_with_exceptions", carrier_file.reason
+    assert carrier_file.rejected == 1 and RejectedLine.objects.get().field == "amount"
+    assert carrier_file.reason.startswith("Taken with 1 rejected line(s), 1 of them because their amount cannot")

@@ -54,6 +54,8 @@ class Command(BaseCommand):
             summary = self.summary(result)
             if failed:
                 summary["reason"] = result.reason
+            elif result.reason:  # taken, with what staff should know: "Taken with 2 rejected line(s)"
+                summary["note"] = result.reason
             self.stdout.write(json.dumps(summary))
         if rejected:
             raise SystemExit(1)
