@@ -1,17 +1,24 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from ssaas.common.admin_mixins import add_refusal
+
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
+from .periods import bill_period_check, bill_period_delete, bill_period_delete_refusal, bill_period_save
 from .scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, visible_provider_ids
 
 
@@ -70,11 +77,22 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 class BillPeriodInline(ProviderScopedInline, TabularInline):
+    """The provider's periods, read here; each is added and changed on its own page,
+    through the period writer (a closed one is read-only there)."""
+
     model = BillPeriod
     extra = 0
     fields = ["start_date", "end_date", "status"]
+    readonly_fields = fields
     ordering = ["-start_date"]
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Provider)
@@ -179,14 +197,95 @@ class ProviderAdmin(ProviderScopedAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
+class BillPeriodForm(forms.ModelForm):
+    """What the period writer will refuse is a form error, with the input kept."""
+
+    class Meta:
+        model = BillPeriod
+        fields = ["provider", "start_date", "end_date", "status"]
+        help_texts = {
+            "status": "Closed: a month billed before this system. An open period is closed by its bill run "
+            "(Bill runs → Close), and a closed period can never be reopened or moved.",
+        }
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            try:
+                bill_period_check(self.instance)
+            except ValidationError as exc:
+                add_refusal(self, exc)
+
+
 @admin.register(BillPeriod)
 class BillPeriodAdmin(ProviderScopedAdmin):
+    """Periods are written through ``providers.periods``: a closed one is read-only
+    for everyone (no change, no delete), an open one is closed by its bill run."""
+
+    form = BillPeriodForm
     list_display = ["provider", "label", "start_date", "end_date", "status"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "status"]
     list_select_related = ["provider"]
     search_fields = ["provider__name"]
     ordering = ["provider__name", "-start_date"]
     date_hierarchy = None
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_closed)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_closed)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["provider", "status"]  # an open period's status is its bill run's to change
+        return []
+
+    def save_model(self, request, obj, form, change):
+        bill_period_save(period=obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        bill_period_delete(period=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for period in queryset:
+            bill_period_delete(period=period, acting_user=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:  # the writer refused after the form's check (a race)
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        # "Delete selected": all or nothing, a closed period's refusal said on the list
+        # (before Django's confirmation page, which would only answer 403).
+        if request.method == "POST" and request.POST.get("action") == "delete_selected":
+            chosen = self.get_queryset(request).filter(pk__in=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            refusals = [refusal for refusal in map(bill_period_delete_refusal, chosen) if refusal]
+            for refusal in refusals:
+                messages.error(request, refusal)
+            if refusals:
+                return HttpResponseRedirect(request.get_full_path())
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Customer)

@@ -1,4 +1,5 @@
-"""The closed-period policy: nothing may change on a day of a closed bill period.
+"""The closed-period policy: nothing may change on a day of a closed bill period,
+and a closed period itself never changes.
 
 The only copy of the rule and of its message. Every writer of a service,
 identifier, range, feature, order completion or bill adjustment calls
@@ -11,6 +12,14 @@ between them: an identifier active from 1 October with no end, added while
 September is closed, changes nothing billed in September. A date moved *out*
 of a closed period is a change to that period too, so writers pass the old
 date as well as the new one.
+
+A bill period's own dates and status are written only by
+:func:`bill_period_save`, :func:`bill_period_delete` and
+:func:`bill_period_mark_closed` (the bill run's close): a closed period is
+never reopened, shrunk, moved or deleted, and no period may overlap it, so
+what its run billed is billed once. A correction to a closed month is an
+adjustment in the next open period. The database refuses the same changes of a
+closed row (a trigger, migration 0003), whatever writes it.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from .choices import BillPeriodStatusChoices
 from .models import BillPeriod, Provider
@@ -104,3 +113,92 @@ def save_outside_closed_periods(obj, *, provider: Provider, touched: Callable, e
     obj.full_clean(exclude=list(exclude))
     obj.save()
     return obj
+
+
+# ---------------------------------------------------------------------------
+# The bill period writer
+# ---------------------------------------------------------------------------
+
+_PERIOD_FIELDS = ("provider_id", "start_date", "end_date", "status")
+_CORRECT_BY_ADJUSTMENT = "Correct a closed month with an adjustment in the next open period."
+
+
+def bill_period_check(period: BillPeriod, stored: BillPeriod | None = None) -> None:
+    """Raise ``ValidationError`` when writing ``period`` (as a form holds it) would
+    change a closed period or close an open one outside its bill run; ``stored``:
+    the row as saved (read here when not given). Overlaps are the model's
+    ``clean()``."""
+    if stored is None and period.pk:
+        stored = BillPeriod.objects.filter(pk=period.pk).first()
+    if stored is not None and stored.is_closed:
+        if period.status != stored.status:
+            raise ValidationError(
+                {
+                    "status": f"{stored.provider}'s bill period {stored.label} is closed: it cannot be reopened. "
+                    f"{_CORRECT_BY_ADJUSTMENT}"
+                }
+            )
+        moved = [f for f in _PERIOD_FIELDS if getattr(period, f) != getattr(stored, f)]
+        if moved:
+            field = moved[0].removesuffix("_id")
+            raise ValidationError(
+                {
+                    field: f"{stored.provider}'s bill period {stored.label} "
+                    f"({_on(stored.start_date)}–{_on(stored.end_date)}) is closed: its dates cannot change. "
+                    f"{_CORRECT_BY_ADJUSTMENT}"
+                }
+            )
+    elif stored is not None and period.is_closed:
+        raise ValidationError(
+            {
+                "status": f"{stored.provider}'s bill period {stored.label} is closed by its bill run "
+                "(Bill runs → Close), which bills it: not by editing the period."
+            }
+        )
+
+
+def _locked(period: BillPeriod) -> BillPeriod | None:
+    """The provider's row locked (period writes of one provider, and its closes, go
+    one at a time), then ``period`` as stored, locked."""
+    Provider.objects.select_for_update().filter(pk=period.provider_id).first()
+    return BillPeriod.objects.select_for_update().filter(pk=period.pk).first() if period.pk else None
+
+
+@transaction.atomic
+def bill_period_save(*, period: BillPeriod, acting_user) -> BillPeriod:
+    """Save ``period``, new or changed. A new period may be saved closed (a month
+    billed before this system); an open one is closed only by its bill run."""
+    stored = _locked(period)
+    bill_period_check(period, stored)
+    period.full_clean()
+    period.save()
+    return period
+
+
+def bill_period_delete_refusal(period: BillPeriod) -> str | None:
+    """Why ``period`` may not be deleted (``None``: it may)."""
+    if period.is_closed:
+        return (
+            f"{period.provider}'s bill period {period.label} is closed: it cannot be deleted. {_CORRECT_BY_ADJUSTMENT}"
+        )
+    return None
+
+
+@transaction.atomic
+def bill_period_delete(*, period: BillPeriod, acting_user) -> None:
+    """Delete an open period (one added by mistake); a closed one stays."""
+    stored = _locked(period)
+    refusal = bill_period_delete_refusal(stored) if stored is not None else None
+    if refusal:
+        raise ValidationError(refusal)
+    period.delete()
+
+
+def bill_period_mark_closed(*, period: BillPeriod, acting_user) -> BillPeriod:
+    """Close ``period``: only the bill run's close, inside its transaction with the
+    period row locked, once it has billed it."""
+    if not connection.in_atomic_block:  # pragma: no cover - a defect, never input
+        raise RuntimeError("a bill period is closed inside its bill run's transaction")
+    period.status = BillPeriodStatusChoices.CLOSED
+    period.save(update_fields=["status"])
+    return period

@@ -14,17 +14,10 @@ that loses what they typed.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 
+from ssaas.common.admin_mixins import add_refusal
 
-def add_refusal(form: BaseForm, error: ValidationError) -> None:
-    """Add ``error`` to ``form``: beside the field it names when the form shows that
-    field, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+__all__ = ["RefusalFormMixin", "add_refusal"]
 
 
 class RefusalFormMixin:

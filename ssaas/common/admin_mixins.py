@@ -1,6 +1,18 @@
 """Small admin mixins and list helpers shared by the apps."""
 
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.utils.html import format_html
+
+
+def add_refusal(form: BaseForm, error: ValidationError) -> None:
+    """Add ``error`` to ``form``: beside the field it names when the form shows that
+    field, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class ReadOnlyAdminMixin:

@@ -19,6 +19,7 @@ from providers.choices import (
     BillPeriodStatusChoices,
 )
 from providers.models import BillPeriod, Customer, Provider, StaffMembership
+from providers.periods import bill_period_save
 from provisioning.actions.features import service_feature_import
 from provisioning.actions.identifiers import service_identifier_save
 from provisioning.actions.orders import (
@@ -123,6 +124,7 @@ def load_setup() -> dict[str, Provider]:
                 BillPeriod,
                 {"provider": provider, "start_date": start},
                 {"end_date": end, "status": status},
+                write=lambda period: bill_period_save(period=period, acting_user=None),
             )
         plan = _load_plan(provider, spec["plan"])
         products = {}

@@ -412,6 +412,7 @@ def test_a_save_refused_by_the_action_shows_the_form_again_with_the_input(
 # ---------------------------------------------------------------------------
 
 WRITTEN_ONLY_BY_ACTIONS = {
+    "BillPeriod",  # by providers/periods.py: a closed period never changes
     "Service",
     "ServiceIdentifier",
     "HostedNumberRange",
@@ -482,6 +483,8 @@ def scanned_files():
             parts = path.relative_to(ROOT).parts
             if "migrations" in parts or parts[:2] == ("provisioning", "actions"):
                 continue
+            if parts == ("providers", "periods.py"):
+                continue
             yield path
 
 
@@ -516,7 +519,7 @@ def test_the_admins_of_those_models_save_through_the_actions(rf, admin_user):
     request = rf.get("/")
     request.user = admin_user
     admins = [(m, a) for m, a in admin.site._registry.items() if m.__name__ in WRITTEN_ONLY_BY_ACTIONS]
-    assert {m.__name__ for m, _ in admins} >= {"Service", "ServiceIdentifier", "ServiceFeature", "Order"}
+    assert {m.__name__ for m, _ in admins} >= {"BillPeriod", "Service", "ServiceIdentifier", "ServiceFeature", "Order"}
     for _model, model_admin in admins:
         cls = type(model_admin)
         assert cls.save_model is not ModelAdmin.save_model, f"{cls.__name__} saves without its action"

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
-from providers.periods import refuse_closed_period
+from providers.periods import bill_period_mark_closed, refuse_closed_period
 from provisioning.models import Service
 from usage.billing.exports import CloseFiles, write_files
 from usage.billing.selectors import (
@@ -219,8 +219,7 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run.progress = f"Done: {len(invoices)} invoices, {lines_written} lines, {calls} calls"
     run.finished_at = timezone.now()
     run.save()
-    period.status = BillPeriodStatusChoices.CLOSED
-    period.save(update_fields=["status"])
+    bill_period_mark_closed(period=period, acting_user=run.requested_by)
     return run
 
 

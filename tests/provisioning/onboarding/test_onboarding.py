@@ -52,9 +52,10 @@ def message(result, sheet: str, row: int, column: str) -> str:
 @pytest.mark.django_db
 class TestCleanWorkbook:
     def test_imports_every_kind(self, harbour, harbour_provisioning):
-        # HV-1103 ceased in September: onboarded before September closed (into a closed
-        # period it is refused, tests/provisioning/test_writers.py).
-        BillPeriod.objects.filter(provider=harbour).update(status="open")
+        # HV-1103 ceased in September: onboarded before September's period existed (into
+        # a closed period it is refused, tests/provisioning/test_writers.py; a closed
+        # period itself is never reopened, tests/providers/test_periods.py).
+        BillPeriod.objects.filter(provider=harbour, status="closed").delete()
         result = run(harbour, workbook(CLEAN_HARBOUR), user=harbour_provisioning)
 
         assert result.errors == []
