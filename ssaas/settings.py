@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.templatetags.static import static
 
+from ssaas.common.secrets import checked_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -27,7 +29,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # every key, encryption uses the first: add a new key in front to rotate, then run
 # ``manage.py rotate_secrets`` and drop the old key.
 _DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
+# Each must be a Fernet key: anything else stops start-up here, naming the setting.
+FIELD_ENCRYPTION_KEYS = checked_keys(
+    env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
+)
 
 INSTALLED_APPS = [
     # django-unfold's templates and static files before the admin's (issue 13).
