@@ -121,6 +121,23 @@ def test_a_large_file_is_checked_and_imported_by_the_worker(harbour, settings, a
 
 
 @pytest.mark.django_db
+def test_the_worker_s_dry_run_shows_the_errors_it_found(harbour, settings, admin_client):
+    """A result with errors came back from the worker as a pickle that could not be
+    read (its error list was rebuilt without its limit): the status page answered 500."""
+    settings.ONBOARDING_SYNC_MAX_BYTES = 100
+    settings.ERRORS_LISTED_MAX = 2
+    rows = "".join(f"HV-9{n:03d},NO-SUCH-CUSTOMER,Business Voice,active,2026-10-01,,\n" for n in range(5))
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + rows).encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url)
+    assert response.status_code == 200
+    errors = response.context["result"].errors
+    assert (len(errors), errors.total, errors.limit) == (2, 5, 2)
+    assert "5 errors in services.csv" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings, admin_client, monkeypatch):
     from provisioning.onboarding import admin_views
 
