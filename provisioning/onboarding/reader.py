@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
-import openpyxl
+from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -94,6 +96,42 @@ def _inflated_size(file: BinaryIO) -> int | None:
         file.seek(0)
 
 
+def _open_workbook(file: BinaryIO):
+    reader = ExcelReader(file, read_only=True, data_only=True)
+    try:
+        reader.read()
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader.wb
+
+
+def _xml_refusal(exc: BaseException) -> str | None:
+    """What the XML parser said of a workbook part, or ``None`` if ``exc`` is not a
+    parser's refusal. xml.etree's ParseError and lxml's XMLSyntaxError are both
+    SyntaxErrors; defusedxml (which openpyxl uses when it is installed) refuses entity
+    declarations and external references, which no workbook Excel writes holds;
+    openpyxl wraps a ValueError in one of its own."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, EntitiesForbidden):
+            return f"it declares an XML entity, {error.name}"
+        if isinstance(error, ExternalReferenceForbidden):
+            return "it refers to an external XML resource"
+        if isinstance(error, DefusedXmlException | SyntaxError):
+            said = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+            return re.sub(r" \(<string>, line \d+\)$", "", said)  # lxml's note of its input
+    return None
+
+
+def _xml_error(name: str, where: str, reason: str) -> RowError:
+    return RowError(
+        name,
+        None,
+        "",
+        f"{where}'s XML cannot be read ({reason}). Save it again from Excel, or save it as a CSV file.",
+    )
+
+
 def _limited_rows(title: str, rows: Iterable[tuple], errors: list[RowError]) -> list[tuple[int, tuple]] | None:
     """The sheet's rows, numbered, at most ``SPREADSHEET_MAX_ROWS`` (else ``None`` and an
     error); a text longer than ``SPREADSHEET_CELL_MAX_CHARS`` is an error and left out."""
@@ -142,12 +180,16 @@ def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowErro
             )
         ]
     try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        workbook = _open_workbook(file)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError) as exc:
+        reason = _xml_refusal(exc)
+        if reason is not None:
+            return [], [_xml_error(name, "This workbook", reason)]
         return [], [RowError(name, None, "", "This is not an XLSX workbook Excel can open.")]
     raw_sheets: list[_RawSheet] = []
     errors: list[RowError] = []
     seen: dict[str, str] = {}
+    title = ""
     try:
         for worksheet in workbook.worksheets:
             title = worksheet.title
@@ -178,6 +220,19 @@ def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowErro
             rows = _limited_rows(title, worksheet.iter_rows(values_only=True), errors)
             if rows is not None:
                 raw_sheets.append((title, kind, rows))
+    except (SyntaxError, DefusedXmlException) as exc:  # a sheet is parsed as its rows are read
+        return [], [_xml_error(name, f"Sheet {title}", _xml_refusal(exc))]
+    except (ValueError, IndexError, KeyError, TypeError) as exc:  # a cell openpyxl cannot make a value of
+        reason = "a text that is not in its shared strings" if isinstance(exc, IndexError) else str(exc)
+        return [], [
+            RowError(
+                name,
+                None,
+                "",
+                f"Sheet {title} holds a cell that cannot be read ({reason}). "
+                "Save it again from Excel, or save it as a CSV file.",
+            )
+        ]
     finally:
         workbook.close()
     return raw_sheets, errors
