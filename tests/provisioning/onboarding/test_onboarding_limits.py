@@ -275,3 +275,63 @@ def test_a_sheet_holding_a_cell_openpyxl_cannot_read_is_refused_naming_the_sheet
     sheets, errors = read_onboarding_file(shared_strings_workbook("odd.xlsx", _sheet(cell)), name="odd.xlsx")
     assert sheets == [] and [(e.sheet, e.row) for e in errors] == [("odd.xlsx", None)]
     assert errors[0].message.startswith(f"Sheet services holds a cell that cannot be read ({reason}")
+
+
+@pytest.mark.django_db
+def test_a_workbook_large_once_unpacked_goes_to_the_worker(harbour, admin_client, monkeypatch):
+    """The upload's size alone sent a workbook of a few kilobytes holding any amount
+    once unpacked to be read in the request: its unpacked size decides too."""
+    from provisioning.onboarding import admin_views
+
+    queued = []
+    monkeypatch.setattr(admin_views, "async_task", lambda *args, **kwargs: queued.append(kwargs) or "queued-task")
+    padded = shared_strings_workbook("padded.xlsx", {"xl/media/padding.bin": bytes(1 << 20)})  # 1 MB of zeros
+    assert len(padded.getvalue()) < 20_000  # far under ONBOARDING_SYNC_MAX_BYTES (256 KB) zipped
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": padded})
+    assert response.status_code == 302 and response.url.endswith("/import/status/queued-task/")
+    assert [task["name"] for task in queued] == ["padded.xlsx"]
+
+
+def many_strings_workbook(more: int) -> io.BytesIO:
+    """The finding's workbook: ``more`` one-letter shared strings after the sheet's own,
+    17 bytes each once unpacked, a few hundred kilobytes zipped (streamed into the zip)."""
+    return shared_strings_workbook("strings.xlsx", {"xl/sharedStrings.xml": shared_strings(TEXTS, more=more)})
+
+
+@pytest.mark.django_db
+def test_a_workbook_of_millions_of_shared_strings_goes_to_the_worker_and_is_refused(harbour, admin_client):
+    """5.5 million one-letter shared strings: 95 MB unpacked (within SPREADSHEET_MAX_BYTES),
+    228 KB zipped (under ONBOARDING_SYNC_MAX_BYTES): read in the request, 108 s and
+    592 MB. It goes to the worker (by its unpacked size), which refuses it after
+    counting a million strings, naming the limit."""
+    many = many_strings_workbook(5_500_000)
+    assert len(many.getvalue()) < 256 * 1024
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": many})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url)  # the worker has run the dry run (at once, in the tests)
+    errors = response.context["result"].errors
+    assert [(e.sheet, e.message) for e in errors] == [
+        (
+            "strings.xlsx",
+            "This workbook holds more than 1,000,000 different texts (shared strings): at most 1,000,000 "
+            "(the limit SPREADSHEET_MAX_STRINGS). Split it.",
+        )
+    ]
+    assert "more than 1,000,000 different texts" in response.content.decode()
+
+
+def test_shared_strings_are_counted_before_openpyxl_keeps_them(settings):
+    settings.SPREADSHEET_MAX_STRINGS = 100_000
+    many = many_strings_workbook(200_000)
+    tracemalloc.start()
+    try:
+        sheets, errors = read_onboarding_file(many, name="strings.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sheets == [] and "more than 100,000 different texts" in errors[0].message
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB allocated"
+    # Within the limit, the workbook reads as before.
+    settings.SPREADSHEET_MAX_STRINGS = 200_010
+    sheets, errors = read_onboarding_file(many_strings_workbook(200_000), name="strings.xlsx")
+    assert errors == [] and [row.cells["reference"] for row in sheets[0].rows] == ["HV-1"]
