@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
+from django.urls import URLPattern, URLResolver
 from unfold.sites import UnfoldAdminSite
 
 # The request an admin view is answering, for the read-only fields' links below.
@@ -35,6 +36,22 @@ class SsaasAdminSite(UnfoldAdminSite):
             if problems:
                 raise ImproperlyConfigured("; ".join(problems))
         return super().register(models, admin_class, **options)
+
+    def get_urls(self):
+        """Every admin's URLs (its custom views too) answer 404 for an id that can
+        name no row (ssaas.common.admin_mixins.refusing_malformed_ids)."""
+        from ssaas.common.admin_mixins import refusing_malformed_ids
+
+        urls = super().get_urls()
+        models = {f"{m._meta.app_label}/{m._meta.model_name}/": m for m in self._registry}
+        for entry in urls:
+            model = models.get(str(entry.pattern)) if isinstance(entry, URLResolver) else None
+            if model is not None:
+                patterns = entry.url_patterns  # the model admin's own list: changed in place
+                patterns[:] = [
+                    refusing_malformed_ids(p, model, self) if isinstance(p, URLPattern) else p for p in patterns
+                ]
+        return urls
 
     def admin_view(self, view, cacheable=False):
         wrapped = super().admin_view(view, cacheable)

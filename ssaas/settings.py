@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.templatetags.static import static
 
+from ssaas.common.secrets import checked_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -27,7 +29,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # every key, encryption uses the first: add a new key in front to rotate, then run
 # ``manage.py rotate_secrets`` and drop the old key.
 _DEV_FIELD_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zc2Fhcy1rZXktMDE="
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
+# Each must be a Fernet key: anything else stops start-up here, naming the setting.
+FIELD_ENCRYPTION_KEYS = checked_keys(
+    env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY] if DEBUG else environ.Env.NOTSET)
+)
 
 INSTALLED_APPS = [
     # django-unfold's templates and static files before the admin's (issue 13).
@@ -211,10 +216,14 @@ SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=100_000)
 # openpyxl reads it; a cell's text longer than SPREADSHEET_CELL_MAX_CHARS is an error.
 SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=100 * 1024 * 1024)
 SPREADSHEET_CELL_MAX_CHARS = env.int("SPREADSHEET_CELL_MAX_CHARS", default=10_000)
+# Different texts (shared strings) in an onboarding workbook, counted before openpyxl
+# keeps each as a Python string (about 100 bytes apiece): ten columns of
+# SPREADSHEET_MAX_ROWS rows, each cell a text of its own.
+SPREADSHEET_MAX_STRINGS = env.int("SPREADSHEET_MAX_STRINGS", default=1_000_000)
 # Problems listed for one file: the first N, then "and K more".
 ERRORS_LISTED_MAX = env.int("ERRORS_LISTED_MAX", default=100)
-# An onboarding file larger than this is checked and imported by the worker, not in the
-# request (its page says so and shows the result when done).
+# An onboarding file larger than this (a workbook: once unpacked) is checked and imported
+# by the worker, not in the request (its page says so and shows the result when done).
 ONBOARDING_SYNC_MAX_BYTES = env.int("ONBOARDING_SYNC_MAX_BYTES", default=256 * 1024)
 # A carrier file received or processing for longer than this is flagged under Needs attention.
 STUCK_FILE_MINUTES = env.int("STUCK_FILE_MINUTES", default=120)

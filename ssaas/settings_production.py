@@ -10,7 +10,7 @@ whatever DEBUG says.
 from django.core.exceptions import ImproperlyConfigured
 
 from .settings import *  # noqa: F403
-from .settings import _DEV_FIELD_KEY, _DEV_SECRET_KEY, env
+from .settings import _DEV_FIELD_KEY, _DEV_SECRET_KEY, checked_keys, env
 
 DEBUG = False
 
@@ -26,6 +26,7 @@ if not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "Production needs its own FIELD_ENCRYPTION_KEYS in the environment (not the development key)."
     )
+FIELD_ENCRYPTION_KEYS = checked_keys(FIELD_ENCRYPTION_KEYS)
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production needs ALLOWED_HOSTS in the environment.")
 

@@ -24,7 +24,7 @@ from ssaas.common.limits import upload_refusal
 from ..policies import may_import_onboarding
 from .importer import onboarding_import
 from .layout import KINDS, template_workbook
-from .reader import CSV_SUFFIXES, XLSX_SUFFIXES
+from .reader import CSV_SUFFIXES, XLSX_SUFFIXES, read_size
 from .result import OnboardingResult
 from .uploads import KeptUpload, forget_upload, keep_upload, kept_upload
 
@@ -113,8 +113,9 @@ TASKS_KEY = "onboarding_tasks"
 
 def _to_worker(kept: KeptUpload) -> bool:
     """A file this large is checked and imported by the worker, not in the request
-    (50,000 rows took about three minutes)."""
-    return kept.path.stat().st_size > settings.ONBOARDING_SYNC_MAX_BYTES
+    (50,000 rows took about three minutes): a CSV by its size, a workbook by what it
+    holds once unpacked (a few hundred kilobytes zipped can hold 95 MB of XML)."""
+    return read_size(kept.path) > settings.ONBOARDING_SYNC_MAX_BYTES
 
 
 def _queue(request, kept: KeptUpload, provider: Provider, *, dry_run: bool):

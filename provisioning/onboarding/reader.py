@@ -10,16 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
-import openpyxl
+from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from ssaas.common.limits import size_text
 
@@ -83,6 +86,16 @@ def read_onboarding_file(file: BinaryIO, *, name: str, kind: str | None = None) 
 _RawSheet = tuple[str, str, list[tuple[int, tuple]]]
 
 
+def read_size(path) -> int:
+    """The bytes reading the file at ``path`` parses: a workbook's members once
+    unpacked (from the zip's directory, nothing inflated), else the file's size."""
+    size = path.stat().st_size
+    if PurePath(path).suffix.lower() in XLSX_SUFFIXES:
+        with open(path, "rb") as file:
+            size = max(size, _inflated_size(file) or 0)
+    return size
+
+
 def _inflated_size(file: BinaryIO) -> int | None:
     """What the workbook's zip members add up to once inflated (``None``: not a zip)."""
     try:
@@ -92,6 +105,79 @@ def _inflated_size(file: BinaryIO) -> int | None:
         return None
     finally:
         file.seek(0)
+
+
+class _TooManyStrings(Exception):
+    """The shared strings part holds more items than ``SPREADSHEET_MAX_STRINGS``."""
+
+
+# A shared string item's start tag in any namespace prefix (``<si>``, ``<x:si …>``):
+# what openpyxl keeps a Python string for. Counted on the bytes, so text holding
+# ":si " is counted too (never fewer items than there are).
+_STRING_ITEM = re.compile(rb"[<:]si[\s/>]")
+
+
+def _more_strings_than(part: BinaryIO, limit: int) -> bool:
+    """Whether the shared strings ``part`` (a zip member, inflated as it is read) holds
+    more than ``limit`` items: read in 1 MB chunks until it is known."""
+    count, tail = 0, b""
+    while chunk := part.read(1 << 20):
+        data = tail + chunk
+        count += sum(1 for _ in _STRING_ITEM.finditer(data))
+        if count > limit:
+            return True
+        tail = data[-3:]  # an item's start (4 bytes) cut by the chunk's end is matched next time
+    return False
+
+
+class _LimitedReader(ExcelReader):
+    """openpyxl's reader (what ``load_workbook`` uses), counting the shared strings
+    before it reads them: it keeps every one as a Python string at once, before the
+    first row is read (5.5 million one-letter strings, 95 MB unpacked: 592 MB)."""
+
+    def read_strings(self):
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                if _more_strings_than(source, settings.SPREADSHEET_MAX_STRINGS):
+                    raise _TooManyStrings
+        super().read_strings()
+
+
+def _open_workbook(file: BinaryIO):
+    reader = _LimitedReader(file, read_only=True, data_only=True)
+    try:
+        reader.read()
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader.wb
+
+
+def _xml_refusal(exc: BaseException) -> str | None:
+    """What the XML parser said of a workbook part, or ``None`` if ``exc`` is not a
+    parser's refusal. xml.etree's ParseError and lxml's XMLSyntaxError are both
+    SyntaxErrors; defusedxml (which openpyxl uses when it is installed) refuses entity
+    declarations and external references, which no workbook Excel writes holds;
+    openpyxl wraps a ValueError in one of its own."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, EntitiesForbidden):
+            return f"it declares an XML entity, {error.name}"
+        if isinstance(error, ExternalReferenceForbidden):
+            return "it refers to an external XML resource"
+        if isinstance(error, DefusedXmlException | SyntaxError):
+            said = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+            return re.sub(r" \(<string>, line \d+\)$", "", said)  # lxml's note of its input
+    return None
+
+
+def _xml_error(name: str, where: str, reason: str) -> RowError:
+    return RowError(
+        name,
+        None,
+        "",
+        f"{where}'s XML cannot be read ({reason}). Save it again from Excel, or save it as a CSV file.",
+    )
 
 
 def _limited_rows(title: str, rows: Iterable[tuple], errors: list[RowError]) -> list[tuple[int, tuple]] | None:
@@ -142,12 +228,27 @@ def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowErro
             )
         ]
     try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        workbook = _open_workbook(file)
+    except _TooManyStrings:
+        limit = settings.SPREADSHEET_MAX_STRINGS
+        return [], [
+            RowError(
+                name,
+                None,
+                "",
+                f"This workbook holds more than {limit:,} different texts (shared strings): at most "
+                f"{limit:,} (the limit SPREADSHEET_MAX_STRINGS). Split it.",
+            )
+        ]
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError) as exc:
+        reason = _xml_refusal(exc)
+        if reason is not None:
+            return [], [_xml_error(name, "This workbook", reason)]
         return [], [RowError(name, None, "", "This is not an XLSX workbook Excel can open.")]
     raw_sheets: list[_RawSheet] = []
     errors: list[RowError] = []
     seen: dict[str, str] = {}
+    title = ""
     try:
         for worksheet in workbook.worksheets:
             title = worksheet.title
@@ -178,6 +279,19 @@ def _read_xlsx(file: BinaryIO, name: str) -> tuple[list[_RawSheet], list[RowErro
             rows = _limited_rows(title, worksheet.iter_rows(values_only=True), errors)
             if rows is not None:
                 raw_sheets.append((title, kind, rows))
+    except (SyntaxError, DefusedXmlException) as exc:  # a sheet is parsed as its rows are read
+        return [], [_xml_error(name, f"Sheet {title}", _xml_refusal(exc))]
+    except (ValueError, IndexError, KeyError, TypeError) as exc:  # a cell openpyxl cannot make a value of
+        reason = "a text that is not in its shared strings" if isinstance(exc, IndexError) else str(exc)
+        return [], [
+            RowError(
+                name,
+                None,
+                "",
+                f"Sheet {title} holds a cell that cannot be read ({reason}). "
+                "Save it again from Excel, or save it as a CSV file.",
+            )
+        ]
     finally:
         workbook.close()
     return raw_sheets, errors

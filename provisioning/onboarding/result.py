@@ -65,6 +65,18 @@ class ErrorList(list):
     def total(self) -> int:
         return len(self) + self.more
 
+    def __reduce__(self):
+        # The worker's result is pickled: a list subclass is rebuilt by appending its
+        # items before its attributes are set, and append() needs ``limit``.
+        return (_error_list, (self.limit, list(self), self.more))
+
+
+def _error_list(limit: int, errors: list[RowError], more: int) -> ErrorList:
+    rebuilt = ErrorList(limit)
+    list.extend(rebuilt, errors)
+    rebuilt.more = more
+    return rebuilt
+
 
 @dataclass
 class OnboardingResult:

@@ -1,7 +1,10 @@
 """Encryption of secrets at rest (FTP passwords) with Fernet keys from the settings.
 
 ``FIELD_ENCRYPTION_KEYS`` lists keys newest first: the first encrypts, any of
-them decrypts, so a key can be rotated without losing stored secrets.
+them decrypts, so a key can be rotated without losing stored secrets. The settings
+check the keys as they load (:func:`checked_keys`): a value that is no Fernet key
+stops every command and the server from starting, instead of the first save of a
+password answering 500.
 """
 
 from functools import cache
@@ -11,6 +14,34 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+MAKE_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+KEY_FORMAT = (
+    "A Fernet key is 32 random bytes in url-safe base64: 44 characters of A-Z, a-z, 0-9, '-' and '_', "
+    f"ending in '='. Make one with: {MAKE_KEY}"
+)
+
+
+def checked_keys(keys: list[str]) -> list[str]:
+    """``keys`` (the setting ``FIELD_ENCRYPTION_KEYS``, blanks left out) when each is a
+    Fernet key; else ImproperlyConfigured naming the setting, which entries are wrong
+    (by position and length: a key is a secret, never shown), what a key looks like
+    and how to make one."""
+    keys = [key for key in keys if key.strip()]
+    if not keys:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS lists no key. {KEY_FORMAT}")
+    wrong = []
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):  # binascii.Error is a ValueError
+            wrong.append(f"key {number} of {len(keys)} ({len(key)} characters)")
+    if wrong:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: {' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not a Fernet key. "
+            f"{KEY_FORMAT}"
+        )
+    return keys
+
 
 class SecretUnreadable(Exception):
     """A stored secret that none of the configured keys can decrypt."""
@@ -18,15 +49,8 @@ class SecretUnreadable(Exception):
 
 @cache
 def _fernet() -> MultiFernet:
-    keys = [k for k in settings.FIELD_ENCRYPTION_KEYS if k]
-    if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must list at least one Fernet key.")
-    try:
-        return MultiFernet([Fernet(k) for k in keys])
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)."
-        ) from exc
+    # Checked as the settings loaded; again here for settings changed since (tests).
+    return MultiFernet([Fernet(k) for k in checked_keys(settings.FIELD_ENCRYPTION_KEYS)])
 
 
 def _reset(*, setting: str, **kwargs) -> None:

@@ -7,11 +7,17 @@ The crawl logs in as each scoped role of Coastal Comms and aims every admin URL
 at the other providers' objects, with every form an id can take in a URL. Every
 text field of every other provider's row carries MARKER; no response may show
 it, no request may answer 500, and no other provider's row may change.
+
+Every admin URL naming an object is also given ids no row can have (``_31``,
+``1x``, ``abc``, ``-1``, a number past the column): a 404, as the superuser and
+as each role.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,10 +27,11 @@ from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import IS_POPUP_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.test import Client, RequestFactory
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from providers.models import BillPeriod, Provider, StaffMembership
@@ -447,3 +454,81 @@ def test_hostile_crawl_finds_no_foreign_data_and_changes_nothing(world, db, role
     assert _snapshot(foreign_ids) == before
     assert crawler.requests > 500
     print(f"{role}: {crawler.requests} requests")  # shown with -s
+
+
+# ---------------------------------------------------------------------------
+# Malformed ids: a 404, never a 500
+# ---------------------------------------------------------------------------
+
+# Ids no row can have: not a whole number, below 1, past what the column holds.
+MALFORMED_IDS = ["_31", "1x", "abc", "-1", "99999999999999999999999"]
+ID_PARAMETERS = OBJECT_PARAMETERS | PROVIDER_PARAMETERS | set(RELATED_PARAMETERS) | {"content_type_id"}
+_CONVERTER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def _admin_routes():
+    """Every URL pattern of the admin (the site's own and each registered admin's,
+    its custom views included) taking an id: (route, model administered or None)."""
+    admins = {f"{m._meta.app_label}/{m._meta.model_name}/": m for m in admin.site._registry}
+
+    def walk(patterns, prefix, model):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route, model or admins.get(str(pattern.pattern)))
+            elif set(getattr(pattern.pattern, "converters", {})) & ID_PARAMETERS:
+                yield route, model
+
+    resolver = next(p for p in get_resolver().url_patterns if str(p.pattern) == "admin/")
+    yield from walk(resolver.url_patterns, "/admin/", None)
+
+
+def _malformed_urls(valid: dict) -> list[tuple[str, object]]:
+    """Each admin URL taking an id, with each malformed id in each id's place (the
+    other parameters valid: ``valid`` by name, else PARAMETER_VALUES' first)."""
+    urls = []
+    for route, model in _admin_routes():
+        names = [m["name"] for m in _CONVERTER.finditer(route)]
+        for target in (n for n in names if n in ID_PARAMETERS):
+            for bad in MALFORMED_IDS:
+                values = {n: bad if n == target else valid.get(n) or PARAMETER_VALUES[n][0] for n in names}
+                urls.append((_CONVERTER.sub(lambda m, values=values: str(values[m["name"]]), route), model))
+    return urls
+
+
+@pytest.mark.parametrize("role", ["superuser", PROVISIONING_STAFF, BILLING_STAFF, PROVIDER_ADMINISTRATORS])
+def test_malformed_ids_answer_404_on_every_admin_url(world, db, role):
+    """``/admin/usage/billrun/_31/change/`` once answered 500 (the id reached a
+    query). Every admin URL that names an object (change, delete, history, the
+    custom views: bill run downloads, period pages, reconciliations, feature
+    operations, order actions, jobs …) answers 404 for an id no row can have, as
+    the superuser and as each scoped role."""
+    own, _foreign_ids = world
+    if role == "superuser":
+        user = get_user_model().objects.create_superuser("malformed-root", password="pw")
+    else:
+        user = StaffMembership.objects.get(provider=own, user__groups__name=role).user
+    client = Client()
+    client.force_login(user)
+    valid = {
+        "content_type_id": ContentType.objects.get_for_model(Provider).pk,
+        "object_id": own.pk,
+        "provider_id": own.pk,
+        "period_id": BillPeriod.objects.filter(provider=own).values_list("pk", flat=True).first(),
+    }
+    urls = _malformed_urls(valid)
+    assert len(urls) > 500
+    wrong = []
+    for (url, model), method in itertools.product(urls, ("get", "post")):
+        try:
+            status = getattr(client, method)(url).status_code
+        except Exception as exc:  # noqa: BLE001 - any crash is a finding
+            wrong.append(f"{method.upper()} {url}: {exc.__class__.__name__}: {exc}")
+            continue
+        # A text primary key (django-q's tasks) takes any of these as an id: its
+        # views answer as for any task that does not exist (Django's redirect, or
+        # 403 without the permission), never a 500.
+        text_key = model is not None and not isinstance(model._meta.pk, models.IntegerField)
+        if status != 404 and not (text_key and status < 500):
+            wrong.append(f"{method.upper()} {url}: HTTP {status}")
+    assert wrong == [], f"{len(wrong)} of {2 * len(urls)}:\n" + "\n".join(wrong[:60])

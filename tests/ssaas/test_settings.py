@@ -103,3 +103,39 @@ def test_production_stays_debug_off_with_debug_left_on():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False k3Jd"
+
+
+# FIELD_ENCRYPTION_KEYS=notakey once passed start-up and check --deploy, and the
+# first FTP password saved answered 500. Each key is checked as the settings load.
+GOOD_KEYS = "dGVzdC1vbmx5LWZpZWxkLWtleS1zc2Fhcy0wMDAwMDA=,b2xkLXRlc3Qta2V5LXNzYWFzLWJhY2tvZmZpY2UtMDE="
+
+
+@pytest.mark.parametrize(
+    ("keys", "wrong"),
+    [
+        ("notakey", "key 1 of 1 (7 characters)"),
+        ("dGVzdA==", "key 1 of 1 (8 characters)"),  # base64, but 4 bytes, not 32
+        (f"{GOOD_KEYS},not-a-key", "key 3 of 3 (9 characters)"),  # an old key mistyped
+    ],
+)
+@pytest.mark.parametrize("profile", ["production", "development"])
+def test_a_value_that_is_no_fernet_key_stops_start_up_naming_the_setting(keys, wrong, profile):
+    if profile == "production":
+        result = run_manage("check", "--deploy", env_extra={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": keys})
+    else:
+        result = run_manage("check", env_extra={"DEBUG": "1", "FIELD_ENCRYPTION_KEYS": keys})
+    assert result.returncode != 0, result.stdout
+    message = result.stderr.strip().splitlines()[-1]
+    assert f"FIELD_ENCRYPTION_KEYS: {wrong} is not a Fernet key" in message
+    assert "32 random bytes in url-safe base64" in message
+    assert "Fernet.generate_key()" in message  # how to make one
+    assert "notakey" not in message and "not-a-key" not in message  # a key is never shown
+
+
+@pytest.mark.parametrize("profile", ["production", "development"])
+def test_fernet_keys_pass_start_up(profile):
+    env = {**PRODUCTION_ENV} if profile == "production" else {"DEBUG": "1"}
+    env["FIELD_ENCRYPTION_KEYS"] = GOOD_KEYS + ","  # a trailing comma is no key, not a wrong one
+    result = run_manage("check", env_extra=env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

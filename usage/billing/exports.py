@@ -27,14 +27,13 @@ from xml.sax.saxutils import escape
 from django.db import connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from psycopg import pq
 
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import Service
-from ssaas.common.spreadsheet import FORMULA_TRIGGERS, PREFIX, inert
+from ssaas.common.spreadsheet import CONTROL_CHARACTERS, CONTROL_RANGES, FORMULA_TRIGGERS, PREFIX, inert
 from usage.billing.selectors import LINE_KIND, run_usage, run_usage_sql, stored_lines, stream_rows
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
@@ -260,9 +259,17 @@ def itemised_calls(run: BillRun, *, chunk_size: int = 5000, sql_dates: bool = Fa
 
 def _inert_sql(column: str) -> str:
     """:func:`ssaas.common.spreadsheet.inert` as SQL, for the calls query below: built from the same
-    FORMULA_TRIGGERS and PREFIX (as chr() codes, so no character needs quoting)."""
+    CONTROL_RANGES, FORMULA_TRIGGERS and PREFIX (as chr() codes and \\u escapes, so no
+    character needs quoting). The control characters go first, then the prefix."""
+    column = _clean_sql(column)
     starts = ", ".join(f"chr({ord(s)})" for s in FORMULA_TRIGGERS)
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr({ord(PREFIX)}) || {column} ELSE {column} END"
+
+
+def _clean_sql(column: str) -> str:
+    """:func:`ssaas.common.spreadsheet.clean` as SQL (PostgreSQL's text holds no NUL)."""
+    ranges = "".join(f"\\u{max(low, 1):04x}-\\u{high:04x}" for low, high in CONTROL_RANGES)
+    return f"regexp_replace({column}, '[{ranges}]', '', 'g')"
 
 
 def _csv_field(text: str) -> str:
@@ -301,8 +308,12 @@ def _itemised_calls_sql(run: BillRun, *, sql_dates: bool) -> Iterator[bytes]:
     # when the caller has set it.
     day = "u.call_date::text" if sql_dates else "to_char(u.call_date, 'DD/MM/YYYY')"
     # Nearly every number called is digits only: as it is, after one scan.
-    target = f"CASE WHEN u.target ~ '^[0-9]*$' THEN u.target ELSE {_csv_sql('u.target', _inert_sql('u.target'))} END"
-    category = _csv_sql("u.category", _inert_sql("u.category"))  # one with no label of its own
+    # Any other goes through the one sanitiser (control characters, then formula starts).
+    target = (
+        f"CASE WHEN u.target ~ '^[0-9]*$' THEN u.target "
+        f"ELSE {_csv_sql(_clean_sql('u.target'), _inert_sql('u.target'))} END"
+    )
+    category = _csv_sql(_clean_sql("u.category"), _inert_sql("u.category"))  # one with no label of its own
     # concat_ws over the columns (NULLs as ''), the line's end with its last one:
     # half the time of concat() over the columns and the commas between them, a
     # third of a chain of || (each copies the text so far).
@@ -525,22 +536,19 @@ class _RowsXml:
 
 
 def _xml_text(value) -> str:
-    """``value`` as the text of a cell: inert, without the control characters XML
-    cannot hold, escaped."""
+    """``value`` as the text of a cell: through the one sanitiser (control characters
+    removed, then made inert), escaped."""
     value = str(value)
-    if value.startswith(FORMULA_TRIGGERS):
-        value = inert(value)
-    if _NEEDS_WORK.search(value) is None:  # nearly all text: one scan
-        return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if _NEEDS_WORK.search(value) is None:  # nearly all text: one scan, then its first character
+        return PREFIX + value if value.startswith(FORMULA_TRIGGERS) else value
+    value = inert(value)
     if "&" in value or "<" in value or ">" in value:
         value = escape(value)
     return value
 
 
-# A character XML cannot hold (openpyxl's own set) or must escape.
-_NEEDS_WORK = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[&<>]")
+# A character the sanitiser removes or XML must escape.
+_NEEDS_WORK = re.compile(f"[{CONTROL_CHARACTERS}&<>]")
 
 
 def _style_ids(sheet, columns: list[tuple[str, str]]) -> dict[str, int]:

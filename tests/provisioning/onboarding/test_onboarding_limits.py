@@ -4,6 +4,7 @@ defect 3): inflated workbook size, cell length, rows and errors listed are limit
 import io
 import tracemalloc
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -121,6 +122,23 @@ def test_a_large_file_is_checked_and_imported_by_the_worker(harbour, settings, a
 
 
 @pytest.mark.django_db
+def test_the_worker_s_dry_run_shows_the_errors_it_found(harbour, settings, admin_client):
+    """A result with errors came back from the worker as a pickle that could not be
+    read (its error list was rebuilt without its limit): the status page answered 500."""
+    settings.ONBOARDING_SYNC_MAX_BYTES = 100
+    settings.ERRORS_LISTED_MAX = 2
+    rows = "".join(f"HV-9{n:03d},NO-SUCH-CUSTOMER,Business Voice,active,2026-10-01,,\n" for n in range(5))
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + rows).encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url)
+    assert response.status_code == 200
+    errors = response.context["result"].errors
+    assert (len(errors), errors.total, errors.limit) == (2, 5, 2)
+    assert "5 errors in services.csv" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings, admin_client, monkeypatch):
     from provisioning.onboarding import admin_views
 
@@ -132,3 +150,188 @@ def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings,
     )
     assert "The dry run of services.csv for Harbour Voice is queued" in response.content.decode()
     assert admin_client.get(reverse("admin:provisioning_service_import_status", args=["other"])).status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# Workbooks whose XML cannot be read, or holds more than it may
+# ---------------------------------------------------------------------------
+
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+SERVICES = [["Reference", "Customer reference", "Plan"], ["HV-1", "ACME", "Business Voice"]]
+TEXTS = [text.encode() for row in SERVICES for text in row]
+
+
+def shared_strings(texts: list[bytes], *, more: int = 0) -> Iterator[bytes]:
+    """The shared strings part: ``texts``, then ``more`` one-letter strings (in blocks)."""
+    yield b'<?xml version="1.0"?><sst xmlns="' + MAIN_NS + b'">'
+    yield b"".join(b"<si><t>" + text + b"</t></si>" for text in texts)
+    block = b"<si><t>a</t></si>" * 10_000
+    for _ in range(more // 10_000):
+        yield block
+    yield b"</sst>"
+
+
+def shared_strings_workbook(name: str = "onboarding.xlsx", parts: dict | None = None) -> io.BytesIO:
+    """A services sheet holding SERVICES as Excel writes it: every text a shared
+    string (openpyxl writes inline strings). ``parts``: members by name (bytes, or
+    an iterable of bytes, streamed) replacing or added to these."""
+    cells = iter(range(len(TEXTS)))
+    rows = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>{next(cells)}</v></c>' for c in range(len(row)))
+        + "</row>"
+        for r, row in enumerate(SERVICES, start=1)
+    )
+    members = {
+        "[Content_Types].xml": f'<Types xmlns="{_PACKAGE}/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CONTENT}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CONTENT}.worksheet+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CONTENT}.sharedStrings+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship Id="rId1" '
+        f'Type="{_RELATIONSHIP}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN_NS.decode()}" xmlns:r="{_RELATIONSHIP}"><sheets>'
+        '<sheet name="services" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PACKAGE}/relationships">'
+        f'<Relationship Id="rId1" Type="{_RELATIONSHIP}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_RELATIONSHIP}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{MAIN_NS.decode()}"><sheetData>{rows}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": shared_strings(TEXTS),
+        **(parts or {}),
+    }
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in members.items():
+            with archive.open(member, "w") as part:
+                for chunk in [content] if isinstance(content, str | bytes) else content:
+                    part.write(chunk.encode() if isinstance(chunk, str) else chunk)
+    data.seek(0)
+    data.name = name
+    return data
+
+
+def entity_bomb() -> bytes:
+    """Shared strings whose one text is a billion-laughs entity: ten to the ninth 'lol's."""
+    entities = b'<!ENTITY lol0 "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (n, b"&lol%d;" % (n - 1) * 10) for n in range(1, 10)
+    )
+    return (
+        b'<?xml version="1.0"?><!DOCTYPE sst [' + entities + b']><sst xmlns="' + MAIN_NS + b'">'
+        b"<si><t>&lol9;</t></si></sst>"
+    )
+
+
+HOSTILE_XML = {
+    # 1.9 KB zipped; answered 500 with xml.etree's ParseError (expat's amplification limit)
+    "an entity bomb in the shared strings": {"xl/sharedStrings.xml": entity_bomb()},
+    "a sheet cut short": {"xl/worksheets/sheet1.xml": b'<worksheet xmlns="' + MAIN_NS + b'"><sheetData><row'},
+    "a workbook part that is not XML": {"xl/workbook.xml": b"<workbook><sheets></workbook>"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("members", HOSTILE_XML.values(), ids=HOSTILE_XML.keys())
+def test_a_workbook_whose_xml_cannot_be_read_is_refused_naming_the_file(harbour, admin_client, members):
+    hostile = shared_strings_workbook("hostile.xlsx", members)
+    assert len(hostile.getvalue()) < 10_000
+    response = admin_client.post(
+        reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": hostile}
+    )
+    assert response.status_code == 200
+    errors = response.context["result"].errors
+    assert len(errors) == 1 and errors[0].sheet == "hostile.xlsx"
+    assert "XML cannot be read" in errors[0].message and "Save it again from Excel" in errors[0].message
+    body = response.content.decode()
+    assert "1 error in hostile.xlsx" in body and "XML cannot be read" in body
+    assert response.context["kept"] is None  # nothing to import
+
+
+def _sheet(cell: bytes) -> dict[str, bytes]:
+    row = b'<row r="1">' + cell + b"</row>"
+    return {
+        "xl/worksheets/sheet1.xml": b'<worksheet xmlns="'
+        + MAIN_NS
+        + b'"><sheetData>'
+        + row
+        + b"</sheetData></worksheet>"
+    }
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        (b'<c r="A1" t="s"><v>99</v></c>', "a text that is not in its shared strings"),
+        (b'<c r="A1"><v>abc</v></c>', "invalid literal for int() with base 10: 'abc'"),
+        (b'<c r="ZZZZZZZ1"><v>1</v></c>', "'ZZZZZZZ' is not a valid column name"),
+        (b'<c r="A1" t="d"><v>notadate</v></c>', "Invalid datetime value notadate"),
+    ],
+)
+def test_a_sheet_holding_a_cell_openpyxl_cannot_read_is_refused_naming_the_sheet(cell, reason):
+    sheets, errors = read_onboarding_file(shared_strings_workbook("odd.xlsx", _sheet(cell)), name="odd.xlsx")
+    assert sheets == [] and [(e.sheet, e.row) for e in errors] == [("odd.xlsx", None)]
+    assert errors[0].message.startswith(f"Sheet services holds a cell that cannot be read ({reason}")
+
+
+@pytest.mark.django_db
+def test_a_workbook_large_once_unpacked_goes_to_the_worker(harbour, admin_client, monkeypatch):
+    """The upload's size alone sent a workbook of a few kilobytes holding any amount
+    once unpacked to be read in the request: its unpacked size decides too."""
+    from provisioning.onboarding import admin_views
+
+    queued = []
+    monkeypatch.setattr(admin_views, "async_task", lambda *args, **kwargs: queued.append(kwargs) or "queued-task")
+    padded = shared_strings_workbook("padded.xlsx", {"xl/media/padding.bin": bytes(1 << 20)})  # 1 MB of zeros
+    assert len(padded.getvalue()) < 20_000  # far under ONBOARDING_SYNC_MAX_BYTES (256 KB) zipped
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": padded})
+    assert response.status_code == 302 and response.url.endswith("/import/status/queued-task/")
+    assert [task["name"] for task in queued] == ["padded.xlsx"]
+
+
+def many_strings_workbook(more: int) -> io.BytesIO:
+    """The finding's workbook: ``more`` one-letter shared strings after the sheet's own,
+    17 bytes each once unpacked, a few hundred kilobytes zipped (streamed into the zip)."""
+    return shared_strings_workbook("strings.xlsx", {"xl/sharedStrings.xml": shared_strings(TEXTS, more=more)})
+
+
+@pytest.mark.django_db
+def test_a_workbook_of_millions_of_shared_strings_goes_to_the_worker_and_is_refused(harbour, admin_client):
+    """5.5 million one-letter shared strings: 95 MB unpacked (within SPREADSHEET_MAX_BYTES),
+    228 KB zipped (under ONBOARDING_SYNC_MAX_BYTES): read in the request, 108 s and
+    592 MB. It goes to the worker (by its unpacked size), which refuses it after
+    counting a million strings, naming the limit."""
+    many = many_strings_workbook(5_500_000)
+    assert len(many.getvalue()) < 256 * 1024
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": many})
+    assert response.status_code == 302 and "/import/status/" in response.url
+    response = admin_client.get(response.url)  # the worker has run the dry run (at once, in the tests)
+    errors = response.context["result"].errors
+    assert [(e.sheet, e.message) for e in errors] == [
+        (
+            "strings.xlsx",
+            "This workbook holds more than 1,000,000 different texts (shared strings): at most 1,000,000 "
+            "(the limit SPREADSHEET_MAX_STRINGS). Split it.",
+        )
+    ]
+    assert "more than 1,000,000 different texts" in response.content.decode()
+
+
+def test_shared_strings_are_counted_before_openpyxl_keeps_them(settings):
+    settings.SPREADSHEET_MAX_STRINGS = 100_000
+    many = many_strings_workbook(200_000)
+    tracemalloc.start()
+    try:
+        sheets, errors = read_onboarding_file(many, name="strings.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sheets == [] and "more than 100,000 different texts" in errors[0].message
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB allocated"
+    # Within the limit, the workbook reads as before.
+    settings.SPREADSHEET_MAX_STRINGS = 200_010
+    sheets, errors = read_onboarding_file(many_strings_workbook(200_000), name="strings.xlsx")
+    assert errors == [] and [row.cells["reference"] for row in sheets[0].rows] == ["HV-1"]
