@@ -95,7 +95,7 @@ def _saved(obj):
 
 
 def _upsert(model, lookup: dict, values: dict, write=_saved):
-    obj = model.objects.filter(**lookup).first() or model(**lookup)
+    obj = model.objects.filter(**lookup).order_by("pk").first() or model(**lookup)
     for field, value in values.items():
         setattr(obj, field, value)
     return write(obj)
