@@ -11,8 +11,13 @@ from django_q.models import Schedule
 
 from usage.collection.schedule import SCHEDULE_FUNC
 
-# The only code migrations of our apps: data backfills, not reference data.
-BACKFILLS = {("provisioning", "0006_username_realm_numbers"), ("usage", "0014_rated_seq")}
+# The only code migrations of our apps: data backfills and schema the ORM cannot
+# declare (the closed-period trigger), not reference data.
+BACKFILLS = {
+    ("providers", "0003_billperiod_closed_guard"),
+    ("provisioning", "0006_username_realm_numbers"),
+    ("usage", "0014_rated_seq"),
+}
 OUR_APPS = {"providers", "provisioning", "usage", "ssaas"}
 
 
