@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from .changelog_admin import ChangeLogPanelMixin
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
 from .scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, visible_provider_ids
@@ -78,7 +79,7 @@ class BillPeriodInline(ProviderScopedInline, TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ProviderScopedAdmin):
+class ProviderAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     form = ProviderAdminForm
     list_display = [
         "name",
@@ -180,7 +181,7 @@ class ProviderAdmin(ProviderScopedAdmin):
 
 
 @admin.register(BillPeriod)
-class BillPeriodAdmin(ProviderScopedAdmin):
+class BillPeriodAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     list_display = ["provider", "label", "start_date", "end_date", "status"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "status"]
     list_select_related = ["provider"]
