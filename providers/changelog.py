@@ -169,6 +169,16 @@ def _provider_id(instance: models.Model) -> int | None:
     return obj.pk if last in ("id", "pk") else getattr(obj, f"{last}_id")
 
 
+def _name(instance: models.Model) -> str:
+    """``str(instance)``, or its kind and id when that fails: a change is never
+    refused because its description cannot be made (a price assigned as text, not
+    yet a Decimal, breaks a ``__str__`` formatting it)."""
+    try:
+        return str(instance)
+    except Exception:  # noqa: BLE001 - any failure of a __str__
+        return f"{instance._meta.verbose_name} #{instance.pk}"
+
+
 def entry_values(instance: models.Model) -> dict:
     """The change log's own fields of a row logging ``instance`` (the manager's
     ``log_create`` adds them to auditlog's)."""
@@ -177,6 +187,7 @@ def entry_values(instance: models.Model) -> dict:
     context = _current.get()
     actor = _real_user(context.actor) if context else None
     values = {
+        "object_repr": _name(instance),
         "provider_id": _provider_id(instance),
         "actor_id": actor.pk if actor else None,
         "actor_email": (getattr(actor, "email", "") or None) if actor else None,

@@ -30,14 +30,10 @@ from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 
 from . import changelog
 from .models import ChangeLogEntry
-from .scoping import ProviderScopedAdmin, scope_queryset
+from .scoping import ProviderScopedAdmin, scope_queryset, visible_provider_ids
 
 VIEW_PERMISSION = "providers.view_changelogentry"
-ACTIONS = {
-    ChangeLogEntry.Action.CREATE: "added",
-    ChangeLogEntry.Action.UPDATE: "changed",
-    ChangeLogEntry.Action.DELETE: "deleted",
-}
+ACTIONS = ChangeLogEntry.ACTION_LABELS
 ARROW = "→"
 
 
@@ -317,7 +313,7 @@ class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     """Change log: who changed a rate, a price, a number's dates or a bill period,
     when, from what to what, and why."""
 
-    list_display = ["when", "record", "kind", "provider", "action_label", "who", "summary", "note_text"]
+    list_display = ["when", "what", "record", "provider", "who", "summary", "note_text"]
     list_display_links = ["when"]
     list_filter = [RecordFilter, KindFilter, "provider", ActionFilter, ("timestamp", ChangedOnFilter)]
     list_filter_submit = True  # the date range is applied with the filters' button
@@ -326,7 +322,7 @@ class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     search_help_text = "Search by record, user or note."
     show_full_result_count = False
     ordering = ["-timestamp", "-pk"]
-    fields = ["when", "who", "action_label", "record", "kind", "provider", "changes_table", "note", "remote_addr"]
+    fields = ["when", "who", "action_label", "record_link", "kind", "provider", "changes_table", "note", "remote_addr"]
     readonly_fields = fields
 
     def viewable_types(self, request) -> list[int]:
@@ -334,6 +330,12 @@ class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         if cached is None:
             cached = request._change_log_types = viewable_content_type_ids(request.user)
         return cached
+
+    def get_list_display(self, request):
+        # One provider's staff need no provider column (and the list fits the window).
+        shown = super().get_list_display(request)
+        ids = visible_provider_ids(request.user)
+        return [f for f in shown if f != "provider"] if ids is not None and len(ids) <= 1 else shown
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -360,7 +362,11 @@ class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 
     @admin.display(description="action", ordering="action")
     def action_label(self, obj: ChangeLogEntry) -> str:
-        return ACTIONS.get(obj.action, obj.get_action_display())
+        return obj.action_label
+
+    @admin.display(description="what")
+    def what(self, obj: ChangeLogEntry) -> str:
+        return f"{self.kind(obj)} {self.action_label(obj)}"
 
     @admin.display(description="kind")
     def kind(self, obj: ChangeLogEntry) -> str:
@@ -374,6 +380,12 @@ class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         if url:
             return format_html('<a href="{}" title="{}" class="ssaas-clip">{}</a>', url, *[obj.object_repr] * 2)
         return clipped(obj.object_repr)
+
+    @admin.display(description="record")
+    def record_link(self, obj: ChangeLogEntry) -> str:
+        request = _request_of(self)
+        url = _record_url(request, obj) if request is not None else ""
+        return format_html('<a href="{}">{}</a>', url, obj.object_repr) if url else obj.object_repr
 
     @admin.display(description="changes")
     def summary(self, obj: ChangeLogEntry) -> str:
@@ -424,7 +436,7 @@ def change_log_panel(request, obj, limit: int) -> dict:
     own_type = ContentType.objects.get_for_model(obj)
     table_rows = []
     for entry in entries:
-        action = ACTIONS.get(entry.action, entry.get_action_display())
+        action = entry.action_label
         if entry.content_type_id == own_type.pk and entry.object_id == obj.pk:
             what = action.capitalize()
         else:
@@ -438,8 +450,13 @@ def change_log_panel(request, obj, limit: int) -> dict:
     footer = ""
     if total:
         url = f"{reverse('admin:providers_changelogentry_changelist')}?record={_record_key(obj)}"
-        shown = f"The latest {len(entries)} of {total} changes" if total > len(entries) else f"{total} change(s)"
-        footer = format_html('{}: <a href="{}" class="text-primary-600">all in the change log</a>', shown, url)
+        if total > len(entries):
+            shown = f"The latest {len(entries)} of {total} changes"
+        else:
+            shown = "1 change" if total == 1 else f"{total} changes"
+        footer = format_html(
+            '<span>{} &middot; <a href="{}" class="text-primary-600">all in the change log</a></span>', shown, url
+        )
     return {
         "table": {"headers": ["when", "user", "what", "before → after", "note"], "rows": table_rows},
         "footer": footer,

@@ -399,11 +399,23 @@ class ChangeLogManager(LogEntryManager):
             kwargs["changes"] = changes = changelog.real_changes(instance, changes)
             if not changes:
                 return None
+        if kwargs.get("changes") is None and not force_log:
+            return None
+        # auditlog's own log_create, but for the record's name: its str() is taken
+        # where it cannot fail a save (changelog.entry_values).
+        from auditlog.cid import get_cid
+        from django.contrib.contenttypes.models import ContentType
+
+        pk = self._get_pk_value(instance)
+        kwargs.setdefault("content_type", ContentType.objects.get_for_model(instance))
+        kwargs.setdefault("object_pk", pk)
+        if isinstance(pk, int):
+            kwargs.setdefault("object_id", pk)
+        kwargs.setdefault("cid", get_cid())
         for name, value in changelog.entry_values(instance).items():
             kwargs.setdefault(name, value)
-        entry = super().log_create(instance, force_log=force_log, **kwargs)
-        if entry is not None:
-            changelog.remember(entry)
+        entry = self.create(**kwargs)
+        changelog.remember(entry)
         return entry
 
 
@@ -435,7 +447,7 @@ class ChangeLogEntry(AbstractLogEntry):
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "change log entry"
-        verbose_name_plural = "change log"
+        verbose_name_plural = "change log entries"
         # Read in the admin, written by the signals: nobody is given the rest.
         default_permissions = ("view",)
         ordering = ["-timestamp", "-pk"]
@@ -445,8 +457,19 @@ class ChangeLogEntry(AbstractLogEntry):
             models.Index(fields=["parent_content_type", "parent_id"], name="changelog_parent"),
         ]
 
+    # How the admin says each action ("create", "update", "delete" are auditlog's).
+    ACTION_LABELS = {
+        AbstractLogEntry.Action.CREATE: "added",
+        AbstractLogEntry.Action.UPDATE: "changed",
+        AbstractLogEntry.Action.DELETE: "deleted",
+    }
+
     def __str__(self) -> str:
-        return f"{self.get_action_display().capitalize()} {self.object_repr}"
+        return f"{self.action_label.capitalize()} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, str(self.get_action_display()))
 
     @property
     def who(self) -> str:

@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "change log entry",
-                "verbose_name_plural": "change log",
+                "verbose_name_plural": "change log entries",
                 "ordering": ["-timestamp", "-pk"],
                 "get_latest_by": "timestamp",
                 "abstract": False,

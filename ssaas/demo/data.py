@@ -275,6 +275,7 @@ def _load_plan(provider: Provider, name: str) -> ServicePlan:
     return plan
 
 
+@recorded(note=DEMO_NOTE)
 @transaction.atomic
 def load_orders(*, operator=None, worker=None) -> list[Order]:
     """A few open orders in different states (after ``load_setup``, or a test's

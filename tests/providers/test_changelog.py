@@ -21,6 +21,7 @@ from providers.models import BillPeriod, ChangeLogEntry
 from provisioning.actions.identifiers import service_identifier_end
 from provisioning.actions.orders import IdentifierLine, order_complete, order_create, order_start
 from provisioning.choices import OrderKindChoices
+from provisioning.choices import PlanRateCategoryChoices as Category
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import PlanRate, Service, ServiceIdentifier, ServicePlan
 from tests.factories import SuperuserFactory
@@ -126,6 +127,22 @@ def test_an_update_that_changes_no_value_leaves_no_row(harbour_setup):
     changed = updates_of(rate)
     assert len(changed) == 1
     assert list(changed[0].changes) == ["flagfall"]
+
+
+def test_a_row_whose_name_cannot_be_made_is_still_saved_and_logged(harbour_setup):
+    """A price assigned as text (as bench/common.py does) breaks PlanRate.__str__
+    until it is read back: the save must not fail for the change log's sake."""
+    rate = PlanRate.objects.create(
+        plan=harbour_setup.plan,
+        category=Category.PREMIUM,
+        rate_per_minute="0.3000",
+        untimed=False,
+        initial_increment=30,
+        subsequent_increment=30,
+    )
+
+    (entry,) = rows_of(rate)
+    assert entry.object_repr == f"plan rate #{rate.pk}"
 
 
 # ---------------------------------------------------------------------------
