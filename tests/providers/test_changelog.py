@@ -18,12 +18,12 @@ from django.utils import timezone
 from providers.changelog import recorded, tracked_models
 from providers.changelog_admin import ValueNames
 from providers.models import BillPeriod, ChangeLogEntry
-from provisioning.actions.identifiers import service_identifier_end
+from provisioning.actions.identifiers import service_identifier_end, service_identifier_save
 from provisioning.actions.orders import IdentifierLine, order_complete, order_create, order_start
 from provisioning.choices import OrderKindChoices
 from provisioning.choices import PlanRateCategoryChoices as Category
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
-from provisioning.models import PlanRate, Service, ServiceIdentifier, ServicePlan
+from provisioning.models import HostedNumberRange, PlanRate, Service, ServiceIdentifier, ServicePlan
 from tests.factories import SuperuserFactory
 from tests.provisioning.onboarding.onboarding_files import CLEAN_HARBOUR, workbook
 from tests.ssaas.admin_world import SAMPLE_CTOP, take_sample
@@ -66,6 +66,20 @@ def test_an_identifiers_end_date_set_by_its_writer_is_logged_with_who_when_befor
     assert entry.timestamp >= before
     assert entry.provider == harbour_setup.provider
     assert shown(entry, harbour_billing) == {"active to": ("—", "31/10/2026")}
+
+
+def test_a_hosted_number_ranges_dates_are_logged_on_the_identifier_it_is(harbour_setup, harbour_billing):
+    """A range saved as a HostedNumberRange (the service page's range rows) is logged
+    like any identifier, under the identifier's own kind of record."""
+    numbers = HostedNumberRange.objects.get(service=harbour_setup.acme_service)
+    numbers.active_to = OCT_31
+
+    service_identifier_save(identifier=numbers, acting_user=harbour_billing)
+
+    (entry,) = updates_of(ServiceIdentifier.objects.get(pk=numbers.pk))
+    assert entry.who == "hv-bill"
+    assert shown(entry, harbour_billing) == {"active to": ("—", "31/10/2026")}
+    assert entry.parent_id == harbour_setup.acme_service.pk
 
 
 def test_closing_a_bill_period_logs_its_status_as_done_by_whoever_asked_for_the_run(harbour_setup, harbour_billing):
