@@ -16,6 +16,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from ssaas.common.admin_mixins import add_refusal
 
+from .changelog_admin import ChangeLogPanelMixin
 from .choices import ProviderKindChoices
 from .models import BillPeriod, Customer, Provider, StaffMembership
 from .periods import bill_period_check, bill_period_delete, bill_period_delete_refusal, bill_period_save
@@ -96,7 +97,7 @@ class BillPeriodInline(ProviderScopedInline, TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ProviderScopedAdmin):
+class ProviderAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     form = ProviderAdminForm
     list_display = [
         "name",
@@ -218,7 +219,7 @@ class BillPeriodForm(forms.ModelForm):
 
 
 @admin.register(BillPeriod)
-class BillPeriodAdmin(ProviderScopedAdmin):
+class BillPeriodAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     """Periods are written through ``providers.periods``: a closed one is read-only
     for everyone (no change, no delete), an open one is closed by its bill run."""
 

@@ -1,10 +1,11 @@
 """Providers (retail and wholesale resellers of AAPT SSaaS), their bill periods,
-customers, and which staff users belong to them."""
+customers, which staff users belong to them, and the change log."""
 
 import datetime
 import re
 import zoneinfo
 
+from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -14,6 +15,7 @@ from django.utils.functional import cached_property
 
 from ssaas.common import secrets
 
+from . import changelog
 from .choices import (
     BillPeriodStatusChoices,
     ProviderIdentificationMethodChoices,
@@ -381,3 +383,94 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.provider}"
+
+
+# ---------------------------------------------------------------------------
+# The change log
+# ---------------------------------------------------------------------------
+
+
+class ChangeLogManager(LogEntryManager):
+    def log_create(self, instance, force_log: bool = False, **kwargs):
+        """auditlog's row, with who acted, the note and the provider of ``instance``
+        (providers/changelog.py); none for an update that changed no value."""
+        changes = kwargs.get("changes")
+        if changes and kwargs.get("action") == AbstractLogEntry.Action.UPDATE:
+            kwargs["changes"] = changes = changelog.real_changes(instance, changes)
+            if not changes:
+                return None
+        if kwargs.get("changes") is None and not force_log:
+            return None
+        # auditlog's own log_create, but for the record's name: its str() is taken
+        # where it cannot fail a save (changelog.entry_values).
+        from auditlog.cid import get_cid
+        from django.contrib.contenttypes.models import ContentType
+
+        pk = self._get_pk_value(instance)
+        kwargs.setdefault("content_type", ContentType.objects.get_for_model(instance))
+        kwargs.setdefault("object_pk", pk)
+        if isinstance(pk, int):
+            kwargs.setdefault("object_id", pk)
+        kwargs.setdefault("cid", get_cid())
+        for name, value in changelog.entry_values(instance).items():
+            kwargs.setdefault(name, value)
+        entry = self.create(**kwargs)
+        changelog.remember(entry)
+        return entry
+
+
+class ChangeLogEntry(AbstractLogEntry):
+    """One change to a row that decides a charge (a rate, a price, a number's dates, a
+    bill period's status …): who (``actor``; none: the system), when, the row, each
+    field's value before and after (``changes``) and a note.
+
+    Written by django-auditlog's signals for the models ``providers.changelog.track``
+    registers, never by hand, and never changed or deleted in the admin. Scoped by
+    ``provider``, the provider of the row logged."""
+
+    provider_lookup = "provider"
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    actor_name = models.CharField(
+        "user", max_length=150, blank=True, help_text="The user's name when they made the change; empty: the system."
+    )
+    note = models.TextField(blank=True, help_text="Why, or through what: the admin's message, an order, an import.")
+    # The row whose page also lists this change (a rate's plan, an identifier's service).
+    parent_content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    parent_id = models.BigIntegerField(null=True, blank=True)
+
+    objects = ChangeLogManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "change log entry"
+        verbose_name_plural = "change log entries"
+        # Read in the admin, written by the signals: nobody is given the rest.
+        default_permissions = ("view",)
+        ordering = ["-timestamp", "-pk"]
+        indexes = [
+            models.Index(fields=["provider", "-timestamp"], name="changelog_provider_time"),
+            models.Index(fields=["content_type", "object_id"], name="changelog_object"),
+            models.Index(fields=["parent_content_type", "parent_id"], name="changelog_parent"),
+        ]
+
+    # How the admin says each action ("create", "update", "delete" are auditlog's).
+    ACTION_LABELS = {
+        AbstractLogEntry.Action.CREATE: "added",
+        AbstractLogEntry.Action.UPDATE: "changed",
+        AbstractLogEntry.Action.DELETE: "deleted",
+    }
+
+    def __str__(self) -> str:
+        return f"{self.action_label.capitalize()} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, str(self.get_action_display()))
+
+    @property
+    def who(self) -> str:
+        return self.actor_name or "system"

@@ -19,7 +19,7 @@ A bill period's own dates and status are written only by
 never reopened, shrunk, moved or deleted, and no period may overlap it, so
 what its run billed is billed once. A correction to a closed month is an
 adjustment in the next open period. The database refuses the same changes of a
-closed row (a trigger, migration 0003), whatever writes it.
+closed row (a trigger, migration 0004), whatever writes it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from .changelog import records_acting_user
 from .choices import BillPeriodStatusChoices
 from .models import BillPeriod, Provider
 
@@ -164,6 +165,7 @@ def _locked(period: BillPeriod) -> BillPeriod | None:
     return BillPeriod.objects.select_for_update().filter(pk=period.pk).first() if period.pk else None
 
 
+@records_acting_user
 @transaction.atomic
 def bill_period_save(*, period: BillPeriod, acting_user) -> BillPeriod:
     """Save ``period``, new or changed. A new period may be saved closed (a month
@@ -184,6 +186,7 @@ def bill_period_delete_refusal(period: BillPeriod) -> str | None:
     return None
 
 
+@records_acting_user
 @transaction.atomic
 def bill_period_delete(*, period: BillPeriod, acting_user) -> None:
     """Delete an open period (one added by mistake); a closed one stays."""

@@ -27,6 +27,10 @@ class SsaasAdminSite(UnfoldAdminSite):
         new admin cannot forget it."""
         from providers.scoping import scoping_problems
 
+        if admin_class is not None and admin_class.__module__ == "auditlog.admin":
+            # django-auditlog registers its own, unscoped admin for the change log's
+            # model: the change log has a scoped, read-only one (providers/changelog_admin.py).
+            return None
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
         effective = admin_class or admin.ModelAdmin
         if options:

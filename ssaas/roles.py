@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("provisioning", "servicefeature", ["view", "add"]),
         *_perms("provisioning", "servicefeaturechange", _VIEW),
         "provisioning.import_onboarding",
+        # The change log: who changed a service's or a number's dates (only the kinds
+        # of record the role views; providers/changelog.py).
+        *_perms("providers", "changelogentry", _VIEW),
         # Orders: correct and work them (the actions need change_order); never delete
         # one, cancel it. Their lines go with them; their history is read-only.
         *_perms("provisioning", "order", _WRITE),
@@ -87,6 +90,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "usage.close_billrun",
         *_perms("usage", "billruninvoice", _VIEW),
         *_perms("usage", "billrunline", _VIEW),
+        # The change log: who changed a rate, a price, a number's dates, when, from what to what.
+        *_perms("providers", "changelogentry", _VIEW),
     ],
     # The provider's own settings: AAPT account, FTP, identification, bill periods.
     PROVIDER_ADMINISTRATORS: [
@@ -114,6 +119,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "usage.close_billrun",
         *_perms("usage", "billruninvoice", _VIEW),
         *_perms("usage", "billrunline", _VIEW),
+        # The change log of their settings, bill periods, plans, rates and catalogue.
+        *_perms("providers", "changelogentry", _VIEW),
     ],
 }
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "csp",
+    # The change log (providers.ChangeLogEntry, providers/changelog.py): its signals,
+    # diffing and abstract log entry; its own LogEntry model is swapped out.
+    "auditlog",
     "providers",
     "provisioning",
     "usage",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Changes made by a request are logged as the logged-in user's (providers/changelog.py).
+    "providers.changelog.ChangeLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -287,6 +292,16 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# The change log (README, "Change log"): django-auditlog writes providers.ChangeLogEntry
+# rows, scoped by provider; the old row is read through the base manager (a proxy's
+# manager may filter), and foreign keys are kept as ids, named when shown.
+AUDITLOG_LOGENTRY_MODEL = "providers.ChangeLogEntry"
+AUDITLOG_USE_BASE_MANAGER = True
+# auditlog's migrations create its own LogEntry table, unused once swapped, which
+# Django's flush does not know of: its foreign key to content types then refuses
+# every flush (TRUNCATE) on PostgreSQL. Its one model is swapped, so it needs none.
+MIGRATION_MODULES = {"auditlog": None}
 
 # "demo" or "production" beside the site's name (empty: no label).
 ENVIRONMENT_LABEL = env.str("ENVIRONMENT_LABEL", default="demo" if DEBUG else "")

@@ -63,6 +63,7 @@ SIDEBAR = [
             ("Adjustments", "price_change", "usage.adjustment"),
             ("Plans and rates", "sell", "provisioning.serviceplan"),
             ("Feature catalogue", "category", "provisioning.featureproduct"),
+            ("Change log", "history", "providers.changelogentry"),
         ],
     ),
     (

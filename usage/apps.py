@@ -12,3 +12,10 @@ class UsageConfig(AppConfig):
         import usage.ctop.ingest  # noqa: F401
         import usage.ctop.quarantine  # noqa: F401
         import usage.reconciliation.export  # noqa: F401
+        from providers.changelog import track
+        from usage.models import Adjustment
+
+        # The change log (providers/changelog.py): adjustments, shown on their
+        # service's page too. Usage records, quarantine, carrier files and bill run
+        # lines are never tracked: ingest and the close write them in bulk (COPY).
+        track(Adjustment, parent="service", exclude=["created_at", "created_by", "bill_run"])

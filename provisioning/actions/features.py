@@ -9,7 +9,10 @@ thing that happened. A quantity change on a date ends the feature the day
 before and starts a new one with the new quantity, so that a period's active
 quantity is always "quantity × active days" summed over rows (pro-rata needs
 nothing else). No date may fall in a closed bill period
-(:func:`providers.periods.refuse_closed_period`).
+(:func:`providers.periods.refuse_closed_period`). ``ServiceFeatureChange`` is the
+feature's workflow (what happened, effective from when); the change log has each
+field's before and after, as done by ``acting_user`` with the note
+(``@records_acting_user``, providers/changelog.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from providers.changelog import records_acting_user
 from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
 
 from ..choices import ServiceFeatureChangeActionChoices as Action
@@ -118,6 +122,7 @@ def _split(
     return follower
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_add(
     *,
@@ -160,6 +165,7 @@ def service_feature_add(
     return feature
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_activate(
     *, feature: ServiceFeature, active_from: datetime.date, note: str = "", acting_user
@@ -178,6 +184,7 @@ def service_feature_activate(
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_change_quantity(
     *,
@@ -237,6 +244,7 @@ def service_feature_change_quantity(
     return changed
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_cease(
     *, feature: ServiceFeature, active_to: datetime.date, note: str = "", acting_user
@@ -254,6 +262,7 @@ def service_feature_cease(
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_features_apply(
     *,
@@ -276,6 +285,7 @@ def service_features_apply(
     return done
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_carry(
     *,
@@ -340,6 +350,7 @@ def _dates_touched(new: ServiceFeature, stored: ServiceFeature | None) -> list[t
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_feature_import(
     *, feature: ServiceFeature, note: str = "", acting_user, exclude: Iterable[str] = ()

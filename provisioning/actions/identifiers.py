@@ -5,8 +5,8 @@ Usage is identified by the identifier active on the call's date, so a date of
 an identifier in a closed bill period would change what that period billed:
 every write refuses one (:func:`providers.periods.refuse_closed_period`). The
 model's own ``clean()`` keeps the rest (no identifier on two services at once,
-Group ID and realm rules). Identifiers have no history table; the admin's log
-records who changed one there.
+Group ID and realm rules). Every change is in the change log, as done by
+``acting_user`` (``@records_acting_user``, providers/changelog.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from providers.changelog import records_acting_user
 from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period, save_outside_closed_periods
 
 from ..models import Service, ServiceIdentifier
@@ -45,6 +46,7 @@ def service_identifier_check(identifier: ServiceIdentifier) -> None:
         refuse_closed_dates(service.customer.provider, identifier_dates_touched(identifier, stored))
 
 
+@records_acting_user
 @transaction.atomic
 def service_identifier_save(
     *, identifier: ServiceIdentifier, acting_user, exclude: Iterable[str] = ()
@@ -57,6 +59,7 @@ def service_identifier_save(
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_identifier_add(
     *,
@@ -74,6 +77,7 @@ def service_identifier_add(
     return service_identifier_save(identifier=identifier, acting_user=acting_user)
 
 
+@records_acting_user
 @transaction.atomic
 def service_identifier_delete(*, identifier: ServiceIdentifier, acting_user) -> None:
     """Delete an identifier entered by mistake; refused when one of its dates lies
@@ -83,6 +87,7 @@ def service_identifier_delete(*, identifier: ServiceIdentifier, acting_user) -> 
     stored.delete()
 
 
+@records_acting_user
 @transaction.atomic
 def service_identifier_end(
     *, identifier: ServiceIdentifier, active_to: datetime.date, acting_user
@@ -93,6 +98,7 @@ def service_identifier_end(
     return service_identifier_save(identifier=identifier, acting_user=acting_user)
 
 
+@records_acting_user
 @transaction.atomic
 def service_identifier_carry(
     *, identifier: ServiceIdentifier, service: Service, day: datetime.date, acting_user

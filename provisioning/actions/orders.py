@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from providers.changelog import recorded
 from providers.models import Customer, Provider
 from providers.periods import refuse_closed_period
 
@@ -382,7 +383,9 @@ def order_complete(*, order: Order, acting_user, effective_date: datetime.date) 
         providers[locked.target_provider_id] = locked.target_provider
     for provider in providers.values():
         refuse_closed_period(provider, effective_date, what, field="effective_date")
-    service = COMPLETIONS[locked.kind](locked, effective_date, acting_user)
+    # Every change the completion makes is logged as this order's (providers/changelog.py).
+    with recorded(acting_user, note=f"Order #{locked.pk}: {locked.get_kind_display()}."):
+        service = COMPLETIONS[locked.kind](locked, effective_date, acting_user)
     label = ORDER_ACTIONS["complete"].label_for(locked.kind)
     return _move(
         locked,

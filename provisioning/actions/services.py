@@ -4,9 +4,10 @@ A service's dates say on which days its calls are billed to its customer and
 priced with its plan, so a date in a closed bill period would change what that
 period billed: every write refuses one
 (:func:`providers.periods.refuse_closed_period`). The model's own ``clean()``
-keeps the rest (plan of the right provider, one live reference). Services have
-no history table; the orders that shaped one are its history, and the admin's
-log records who changed one there.
+keeps the rest (plan of the right provider, one live reference). The orders
+that shaped a service are its workflow history; every field change is in the
+change log, as done by ``acting_user`` (``@records_acting_user``,
+providers/changelog.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from providers.changelog import records_acting_user
 from providers.models import Customer
 from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period, save_outside_closed_periods
 
@@ -52,6 +54,7 @@ def service_check(service: Service) -> None:
     refuse_closed_dates(service.customer.provider, service_dates_touched(service, stored))
 
 
+@records_acting_user
 @transaction.atomic
 def service_save(*, service: Service, acting_user, exclude: Iterable[str] = ()) -> Service:
     """Save ``service``, new or changed, as given: the admin, the onboarding import
@@ -64,6 +67,7 @@ def service_save(*, service: Service, acting_user, exclude: Iterable[str] = ()) 
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_create(
     *,
@@ -89,6 +93,7 @@ def service_create(
     return service_save(service=service, acting_user=acting_user)
 
 
+@records_acting_user
 @transaction.atomic
 def service_cease(*, service: Service, end_date: datetime.date, acting_user) -> Service:
     """The service ends: ``end_date`` is its last day, and it is ceased."""
@@ -104,6 +109,7 @@ def service_cease(*, service: Service, end_date: datetime.date, acting_user) -> 
     return service_save(service=service, acting_user=acting_user)
 
 
+@records_acting_user
 @transaction.atomic
 def service_replace(
     *,
@@ -149,6 +155,7 @@ def service_replace(
     )
 
 
+@records_acting_user
 @transaction.atomic
 def service_delete(*, service: Service, acting_user) -> None:
     """Delete a service entered by mistake; refused when one of its dates lies in a

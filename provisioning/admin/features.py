@@ -19,6 +19,7 @@ from unfold.decorators import action as unfold_action
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
 
+from providers.changelog_admin import ChangeLogPanelMixin
 from providers.periods import refuse_closed_period
 from providers.scoping import (
     ProviderScopedAdmin,
@@ -119,7 +120,7 @@ class ServiceFeatureAddForm(forms.ModelForm):
 
 
 @admin.register(ServiceFeature)
-class ServiceFeatureAdmin(RefusalFormMixin, ProviderScopedAdmin):
+class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedAdmin):
     list_display = [
         "service",
         "product",

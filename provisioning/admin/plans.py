@@ -3,6 +3,7 @@
 from django.contrib import admin
 from unfold.admin import TabularInline
 
+from providers.changelog_admin import ChangeLogPanelMixin
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 
 from ..models import FeatureProduct, PlanProductPrice, PlanRate, ServicePlan
@@ -34,7 +35,7 @@ class PlanProductPriceInline(ProviderScopedInline, TabularInline):
 
 
 @admin.register(ServicePlan)
-class ServicePlanAdmin(ProviderScopedAdmin):
+class ServicePlanAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     list_display = ["name", "provider", "is_active", "rate_summary"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "is_active"]
     list_select_related = ["provider"]
@@ -52,7 +53,7 @@ class ServicePlanAdmin(ProviderScopedAdmin):
 
 
 @admin.register(PlanRate)
-class PlanRateAdmin(ProviderScopedAdmin):
+class PlanRateAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     list_display = [
         "plan",
         "category",
@@ -72,7 +73,7 @@ class PlanRateAdmin(ProviderScopedAdmin):
 
 
 @admin.register(FeatureProduct)
-class FeatureProductAdmin(ProviderScopedAdmin):
+class FeatureProductAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     list_display = ["element_id", "name", "kind", "unit_cost", "retail_price", "provider", "is_active"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
     list_select_related = ["provider"]

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 
+from providers.changelog_admin import ChangeLogPanelMixin
 from providers.periods import refuse_closed_dates
 from providers.scoping import (
     ProviderScopedAdmin,
@@ -205,7 +206,7 @@ class _SavedByActionsMixin(RefusalFormMixin):
 
 
 @admin.register(Service)
-class ServiceAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
+class ServiceAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmin):
     list_display = ["reference", "customer", "provider", "plan", "status", "start_date", "end_date"]
     list_filter = [
         "status",
@@ -309,7 +310,7 @@ class ServiceAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
 
 
 @admin.register(ServiceIdentifier)
-class ServiceIdentifierAdmin(_SavedByActionsMixin, ProviderScopedAdmin):
+class ServiceIdentifierAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmin):
     list_display = ["value", "kind", "service", "active_from", "active_to"]
     list_filter = ["kind", ("service__provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service__customer"]

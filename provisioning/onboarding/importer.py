@@ -26,6 +26,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
+from providers.changelog import recorded
 from providers.models import Customer, Provider
 from provisioning.actions.features import service_feature_import
 from provisioning.actions.identifiers import service_identifier_save
@@ -77,7 +78,9 @@ def onboarding_import(
     result = OnboardingResult(dry_run=dry_run, file_name=file_name)
     sheets, errors = read_onboarding_file(file, name=file_name, kind=kind)
     result.errors += errors
-    with transaction.atomic():
+    # Every change the import makes is in the change log with the file's name (the
+    # system's when no user is given: the command at the server's shell).
+    with transaction.atomic(), recorded(acting_user, note=f"Onboarding import of {file_name}."):
         importer = _Importer(provider=provider, acting_user=acting_user, result=result)
         for sheet in sheets:
             importer.import_sheet(sheet)

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from providers.changelog import recorded
 from providers.choices import (
     BillPeriodStatusChoices,
 )
@@ -101,6 +102,11 @@ def _upsert(model, lookup: dict, values: dict, write=_saved):
     return write(obj)
 
 
+# What the demo writes is in the change log as the system's, with this note.
+DEMO_NOTE = "Demo data (loaddemo)."
+
+
+@recorded(note=DEMO_NOTE)
 @transaction.atomic
 def load_setup() -> dict[str, Provider]:
     """Providers, plans and rates, catalogue, customers, services, identifiers,
@@ -271,6 +277,7 @@ def _load_plan(provider: Provider, name: str) -> ServicePlan:
     return plan
 
 
+@recorded(note=DEMO_NOTE)
 @transaction.atomic
 def load_orders(*, operator=None, worker=None) -> list[Order]:
     """A few open orders in different states (after ``load_setup``, or a test's
@@ -384,6 +391,7 @@ MID_MONTH_FEATURES_BY = "billing"
 LEDGER = [("harbour-voice", "HV-", 1001)]
 
 
+@recorded(note=DEMO_NOTE)
 @transaction.atomic
 def load_billing(providers: dict[str, Provider]) -> None:
     """What Harbour Voice's bill runs need (samples/README.md, *Bill runs*): retail
@@ -396,7 +404,10 @@ def load_billing(providers: dict[str, Provider]) -> None:
 
     for provider in providers.values():
         for element_id, price in RETAIL_PRICES.items():
-            FeatureProduct.objects.filter(provider=provider, element_id=element_id).update(retail_price=Decimal(price))
+            # Saved, not updated in bulk: each price is in the change log.
+            for product in FeatureProduct.objects.filter(provider=provider, element_id=element_id):
+                product.retail_price = Decimal(price)
+                product.save(update_fields=["retail_price"])
     for slug, plan_name, element_id, price in PLAN_PRICES:
         provider = providers[slug]
         _upsert(

@@ -8,8 +8,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from providers.models import BillPeriod, Customer, Provider
-from provisioning.models import PlanRate, Service, ServiceFeature, ServiceIdentifier
+from providers.models import BillPeriod, ChangeLogEntry, Customer, Provider
+from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature, ServiceIdentifier
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
 
@@ -18,6 +18,7 @@ SHARED = Path(settings.BASE_DIR).parent / "shared" / "samples"
 def test_loaddemo_is_idempotent():
     call_command("loaddemo", "--no-usage", verbosity=0)
     counts = [m.objects.count() for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)]
+    changes = ChangeLogEntry.objects.count()
     call_command("loaddemo", verbosity=0)
     assert [
         m.objects.count() for m in (Provider, Customer, Service, ServiceIdentifier, PlanRate, ServiceFeature)
@@ -43,6 +44,13 @@ def test_loaddemo_is_idempotent():
         ("requested", extra.requested_on, "billing"),
         ("activated", datetime.date(2026, 11, 16), "billing"),
     ]
+    # The change log: what the demo wrote is the system's, with the demo's note; run
+    # again, it changed nothing, so it logged nothing.
+    assert ChangeLogEntry.objects.count() == changes
+    sip = FeatureProduct.objects.get(provider__slug="harbour-voice", element_id="502001")
+    (price,) = ChangeLogEntry.objects.filter(object_id=sip.pk, content_type__model="featureproduct", action=1)
+    assert (price.who, price.note) == ("system", "Demo data (loaddemo).")
+    assert price.changes == {"retail_price": ["0.00", str(sip.retail_price)]}
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/samples is not beside this checkout")

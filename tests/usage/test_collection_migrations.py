@@ -14,7 +14,7 @@ from usage.collection.schedule import SCHEDULE_FUNC
 # The only code migrations of our apps: data backfills and schema the ORM cannot
 # declare (the closed-period trigger), not reference data.
 BACKFILLS = {
-    ("providers", "0003_billperiod_closed_guard"),
+    ("providers", "0004_billperiod_closed_guard"),
     ("provisioning", "0006_username_realm_numbers"),
     ("usage", "0014_rated_seq"),
 }

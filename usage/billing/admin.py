@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from providers.admin import BillPeriodAdmin
+from providers.changelog_admin import ChangeLogPanelMixin
 from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
@@ -231,7 +232,7 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ProviderScopedAdmin):
+class AdjustmentAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     """A one-off credit or charge to a service in an open period; once billed,
     it is kept as it was (no change, no delete)."""
 

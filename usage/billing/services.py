@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from providers.changelog import recorded, records_acting_user
 from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from providers.periods import bill_period_mark_closed, refuse_closed_period
@@ -47,6 +48,7 @@ from usage.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
 # ---------------------------------------------------------------------------
 
 
+@records_acting_user
 @transaction.atomic
 def adjustment_add(*, service: Service, date: datetime.date, amount: Decimal, reason: str, acting_user) -> Adjustment:
     """A one-off credit (negative) or charge to ``service`` on ``date``, which must
@@ -81,6 +83,7 @@ def _refuse_out_of_order(period: BillPeriod) -> None:
         )
 
 
+@records_acting_user
 @transaction.atomic
 def bill_run_request(*, period: BillPeriod, acting_user) -> BillRun:
     """The run that closes ``period``, queued (a failed run is queued again; a run
@@ -205,8 +208,11 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     lines_written = _write_lines(run.pk, lines)
     if files is not None:
         files.billed(lines)
-    provider.invoice_next_number = number
-    provider.save(update_fields=["invoice_next_number"])
+    # The period's close and the invoice numbering are logged as done by whoever
+    # asked for the run (the worker closes it on their behalf).
+    with recorded(run.requested_by, note=f"Bill run #{run.pk} of {period.label}."):
+        provider.invoice_next_number = number
+        provider.save(update_fields=["invoice_next_number"])
 
     total = sum((i.total_ex_gst for i in invoices), Decimal("0.00"))
     run.calls = calls
@@ -219,7 +225,8 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run.progress = f"Done: {len(invoices)} invoices, {lines_written} lines, {calls} calls"
     run.finished_at = timezone.now()
     run.save()
-    bill_period_mark_closed(period=period, acting_user=run.requested_by)
+    with recorded(run.requested_by, note=f"Bill run #{run.pk} of {period.label}."):
+        bill_period_mark_closed(period=period, acting_user=run.requested_by)
     return run
 
 

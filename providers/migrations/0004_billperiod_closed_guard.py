@@ -61,7 +61,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("providers", "0002_ledger_settings"),
+        ("providers", "0003_change_log"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
