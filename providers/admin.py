@@ -7,14 +7,13 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from ssaas.common.admin_mixins import add_refusal
+from ssaas.common.admin_mixins import RefusalsAsMessagesMixin, add_refusal
 
 from .changelog_admin import ChangeLogPanelMixin
 from .choices import ProviderKindChoices
@@ -219,7 +218,7 @@ class BillPeriodForm(forms.ModelForm):
 
 
 @admin.register(BillPeriod)
-class BillPeriodAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
+class BillPeriodAdmin(ChangeLogPanelMixin, RefusalsAsMessagesMixin, ProviderScopedAdmin):
     """Periods are written through ``providers.periods``: a closed one is read-only
     for everyone (no change, no delete), an open one is closed by its bill run."""
 
@@ -257,36 +256,17 @@ class BillPeriodAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
             with transaction.atomic():
                 return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as exc:  # the writer refused after the form's check (a race)
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
+            return self._refused(request, exc)
 
     def changelist_view(self, request, extra_context=None):
-        # "Delete selected": all or nothing, a closed period's refusal said on the list
-        # (before Django's confirmation page, which would only answer 403).
+        # "Delete selected" of a closed period: refused on the list before Django's
+        # confirmation page, which would only answer 403.
         if request.method == "POST" and request.POST.get("action") == "delete_selected":
             chosen = self.get_queryset(request).filter(pk__in=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
             refusals = [refusal for refusal in map(bill_period_delete_refusal, chosen) if refusal]
-            for refusal in refusals:
-                messages.error(request, refusal)
             if refusals:
-                return HttpResponseRedirect(request.get_full_path())
-        try:
-            with transaction.atomic():
-                return super().changelist_view(request, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().delete_view(request, object_id, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
+                return self._refused(request, ValidationError(refusals))
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Customer)

@@ -8,10 +8,8 @@ the same check first, so the refusal shows beside the date the person typed
 from functools import partial
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
@@ -23,6 +21,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.common.admin_mixins import RefusalsAsMessagesMixin
 
 from ..actions.identifiers import (
     identifier_dates_touched,
@@ -155,7 +154,7 @@ class HostedNumberRangeInline(ProviderScopedInline, TabularInline):
         return obj.range_size or ""
 
 
-class _SavedByActionsMixin(RefusalFormMixin):
+class _SavedByActionsMixin(RefusalsAsMessagesMixin, RefusalFormMixin):
     """The admin's rows are checked, saved and deleted by their actions
     (``row_check``, ``row_save``, ``row_delete``, which take the row as the keyword
     ``row_keyword``), and so are the identifier and range rows of its inlines."""
@@ -185,24 +184,6 @@ class _SavedByActionsMixin(RefusalFormMixin):
         for identifier in rows:
             service_identifier_save(identifier=identifier, acting_user=request.user)
         return None
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def changelist_view(self, request, extra_context=None):
-        # "Delete selected": all or nothing, a refusal said on the list.
-        try:
-            with transaction.atomic():
-                return super().changelist_view(request, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Service)

@@ -3,11 +3,12 @@ id in an admin URL that can name no row."""
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.forms import BaseForm
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import URLPattern
 from django.urls.converters import IntConverter
 from django.utils.html import format_html
@@ -21,6 +22,32 @@ def add_refusal(form: BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class RefusalsAsMessagesMixin:
+    """For a ModelAdmin whose deletes call a writer that may refuse: "Delete selected"
+    and the delete page run in one transaction (all or nothing), and a refusal
+    (``ValidationError``) is said as a message on the page asked for, not an error page."""
+
+    @staticmethod
+    def _refused(request, error: ValidationError) -> HttpResponseRedirect:
+        for message in error.messages:
+            messages.error(request, message)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ValidationError as exc:
+            return self._refused(request, exc)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            return self._refused(request, exc)
 
 
 class ReadOnlyAdminMixin:
