@@ -46,10 +46,14 @@ def reset(bench: Bench) -> None:
         conn.execute(
             "TRUNCATE usage_usagerecord, usage_rejectedline, usage_quarantineaction, usage_carrierfile CASCADE"
         )
+        # The bench's own database: its closed October is reopened for the next run,
+        # which the closed-period trigger refuses to anything but its owner, here.
+        conn.execute("ALTER TABLE providers_billperiod DISABLE TRIGGER providers_billperiod_closed_guard")
         conn.execute(
             "UPDATE providers_billperiod SET status = 'open' WHERE start_date >= '2026-10-01' "
             "AND provider_id = (SELECT id FROM providers_provider WHERE slug = 'harbour-voice')"
         )
+        conn.execute("ALTER TABLE providers_billperiod ENABLE TRIGGER providers_billperiod_closed_guard")
         conn.execute("UPDATE providers_provider SET invoice_next_number = 1")
         conn.commit()
         conn.autocommit = True
