@@ -97,7 +97,7 @@ def usage(n: str, seed: str) -> dict:
     closed September), written with COPY."""
     from providers.models import Provider
     from provisioning.models import Service
-    from usage.models import CarrierFile
+    from usage.carrier_files.models import CarrierFile
 
     count = int(n)
     rng = random.Random(int(seed))

@@ -127,7 +127,8 @@ def main() -> None:
 
     from providers.models import Provider
     from provisioning.models import Service
-    from usage.models import CarrierFile, UsageRecord
+    from usage.carrier_files.models import CarrierFile
+    from usage.ctop.models import UsageRecord
 
     set_up(bench)
     fill(bench, 1, SMALL)

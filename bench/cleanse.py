@@ -27,7 +27,7 @@ def main() -> None:
     print(f"database {bench.dbname}")
     bench.recreate()
     os.environ.update({k: v for k, v in bench.env.items() if k in {"DATABASE_URL"}})
-    from usage.ctop.synthetic import write_ctop
+    from tests.writers.synthetic import write_ctop
 
     path = write_ctop(
         bench.workdir / "CTOP_2345678_000001_20261102020000.txt",

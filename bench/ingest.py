@@ -35,7 +35,7 @@ def main() -> None:
     os.environ.update(
         {k: v for k, v in bench.env.items() if k in {"DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"}}
     )
-    from usage.ctop.synthetic import write_ctop
+    from tests.writers.synthetic import write_ctop
 
     spans = bench.spans()
     files = {}

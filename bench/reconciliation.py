@@ -94,8 +94,11 @@ def build(services: int) -> None:
         ServiceIdentifier,
         ServicePlan,
     )
+    from usage.broadworks.models import BroadWorksItem, BroadWorksReport
+    from usage.carrier_files.models import CarrierFile
+    from usage.coce.models import OtherCharge
+    from usage.ctop.models import UsageRecord
     from usage.ctop.rated_seq import next_rated_seq
-    from usage.models import BroadWorksItem, BroadWorksReport, CarrierFile, OtherCharge, UsageRecord
 
     call_command("migrate", verbosity=0)
     provider = Provider.objects.create(
@@ -380,7 +383,7 @@ def _charge_rows(provider, carrier_file, lines, month, service_ids, ranges, cata
 def export(month: str, output: str) -> None:
     """Child process: write one month's workbook, print what it cost."""
     from providers.models import Provider
-    from usage.reconciliation.periods import period_for
+    from providers.months import period_for
     from usage.reconciliation.report import reconciliation_build
     from usage.reconciliation.workbook import write_reconciliation_workbook
 

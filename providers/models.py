@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
 
-from ssaas.common import secrets
+from ssaas.common import formats, secrets
 
 from . import changelog
 from .choices import (
@@ -293,7 +293,7 @@ class BillPeriod(models.Model):
             and self.start_date.month == self.end_date.month
         ):
             return self.start_date.strftime("%B %Y")
-        return f"{self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+        return f"{formats.day(self.start_date)}–{formats.day(self.end_date)}"
 
     @property
     def days(self) -> int:

@@ -30,13 +30,11 @@ from collections.abc import Callable, Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from ssaas.common import formats
+
 from .changelog import records_acting_user
 from .choices import BillPeriodStatusChoices
 from .models import BillPeriod, Provider
-
-
-def _on(day: datetime.date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def closed_period_holding(provider: Provider, day: datetime.date) -> BillPeriod | None:
@@ -56,9 +54,9 @@ def closed_period_holding(provider: Provider, day: datetime.date) -> BillPeriod 
 def closed_period_message(provider: Provider, period: BillPeriod, day: datetime.date, what: str) -> str:
     """The one wording of a refusal: what was refused, its date, and the period."""
     return (
-        f"The {what} {_on(day)} is inside {provider}'s closed bill period {period.label} "
-        f"({_on(period.start_date)}–{_on(period.end_date)}): nothing may change in a closed "
-        f"period. Choose a date after {_on(period.end_date)}."
+        f"The {what} {formats.day(day)} is inside {provider}'s closed bill period {period.label} "
+        f"({formats.day(period.start_date)}–{formats.day(period.end_date)}): nothing may change in a closed "
+        f"period. Choose a date after {formats.day(period.end_date)}."
     )
 
 
@@ -145,7 +143,8 @@ def bill_period_check(period: BillPeriod, stored: BillPeriod | None = None) -> N
             raise ValidationError(
                 {
                     field: f"{stored.provider}'s bill period {stored.label} "
-                    f"({_on(stored.start_date)}–{_on(stored.end_date)}) is closed: its dates cannot change. "
+                    f"({formats.day(stored.start_date)}–{formats.day(stored.end_date)}) is closed: "
+                    "its dates cannot change. "
                     f"{_CORRECT_BY_ADJUSTMENT}"
                 }
             )

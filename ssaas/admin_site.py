@@ -87,7 +87,7 @@ class SsaasAdminSite(UnfoldAdminSite):
         return sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
 
     def index(self, request, extra_context=None):
-        from usage.carrier_files.selectors import attention
+        from usage.attention import attention
 
         extra_context = {**(extra_context or {}), "attention": attention(request.user)}
         return super().index(request, extra_context)

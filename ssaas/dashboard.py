@@ -1,4 +1,4 @@
-"""The front page of the admin, per role (issue 13): what needs doing today.
+"""The front page of the admin, per role: what needs doing today.
 
 Each item is a count (or a fact) with a link to the page that shows it; an item
 is shown only to a user who may open that page, so the front page never leads to
@@ -23,12 +23,15 @@ from providers.scoping import scope_queryset
 from provisioning.choices import OrderStateChoices as OrderState
 from provisioning.choices import ServiceFeatureStatusChoices
 from provisioning.models import OPEN_STATES, Order, ServiceFeature
-from ssaas.common.formats import money
-from usage.carrier_files.selectors import failed_files, rejected_files, sequence_gaps, stuck_files
-from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordReasonChoices
+from ssaas.common.formats import day_time, money
+from usage.attention import failed_files, rejected_files, stuck_files
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.sequence import visible_sequence_gaps
+from usage.coce.models import OtherChargeException
 from usage.collection.selectors import ctop_late, latest_collections
+from usage.ctop.choices import UsageRecordReasonChoices
 from usage.ctop.selectors import quarantine_by_reason
-from usage.models import CarrierFile, OtherChargeException
 
 
 @dataclass
@@ -92,7 +95,7 @@ def provisioning_section(user) -> Section | None:
 
 def _open_periods(providers) -> dict[int, BillPeriod]:
     """Each provider's bill period holding today (its own date), or the calendar month."""
-    from usage.reconciliation.periods import period_for
+    from providers.months import period_for
 
     periods = {}
     for provider in providers:
@@ -137,7 +140,7 @@ def billing_section(user) -> Section | None:
             Item("COCE exceptions", count, reverse("admin:usage_otherchargeexception_changelist"), _level(count))
         )
     if user.has_perm("usage.view_reconciliation"):
-        from usage.reconciliation.periods import period_slug
+        from providers.months import period_slug
         from usage.reconciliation.report import open_product_differences
 
         providers = list(scope_queryset(Provider.objects.filter(is_active=True), user).order_by("name"))
@@ -208,7 +211,7 @@ def providers_section(user) -> Section | None:
         section.items.append(
             Item(
                 f"{provider.name}: last CTOP file",
-                f"{timezone.localtime(last):%d/%m/%Y %H:%M}" if last else "none yet",
+                day_time(timezone.localtime(last)) if last else "none yet",
                 _url("admin:usage_carrierfile_changelist", provider__id__exact=provider.pk, kind__exact="ctop"),
                 "danger" if provider.pk in late else "",
                 detail=detail + ("; late today" if provider.pk in late else ""),
@@ -222,7 +225,7 @@ def providers_section(user) -> Section | None:
             _level(len(late), "danger"),
         )
     )
-    gaps = sequence_gaps(user)
+    gaps = visible_sequence_gaps(user)
     section.items.append(
         Item(
             "Sequence gaps",
@@ -250,7 +253,7 @@ def front_page(user) -> list[Section]:
 def dashboard_callback(request, context):
     context["front_page"] = front_page(request.user)
     if request.user.has_perm("usage.view_usagerecord"):
-        from usage.carrier_files.selectors import usage_per_day
+        from usage.attention import usage_per_day
 
         from .common.charts import usage_charts
 

@@ -35,7 +35,7 @@ FIELD_ENCRYPTION_KEYS = checked_keys(
 )
 
 INSTALLED_APPS = [
-    # django-unfold's templates and static files before the admin's (issue 13).
+    # django-unfold's templates and static files before the admin's.
     "unfold.apps.BasicAppConfig",  # our own site class (ssaas.admin_site), not unfold's default
     "unfold.contrib.filters",
     "unfold.contrib.forms",

@@ -49,15 +49,11 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from usage.choices import (
-    CarrierFileKindChoices,
-    CarrierFileSourceChoices,
-    CarrierFileStatusChoices,
-    UsageRecordReasonChoices,
-    UsageRecordStatusChoices,
-)
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import CarrierFile
+from usage.ctop.choices import UsageRecordReasonChoices, UsageRecordStatusChoices
+from usage.ctop.models import QuarantinedRecord, UsageRecord
 from usage.ctop.rated_seq import next_rated_seq
-from usage.models import CarrierFile, QuarantinedRecord, UsageRecord
 
 OCT_1 = datetime.date(2026, 10, 1)
 SYDNEY = datetime.timezone(datetime.timedelta(hours=11))  # AEDT, in force from October

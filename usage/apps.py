@@ -13,7 +13,7 @@ class UsageConfig(AppConfig):
         import usage.ctop.quarantine  # noqa: F401
         import usage.reconciliation.export  # noqa: F401
         from providers.changelog import track
-        from usage.models import Adjustment
+        from usage.billing.models import Adjustment
 
         # The change log (providers/changelog.py): adjustments, shown on their
         # service's page too. Usage records, quarantine, carrier files and bill run

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 
 from providers.models import Provider
+from ssaas.common import formats
 
 from ..choices import OrderKindChoices as Kind
 from ..choices import ServiceFeatureStatusChoices as FeatureStatus
@@ -31,10 +32,6 @@ from ..models import FeatureProduct, Order, OrderFeature, Service
 from .features import service_feature_add, service_feature_carry, service_feature_cease
 from .identifiers import service_identifier_add, service_identifier_carry, service_identifier_end
 from .services import service_cease, service_create, service_replace
-
-
-def _on(day: datetime.date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def _note(order: Order) -> str:
@@ -157,7 +154,7 @@ def finalise_cancellation(order: Order, day: datetime.date, acting_user) -> Serv
     if late:
         # Raised inside ``order_complete``'s transaction: the service's end rolls back.
         raise ValidationError(
-            f"These start after {_on(day)}, the end date: {', '.join(late)}. "
+            f"These start after {formats.day(day)}, the end date: {', '.join(late)}. "
             "Remove them from the service first, or choose a later end date."
         )
     for ident in identifiers:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from providers.changelog import records_acting_user
 from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period
+from ssaas.common import formats
 
 from ..choices import ServiceFeatureChangeActionChoices as Action
 from ..choices import ServiceFeatureStatusChoices as Status
@@ -207,7 +208,7 @@ def service_feature_change_quantity(
     if quantity == feature.quantity:
         raise ValidationError(f"{label} already has quantity {quantity}.")
     if feature.status == Status.CEASED and feature.active_to < effective_from:
-        raise ValidationError(f"{label} ceased on {feature.active_to:%d/%m/%Y}.")
+        raise ValidationError(f"{label} ceased on {formats.day(feature.active_to)}.")
     before = feature.quantity
     if feature.status == Status.REQUESTED or effective_from == feature.active_from:
         if feature.status != Status.REQUESTED:
@@ -219,7 +220,7 @@ def service_feature_change_quantity(
     else:
         if effective_from < feature.active_from:
             raise ValidationError(
-                f"{label} is active from {feature.active_from:%d/%m/%Y}: a change cannot take effect before that."
+                f"{label} is active from {formats.day(feature.active_from)}: a change cannot take effect before that."
             )
         refuse_closed_period(feature.service.provider, effective_from, CHANGE_DATE, field="effective_from")
         changed = _split(
@@ -230,7 +231,7 @@ def service_feature_change_quantity(
             quantity=quantity,
             status=feature.status,
             acting_user=acting_user,
-            note=f"Quantity changed to {quantity} from {effective_from:%d/%m/%Y}. {note}".strip(),
+            note=f"Quantity changed to {quantity} from {formats.day(effective_from)}. {note}".strip(),
         )
     _record(
         changed,
@@ -253,7 +254,7 @@ def service_feature_cease(
     feature = _locked(feature, Status.ACTIVE, ": only an active feature ceases.")
     label = _label(feature)
     if active_to < feature.active_from:
-        raise ValidationError(f"{label} is active from {feature.active_from:%d/%m/%Y}: it cannot cease before.")
+        raise ValidationError(f"{label} is active from {formats.day(feature.active_from)}: it cannot cease before.")
     refuse_closed_period(feature.service.provider, active_to, LAST_ACTIVE_DAY, field="active_to")
     feature.status = Status.CEASED
     feature.active_to = active_to
@@ -326,7 +327,7 @@ def service_feature_carry(
         quantity=quantity,
         status=Status.ACTIVE,
         acting_user=acting_user,
-        note=f"Carried to service {service.reference} from {day:%d/%m/%Y}. {note}".strip(),
+        note=f"Carried to service {service.reference} from {formats.day(day)}. {note}".strip(),
     )
     _record(
         follower,

@@ -26,6 +26,7 @@ from django.utils import timezone
 from providers.changelog import recorded
 from providers.models import Customer, Provider
 from providers.periods import refuse_closed_period
+from ssaas.common.formats import day
 
 from ..choices import OrderEventActionChoices as Event
 from ..choices import OrderKindChoices as Kind
@@ -102,7 +103,7 @@ def _shown(value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime.date):
-        return f"{value:%d/%m/%Y}"
+        return day(value)
     return str(value)
 
 
@@ -391,7 +392,7 @@ def order_complete(*, order: Order, acting_user, effective_date: datetime.date) 
         locked,
         acting_user,
         "complete",
-        note=f"{label}: service {service.reference}, {what} {effective_date:%d/%m/%Y}",
+        note=f"{label}: service {service.reference}, {what} {day(effective_date)}",
         effective_date=effective_date,
         closed_at=timezone.now(),
         resulting_service=None if locked.kind == Kind.CANCEL else service,

@@ -21,6 +21,7 @@ from django.db import transaction
 from providers.changelog import records_acting_user
 from providers.models import Customer
 from providers.periods import dates_touched, refuse_closed_dates, refuse_closed_period, save_outside_closed_periods
+from ssaas.common import formats
 
 from ..choices import ServiceStatusChoices as Status
 from ..models import Service, ServicePlan
@@ -33,10 +34,6 @@ END_DATE = "service end date"
 # Fields whose change alters what every day of the service bills.
 _BILLED_FIELDS = ("customer_id", "plan_id", "status")
 _DATES = ((START_DATE, "start_date"), (END_DATE, "end_date"))
-
-
-def _on(day: datetime.date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def service_dates_touched(new, stored) -> list[tuple[str, datetime.date | None, str]]:
@@ -99,10 +96,10 @@ def service_cease(*, service: Service, end_date: datetime.date, acting_user) -> 
     """The service ends: ``end_date`` is its last day, and it is ceased."""
     service = Service.objects.select_for_update().select_related("customer").get(pk=service.pk)
     if service.end_date is not None:
-        raise ValidationError(f"Service {service.reference} already ends on {_on(service.end_date)}.")
+        raise ValidationError(f"Service {service.reference} already ends on {formats.day(service.end_date)}.")
     if service.start_date and end_date < service.start_date:
         raise ValidationError(
-            f"Service {service.reference} starts on {_on(service.start_date)}: it cannot end before it starts."
+            f"Service {service.reference} starts on {formats.day(service.start_date)}: it cannot end before it starts."
         )
     service.end_date = end_date
     service.status = Status.CEASED
@@ -131,13 +128,13 @@ def service_replace(
     if old.status != Status.ACTIVE or old.end_date is not None:
         raise ValidationError(
             f"Service {old.reference} is {old.get_status_display().lower()}"
-            + (f" and ends on {_on(old.end_date)}" if old.end_date else "")
+            + (f" and ends on {formats.day(old.end_date)}" if old.end_date else "")
             + ": only an active service that has not ended can change owner, plan or provider."
         )
     if day <= old.start_date:
         raise ValidationError(
-            f"Service {old.reference} starts on {_on(old.start_date)}: a change can take effect "
-            f"from {_on(old.start_date + ONE_DAY)} at the earliest."
+            f"Service {old.reference} starts on {formats.day(old.start_date)}: a change can take effect "
+            f"from {formats.day(old.start_date + ONE_DAY)} at the earliest."
         )
     refuse_closed_period(old.provider, day, START_DATE)
     old.end_date = day - ONE_DAY

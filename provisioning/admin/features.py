@@ -26,6 +26,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.common import formats
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..actions import features as feature_services
@@ -42,7 +43,7 @@ def _features(count: int) -> str:
 class _DateField(forms.DateField):
     # Day first, as errors and every other page write dates (a browser's own date
     # field follows the browser's locale: month first in a US one).
-    widget = UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y")
+    widget = UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format=formats.DAY_FORMAT)
 
 
 class _NoteField(forms.CharField):

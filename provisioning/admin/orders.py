@@ -36,6 +36,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.common import formats
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..actions.orders import (
@@ -188,7 +189,7 @@ class OrderActionForm(forms.Form):
                 label=capfirst(COMPLETION_DATE_LABELS[order.kind]),
                 # unfold's date picker, day first (not the browser's own field: month
                 # first in a US locale).
-                widget=UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
+                widget=UnfoldAdminDateWidget(attrs={"placeholder": "dd/mm/yyyy"}, format=formats.DAY_FORMAT),
                 initial=order.requested_date or order.provider.local_date(timezone.now()),
                 help_text="It may be in the past, but not inside a closed bill period.",
             )

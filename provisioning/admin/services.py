@@ -22,6 +22,7 @@ from providers.scoping import (
     ScopedRelatedFieldListFilter,
 )
 from ssaas.common.admin_mixins import RefusalsAsMessagesMixin
+from ssaas.common.formats import day
 
 from ..actions.identifiers import (
     identifier_dates_touched,
@@ -237,7 +238,7 @@ class ServiceAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmi
         if successor is None:
             return "—"
         url = reverse("admin:provisioning_service_change", args=[successor.pk])
-        return format_html('<a href="{}">{}</a> from {}', url, successor, f"{successor.start_date:%d/%m/%Y}")
+        return format_html('<a href="{}">{}</a> from {}', url, successor, day(successor.start_date))
 
     @admin.display(description="orders that shaped it")
     def provisioning_orders(self, obj: Service) -> str:
@@ -256,7 +257,7 @@ class ServiceAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmi
                         o.get_kind_display(),
                         o.customer.name,
                         o.get_state_display().lower(),
-                        f" {o.effective_date:%d/%m/%Y}" if o.effective_date else "",
+                        f" {day(o.effective_date)}" if o.effective_date else "",
                     )
                     for o in orders
                 ),

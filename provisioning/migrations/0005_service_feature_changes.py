@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("provisioning", "0004_role_groups"),
+        ("provisioning", "0003_orders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,6 +1,6 @@
 """A username@realm identifier whose username is a number is stored with the number
 in its national form (``+61290005000@realm`` → ``0290005000@realm``), as usage
-records are now read (issue 10): re-normalise the identifiers stored before."""
+records are now read: re-normalise the identifiers stored before."""
 
 import re
 

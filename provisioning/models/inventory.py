@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from providers.choices import ProviderIdentificationMethodChoices
 from providers.models import Customer, Provider
+from ssaas.common import formats
 from ssaas.common.models import SubsetManager
 
 from .. import normalise as ids
@@ -34,8 +35,8 @@ NUMBER_KINDS = (ServiceIdentifierKindChoices.FNN, ServiceIdentifierKindChoices.N
 
 
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:
-    start_text = f"{start:%d/%m/%Y}" if start else "the start"
-    return f"{start_text}–{end:%d/%m/%Y}" if end else f"{start_text} onwards"
+    start_text = formats.day(start) if start else "the start"
+    return f"{start_text}–{formats.day(end)}" if end else f"{start_text} onwards"
 
 
 def overlapping_dates(queryset, start: datetime.date, end: datetime.date | None, *, prefix=""):
@@ -236,11 +237,6 @@ class Service(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def is_active_on(self, day: datetime.date) -> bool:
-        if self.status == ServiceStatusChoices.PENDING or not self.start_date:
-            return False
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
-
 
 class ServiceIdentifier(models.Model):
     """Something usage or charges name a service by, for the dates it is active.
@@ -431,9 +427,6 @@ class ServiceIdentifier(models.Model):
             f"{clash.value}, {_period(clash.active_from, clash.active_to)}: an identifier "
             "cannot be on two services at once."
         )
-
-    def is_active_on(self, day: datetime.date) -> bool:
-        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
 
 
 class HostedNumberRange(ServiceIdentifier):
@@ -639,4 +632,4 @@ class ServiceFeatureChange(models.Model):
         verbose_name = "service feature change"
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.feature} from {self.effective_date:%d/%m/%Y}"
+        return f"{self.get_action_display()} {self.feature} from {formats.day(self.effective_date)}"

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Customer, Provider
+from ssaas.common.formats import day_time
 
 from ..choices import (
     OrderEventActionChoices,
@@ -373,4 +374,4 @@ class OrderEvent(models.Model):
         verbose_name_plural = "order history"
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} ({timezone.localtime(self.at):%d/%m/%Y %H:%M})"
+        return f"{self.get_action_display()} ({day_time(timezone.localtime(self.at))})"

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models
 
+from ssaas.common.formats import DAY_FORMAT
+
 
 class CellError(ValueError):
     """A cell that cannot be read as what its column holds."""
@@ -48,7 +50,7 @@ def phone_text(raw) -> str:
     return value
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_DATE_FORMATS = ("%Y-%m-%d", DAY_FORMAT)
 
 
 def date(raw) -> datetime.date | None:

@@ -45,7 +45,7 @@ def _options(*, money_axis: bool) -> str:
 
 def usage_charts(per_provider: dict[int, dict], *, days: int = 60, today: datetime.date | None = None) -> list[dict]:
     """Calls (bars) with the charge billed and AAPT's cost beside (lines), per day, one
-    chart per provider (from usage.carrier_files.selectors.usage_per_day)."""
+    chart per provider (from usage.attention.usage_per_day)."""
     today = today or timezone.localdate()
     dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
     charts = []

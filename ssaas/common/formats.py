@@ -1,4 +1,4 @@
-"""One way to write money, dates and sizes on every page (issue 13).
+"""One way to write money, dates and sizes on every page.
 
 Money is ``$1,234.56`` (negative ``-$1,234.56``), rounded half-up to the cent; AAPT's
 cost keeps its finer digits on a record's own page (``places=None``). Dates are
@@ -11,6 +11,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+DAY_FORMAT = "%d/%m/%Y"  # for a date field's widget and a typed date; to write a date, day()
 
 
 def as_decimal(value) -> Decimal | None:
@@ -42,9 +43,17 @@ def money(value, places: int | None = 2) -> str:
 
 
 def day(value: datetime.date | datetime.datetime | None) -> str:
+    """``31/10/2026``."""
     if value is None:
         return "—"
-    return f"{value:%d/%m/%Y}"
+    return value.strftime(DAY_FORMAT)
+
+
+def day_time(value: datetime.datetime | None, *, seconds: bool = False) -> str:
+    """``31/10/2026 14:05`` (``14:05:09`` with ``seconds``), in the zone ``value`` is in."""
+    if value is None:
+        return "—"
+    return value.strftime(f"{DAY_FORMAT} %H:%M:%S" if seconds else f"{DAY_FORMAT} %H:%M")
 
 
 def file_size(size: int | None) -> str:

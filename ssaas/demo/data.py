@@ -337,8 +337,8 @@ SAMPLE_CTOP = {
 def _ingest_sample(provider: Provider, name: str, kind: str | None = None):
     """A sample carrier file received (once: a file already received is left alone)
     and processed (which does nothing to a file already processed)."""
+    from usage.carrier_files.models import CarrierFile
     from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
-    from usage.models import CarrierFile
 
     existing = CarrierFile.objects.filter(provider=provider, name=name).exclude(status="duplicate").first()
     if existing is None:
@@ -361,10 +361,10 @@ BROADWORKS_PERIOD = "2026-10"
 def load_other_charges(providers: dict[str, Provider]) -> None:
     """Take Harbour Voice's sample COCE file and upload its BroadWorks report for
     October 2026, unless already done."""
-    from usage.choices import CarrierFileKindChoices
-    from usage.models import BroadWorksReport
-    from usage.reconciliation.broadworks import broadworks_report_upload
-    from usage.reconciliation.periods import period_for
+    from providers.months import period_for
+    from usage.broadworks.models import BroadWorksReport
+    from usage.broadworks.services import broadworks_report_upload
+    from usage.carrier_files.choices import CarrierFileKindChoices
 
     harbour = providers["harbour-voice"]
     samples = settings.SAMPLES_DIR
@@ -400,7 +400,7 @@ def load_billing(providers: dict[str, Provider]) -> None:
     have none. October is left open."""
     from provisioning.actions.features import service_feature_activate, service_feature_add
     from provisioning.models import PlanProductPrice
-    from usage.models import BillRun
+    from usage.billing.models import BillRun
 
     for provider in providers.values():
         for element_id, price in RETAIL_PRICES.items():

@@ -24,11 +24,14 @@ from provisioning.choices import OrderKindChoices
 from provisioning.choices import PlanRateCategoryChoices as Category
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import HostedNumberRange, PlanRate, Service, ServiceIdentifier, ServicePlan
+from tests.billing import close_period
 from tests.factories import SuperuserFactory
 from tests.provisioning.onboarding.onboarding_files import CLEAN_HARBOUR, workbook
 from tests.ssaas.admin_world import SAMPLE_CTOP, take_sample
-from usage.billing.services import adjustment_add, bill_period_close
-from usage.models import BillRunLine, CarrierFile, QuarantinedRecord, UsageRecord
+from usage.billing.models import BillRunLine
+from usage.billing.services import adjustment_add
+from usage.carrier_files.models import CarrierFile
+from usage.ctop.models import QuarantinedRecord, UsageRecord
 
 OCT_31 = datetime.date(2026, 10, 31)
 NOV_1 = datetime.date(2026, 11, 1)
@@ -85,7 +88,7 @@ def test_a_hosted_number_ranges_dates_are_logged_on_the_identifier_it_is(harbour
 def test_closing_a_bill_period_logs_its_status_as_done_by_whoever_asked_for_the_run(harbour_setup, harbour_billing):
     october = harbour_setup.periods["2026-10"]
 
-    run = bill_period_close(period=october, acting_user=harbour_billing)
+    run = close_period(period=october, acting_user=harbour_billing)
 
     (entry,) = updates_of(october)
     assert entry.who == "hv-bill"
@@ -183,7 +186,7 @@ def test_an_onboarding_import_at_the_shell_leaves_system_rows_naming_its_file(ha
 def test_a_close_on_the_worker_with_no_requester_is_the_systems(harbour_setup):
     october = harbour_setup.periods["2026-10"]
 
-    bill_period_close(period=october, acting_user=None)
+    close_period(period=october, acting_user=None)
 
     (entry,) = updates_of(october)
     assert entry.actor is None and entry.who == "system"

@@ -23,8 +23,8 @@ from providers.models import ChangeLogEntry
 from provisioning.actions.identifiers import service_identifier_end
 from provisioning.choices import PlanRateCategoryChoices as Category
 from provisioning.models import PlanProductPrice, PlanRate, ServiceIdentifier
+from tests.billing import close_period
 from tests.factories import PlanProductPriceFactory, SuperuserFactory
-from usage.billing.services import bill_period_close
 
 CHANGE_LOG = reverse("admin:providers_changelogentry_changelist")
 
@@ -151,7 +151,7 @@ def test_a_bill_periods_dates_changed_in_the_admin_and_its_close_are_both_on_its
     page = reverse("admin:providers_billperiod_change", args=[november.pk])
     assert client.post(page, change_form_data(client.get(page), end_date="2026-11-29")).status_code == 302
     october = harbour_setup.periods["2026-10"]
-    bill_period_close(period=october, acting_user=harbour_billing)
+    close_period(period=october, acting_user=harbour_billing)
 
     shown = text(client.get(page))
     assert "hv-admin" in shown and "end date: 30/11/2026 → 29/11/2026" in shown
@@ -169,7 +169,7 @@ def test_the_list_searches_by_record_user_and_note_and_filters_by_kind_action_an
 ):
     identifier = ServiceIdentifier.objects.filter(service=harbour_setup.acme_service).first()
     service_identifier_end(identifier=identifier, active_to=datetime.date(2026, 10, 31), acting_user=harbour_billing)
-    bill_period_close(period=harbour_setup.periods["2026-10"], acting_user=harbour_billing)
+    close_period(period=harbour_setup.periods["2026-10"], acting_user=harbour_billing)
     client.force_login(harbour_billing)
 
     def listed(**query) -> str:

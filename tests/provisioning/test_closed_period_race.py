@@ -16,6 +16,7 @@ from django.db import connection, connections
 
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature
+from tests.billing import close_period
 from tests.threads import run_together
 from tests.usage.billing.helpers import period, set_prices
 from usage.billing import services as billing
@@ -46,7 +47,7 @@ def test_an_activation_during_a_close_waits_for_it_and_is_refused(harbour, monke
 
     def close():
         try:
-            run = billing.bill_period_close(period=october, acting_user=None)
+            run = close_period(period=october, acting_user=None)
             outcomes["close"] = run.status
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcomes["close"] = f"{type(exc).__name__}: {exc}"
@@ -112,7 +113,7 @@ def test_a_close_during_an_activation_waits_for_it_and_bills_it(harbour, monkeyp
             if not activating.wait(timeout=20):
                 outcomes["close"] = "the activation never started"
                 return
-            outcomes["close"] = billing.bill_period_close(period=october, acting_user=None)
+            outcomes["close"] = close_period(period=october, acting_user=None)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcomes["close"] = f"{type(exc).__name__}: {exc}"
         finally:

@@ -14,6 +14,7 @@ from provisioning.actions.orders import FeatureLine, IdentifierLine, order_creat
 from provisioning.choices import OrderKindChoices as Kind
 from provisioning.choices import ServiceIdentifierKindChoices as IdKind
 from provisioning.models import Order
+from tests.billing import service_active_on
 from tests.browser import browser, new_page  # noqa: F401 - the browser fixture
 
 pytestmark = [
@@ -124,7 +125,7 @@ def test_a_new_order_from_queue_to_active_service(live_server, browser, new_orde
     expect(readonly(page, "orders that shaped it")).to_contain_text(
         f"Order #{new_order.pk}: New service for Bluegum Cafe, completed 20/11/2026"
     )
-    assert Order.objects.get(pk=new_order.pk).resulting_service.is_active_on(datetime.date(2026, 11, 20))
+    assert service_active_on(Order.objects.get(pk=new_order.pk).resulting_service, datetime.date(2026, 11, 20))
 
 
 def test_another_providers_user_cannot_open_the_order(live_server, browser, new_order):  # noqa: F811

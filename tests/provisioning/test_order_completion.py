@@ -20,6 +20,7 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
+from tests.billing import identifier_active_on, service_active_on
 
 from .conftest import NOV_1
 
@@ -34,10 +35,10 @@ def complete(order: Order, user, day: datetime.date) -> Order:
 def plan_rating_call(value: str, day: datetime.date) -> tuple[str, str]:
     """What usage rating does: the service holding the identifier on the call's
     date, and that service's plan."""
-    held = [i for i in ServiceIdentifier.objects.filter(value=value) if i.is_active_on(day)]
+    held = [i for i in ServiceIdentifier.objects.filter(value=value) if identifier_active_on(i, day)]
     assert len(held) == 1, held
     service = held[0].service
-    assert service.is_active_on(day)
+    assert service_active_on(service, day)
     return service.customer.reference, service.plan.name
 
 
@@ -92,7 +93,7 @@ class TestActivateNew:
         )
         assert (feature.active_from, feature.activated_by) == (NOV_1, user)
         assert plan_rating_call("0290005000", NOV_1) == ("WATTLE", "Business Voice")
-        assert not service.is_active_on(NOV_1 - datetime.timedelta(days=1))
+        assert not service_active_on(service, NOV_1 - datetime.timedelta(days=1))
 
     def test_backdated_into_an_open_period(self, in_progress, user):
         order = complete(in_progress(Kind.NEW), user, D(2026, 10, 5))
@@ -298,8 +299,8 @@ class TestFinaliseCancellation:
         assert (acme_service.status, acme_service.end_date) == ("ceased", NOV_30)
         assert set(acme_service.identifiers.values_list("active_to", flat=True)) == {NOV_30}
         assert set(acme_service.features.values_list("status", "active_to")) == {("ceased", NOV_30)}
-        assert acme_service.is_active_on(NOV_30)
-        assert not acme_service.is_active_on(D(2026, 12, 1))
+        assert service_active_on(acme_service, NOV_30)
+        assert not service_active_on(acme_service, D(2026, 12, 1))
 
     def test_identifiers_starting_after_the_end_date_are_named(self, in_progress, user, acme_service):
         ServiceIdentifier.objects.create(

@@ -14,10 +14,10 @@ from ssaas.demo.data import load_orders
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 from tests import setups
 from tests.factories import SuperuserFactory, UserFactory
+from usage.broadworks.services import broadworks_report_upload
+from usage.carrier_files.choices import CarrierFileKindChoices
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
-from usage.choices import CarrierFileKindChoices
-from usage.models import CarrierFile
-from usage.reconciliation.broadworks import broadworks_report_upload
 
 SAMPLES = settings.SAMPLES_DIR
 SAMPLE_CTOP = {

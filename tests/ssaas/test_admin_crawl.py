@@ -46,20 +46,16 @@ from provisioning.models import ServiceFeature, ServiceFeatureChange
 from provisioning.workflow import ORDER_ACTIONS
 from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 from tests import setups
+from tests.billing import close_period
 from tests.ssaas import admin_world
-from usage.billing.services import adjustment_add, bill_period_close
-from usage.models import (
-    BillRun,
-    CarrierFile,
-    CollectionRun,
-    Job,
-    Layout,
-    ProviderCollection,
-    ProviderLayout,
-    QuarantineAction,
-    ReconciliationNote,
-    RejectedLine,
-)
+from usage.billing.models import BillRun
+from usage.billing.services import adjustment_add
+from usage.carrier_files.layouts import Layout, ProviderLayout
+from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.collection.models import CollectionRun, ProviderCollection
+from usage.ctop.models import QuarantineAction
+from usage.jobs.models import Job
+from usage.reconciliation.models import ReconciliationNote
 
 pytestmark = pytest.mark.slow  # three roles' crawls of a thousand requests each
 
@@ -244,7 +240,7 @@ def _build_world():
         reason="an adjustment reason",
         acting_user=foreign_user,
     )
-    bill_period_close(period=october, acting_user=foreign_user)
+    close_period(period=october, acting_user=foreign_user)
     foreign_ids = list(Provider.objects.exclude(pk=own.pk).values_list("pk", flat=True))
     for model in _provider_owned_models():
         assert _rows(model, foreign_ids).exists(), f"no foreign {model._meta.label} to crawl"

@@ -200,11 +200,11 @@ def find_forbidden(imports: list[Import]) -> list[Import]:
     return forbidden
 
 
-def describe_cycles(cycles: list[list[Import]]) -> str:
+def describe_cycles(cycles: list[list[Import]], noun: str = "module") -> str:
     lines = []
     for chain in cycles:
         members = sorted({imp.source for imp in chain})
-        lines.append(f"cycle among {len(members)} module(s): {', '.join(members)}")
+        lines.append(f"cycle among {len(members)} {noun}(s): {', '.join(members)}")
         lines.extend(f"    {imp}" for imp in chain)
     return "\n".join(lines)
 
@@ -308,3 +308,61 @@ def test_every_import_across_the_kernels_boundary_is_listed(tmp_path):
         "provisioning/models.py:2  provisioning.models → usage.admin",
         "usage/admin.py:4  usage.admin → ssaas",
     ]
+
+
+# Folders: a concern folder inside an app (usage/ctop, usage/billing, …) is one node,
+# each module at an app's top level (usage/choices.py, usage/admin.py) another.
+
+
+def folder_of(module: str) -> str:
+    """``usage.ctop.pipeline`` → ``usage.ctop``; ``usage.choices`` → ``usage.choices``;
+    ``usage`` → ``usage``: the part of an app a module belongs to."""
+    return ".".join(module.split(".")[:2])
+
+
+def find_folder_cycles(imports: list[Import]) -> list[list[Import]]:
+    """The cycles between folders, each import standing for its folders (the first
+    import found for each step)."""
+    between = [
+        Import(folder_of(imp.source), folder_of(imp.target), imp.path, imp.line)
+        for imp in imports
+        if folder_of(imp.source) != folder_of(imp.target)
+    ]
+    return find_cycles(between)
+
+
+def test_no_import_cycles_between_folders():
+    _, imports = find_imports(ROOT)
+    cycles = find_folder_cycles(imports)
+    assert not cycles, (
+        "Folders that import one another (each folder listed reaches itself again; "
+        "the line is one import that makes the step):\n" + describe_cycles(cycles, "folder")
+    )
+
+
+def test_folders_importing_each_other_through_different_modules_are_a_cycle(tmp_path):
+    # No module cycle here, yet ctop and carrier_files depend on each other: the
+    # base folder reads a field list from the concern built on it.
+    write(
+        tmp_path,
+        {
+            "usage/__init__.py": "",
+            "usage/choices.py": "",
+            "usage/carrier_files/__init__.py": "",
+            "usage/carrier_files/framing.py": "",
+            "usage/carrier_files/layouts.py": "from usage.ctop.parser import FIELDS\nfrom usage import choices\n",
+            "usage/ctop/__init__.py": "",
+            "usage/ctop/parser.py": "from usage.carrier_files.framing import Frame\n",
+            "usage/ctop/ingest.py": "import usage.ctop.parser\nfrom usage.choices import X\n",
+        },
+    )
+    _, imports = find_imports(tmp_path, ["usage"])
+
+    assert find_cycles(imports) == []
+    assert describe_cycles(find_folder_cycles(imports), "folder") == "\n".join(
+        [
+            "cycle among 2 folder(s): usage.carrier_files, usage.ctop",
+            "    usage/carrier_files/layouts.py:1  usage.carrier_files → usage.ctop",
+            "    usage/ctop/parser.py:1  usage.ctop → usage.carrier_files",
+        ]
+    )

@@ -10,7 +10,7 @@ from tests import setups
 from tests.browser import RECORD_VIOLATIONS, browser, logged_in, new_page  # noqa: F401 - the fixture
 from tests.factories import SuperuserFactory
 from tests.ssaas import admin_world
-from usage.models import UsageRecord
+from usage.ctop.models import UsageRecord
 
 pytestmark = [
     pytest.mark.browser,

@@ -62,7 +62,8 @@ def test_fixture_samples_match_shared_samples():
 
 @pytest.mark.django_db
 def test_loaddemo_ingests_the_samples_once():
-    from usage.models import CarrierFile, UsageRecord
+    from usage.carrier_files.models import CarrierFile
+    from usage.ctop.models import UsageRecord
 
     call_command("loaddemo", verbosity=0)
     call_command("loaddemo", verbosity=0)

@@ -8,9 +8,9 @@ from django.core.management.sql import emit_post_migrate_signal
 from django_q.models import Schedule
 
 from ssaas.roles import BILLING_STAFF, ROLE_PERMISSIONS
+from usage.carrier_files.layouts import Layout, LayoutField
 from usage.collection.schedule import SCHEDULE_FUNC, SCHEDULE_NAME
 from usage.default_layouts import LAYOUTS
-from usage.models import Layout, LayoutField
 
 
 def after_migrate() -> None:

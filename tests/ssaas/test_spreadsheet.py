@@ -16,6 +16,7 @@ from providers.models import Customer
 from provisioning.models import FeatureProduct
 from ssaas.common.spreadsheet import InertCsvWriter, inert, inert_cell, inert_row
 from ssaas.roles import BILLING_STAFF
+from tests.billing import close_period
 from tests.factories import (
     BillPeriodFactory,
     CustomerFactory,
@@ -28,8 +29,8 @@ from tests.factories import (
 )
 from tests.usage.coce.helpers import coce_writer, ingest_broadworks, ingest_coce
 from tests.usage.conftest import ingest_sample
-from usage.billing.services import adjustment_add, bill_period_close
-from usage.models import OtherCharge
+from usage.billing.services import adjustment_add
+from usage.coce.models import OtherCharge
 
 HOSTILE = ['=HYPERLINK("http://evil","click")', "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -193,7 +194,7 @@ def hostile_run(db):
         service=service, date=datetime.date(2026, 11, 15), amount=Decimal("-1.00"),
         reason=f"Outage{STORED} credit", acting_user=billing,
     )  # fmt: skip
-    run = bill_period_close(period=period, acting_user=billing)
+    run = close_period(period=period, acting_user=billing)
     assert run.status == "done" and run.outstanding
     return run, billing
 

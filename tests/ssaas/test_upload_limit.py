@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
-from usage.models import CarrierFile
+from usage.carrier_files.models import CarrierFile
 
 LIMIT = 64 * 1024
 CTOP_NAME = "CTOP_1234567_000002_20261103013000.txt"

@@ -6,10 +6,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from tests.writers.ctop import CtopWriter
+from usage.carrier_files.choices import CarrierFileSourceChoices
+from usage.carrier_files.layouts import Layout
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
-from usage.choices import CarrierFileSourceChoices
-from usage.ctop.writer import CtopWriter
-from usage.models import CarrierFile, Layout
 
 SAMPLES = settings.SAMPLES_DIR
 SAMPLE_FILES = {

@@ -26,7 +26,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from usage.models import UsageRecord
+    from usage.ctop.models import UsageRecord
 
     table = UsageRecord._meta.db_table
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from provisioning.choices import ServiceIdentifierKindChoices
 from provisioning.models import Service
 from tests.factories import ServiceIdentifierFactory
+from usage.carrier_files.models import CarrierFile
 from usage.ctop import admin as records_admin
-from usage.models import CarrierFile, UsageRecord
+from usage.ctop.models import UsageRecord
 
 from .conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import browser, logged_in, new_page  # noqa: F401 - the browser fixture
-from usage.models import BillRun
+from usage.billing.models import BillRun
 
 pytestmark = [
     pytest.mark.browser,

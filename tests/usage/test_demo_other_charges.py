@@ -3,7 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from usage.models import BroadWorksReport, CarrierFile, OtherCharge
+from usage.broadworks.models import BroadWorksReport
+from usage.carrier_files.models import CarrierFile
+from usage.coce.models import OtherCharge
 
 
 @pytest.mark.django_db

@@ -8,8 +8,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ssaas.common import queue
+from usage.ctop.models import UsageRecord
+from usage.jobs.models import Job
 from usage.jobs.tasks import run_job
-from usage.models import Job, UsageRecord
 from usage.reconciliation import export as reconciliation_export
 
 from .conftest import ingest_text

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.writers.synthetic import write_ctop
+from usage.carrier_files.layouts import Layout
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_process
+from usage.ctop.models import UsageRecord
 from usage.ctop.pipeline import BatchSink, CopySink
-from usage.ctop.synthetic import write_ctop
-from usage.models import CarrierFile, Layout, UsageRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -26,11 +26,11 @@ from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
+from usage.billing.choices import BillRunStatusChoices
+from usage.billing.models import Adjustment, BillRun
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request
 from usage.billing.tasks import enqueue_bill_run
-from usage.choices import BillRunStatusChoices
-from usage.models import Adjustment, BillRun
 
 PREVIEW_CUSTOMERS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -34,9 +34,10 @@ from psycopg import pq
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import Service
 from ssaas.common.spreadsheet import CONTROL_CHARACTERS, CONTROL_RANGES, FORMULA_TRIGGERS, PREFIX, inert
+from usage.billing.choices import BillRunLineKindChoices as Kind
+from usage.billing.models import BillRun, BillRunInvoice, BillRunLine
 from usage.billing.selectors import LINE_KIND, run_usage, run_usage_sql, stored_lines, stream_rows
-from usage.choices import BillRunLineKindChoices as Kind
-from usage.models import BillRun, BillRunInvoice, BillRunLine, UsageRecord
+from usage.ctop.models import UsageRecord
 
 XERO_COLUMNS = [
     "ContactName",

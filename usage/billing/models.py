@@ -16,8 +16,9 @@ from django.db.models import Q
 
 from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import FeatureProduct, Service
+from ssaas.common import formats
 from ssaas.common.models import unindexed_fk
-from usage.choices import BillRunLineKindChoices, BillRunStatusChoices
+from usage.billing.choices import BillRunLineKindChoices, BillRunStatusChoices
 
 
 class Adjustment(models.Model):
@@ -53,7 +54,7 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         kind = "Credit" if self.amount is not None and self.amount < 0 else "Charge"
-        return f"{kind} {self.amount} on {self.service.reference} ({self.date:%d/%m/%Y})"
+        return f"{kind} {self.amount} on {self.service.reference} ({formats.day(self.date)})"
 
     def clean(self) -> None:
         super().clean()

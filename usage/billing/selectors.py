@@ -15,19 +15,15 @@ from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value,
 from providers.models import BillPeriod, Customer
 from provisioning.choices import PlanRateCategoryChoices, ServiceFeatureStatusChoices
 from provisioning.models import Order, Service, ServiceFeature
+from usage.billing.choices import BillRunLineKindChoices as Kind
+from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
 from usage.billing.pricing import recurring_charges, to_cent
-from usage.choices import BillRunLineKindChoices as Kind
-from usage.choices import CarrierFileStatusChoices, UsageRecordStatusChoices
-from usage.collection.selectors import sequence_gaps
-from usage.models import (
-    Adjustment,
-    BillRun,
-    BillRunInvoice,
-    BillRunLine,
-    CarrierFile,
-    OtherChargeException,
-    UsageRecord,
-)
+from usage.carrier_files.choices import CarrierFileStatusChoices
+from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.sequence import sequence_gaps
+from usage.coce.models import OtherChargeException
+from usage.ctop.choices import UsageRecordStatusChoices
+from usage.ctop.models import UsageRecord
 
 GST_RATE = Decimal("0.10")
 CATEGORIES = dict(PlanRateCategoryChoices.choices)
@@ -282,22 +278,6 @@ def next_seq_from(run: BillRun) -> int:
         .get("lowest")
     )
     return run.seq_through + 1 if lowest is None else lowest
-
-
-def billed_by(record: UsageRecord) -> BillRun | None:
-    """The run that billed ``record``, if one did: the first whose set holds it."""
-    if record.status != UsageRecordStatusChoices.RATED or record.rated_seq is None:
-        return None
-    return (
-        BillRun.objects.filter(
-            provider_id=record.provider_id,
-            status="done",
-            seq_through__gte=record.rated_seq,
-            period__end_date__gte=record.call_date,
-        )
-        .order_by("period__end_date")
-        .first()
-    )
 
 
 def unbilled_adjustments(period: BillPeriod):

@@ -28,7 +28,11 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from providers.periods import bill_period_mark_closed, refuse_closed_period
 from provisioning.models import Service
+from ssaas.common.formats import day
+from usage.billing.choices import BillRunLineKindChoices as Kind
+from usage.billing.choices import BillRunStatusChoices as Status
 from usage.billing.exports import CloseFiles, write_files
+from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
 from usage.billing.selectors import (
     LINE_FIELDS,
     bill_lines,
@@ -37,11 +41,8 @@ from usage.billing.selectors import (
     previous_run,
     unbilled_adjustments,
 )
-from usage.choices import BillRunLineKindChoices as Kind
-from usage.choices import BillRunStatusChoices as Status
-from usage.ctop.pipeline import NULL, copy_escape
+from usage.carrier_files.copy_format import NULL, copy_escape
 from usage.ctop.rated_seq import next_rated_seq
-from usage.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
 
 # ---------------------------------------------------------------------------
 # Adjustments
@@ -56,7 +57,7 @@ def adjustment_add(*, service: Service, date: datetime.date, amount: Decimal, re
     provider = service.provider
     refuse_closed_period(provider, date, "adjustment date", field="date")
     if not BillPeriod.objects.containing(date).filter(provider=provider).exists():
-        raise ValidationError({"date": f"No bill period of {provider} holds {date:%d/%m/%Y}: add the period first."})
+        raise ValidationError({"date": f"No bill period of {provider} holds {day(date)}: add the period first."})
     adjustment = Adjustment(
         provider=provider, service=service, date=date, amount=amount, reason=reason, created_by=acting_user
     )
@@ -308,14 +309,8 @@ def _batched(rows: Iterable[tuple], size: int) -> Iterator[tuple]:
         yield batch
 
 
-def bill_period_close(*, period: BillPeriod, acting_user) -> BillRun:
-    """Request and execute the close at once (the command, tests): idempotent."""
-    run = bill_run_request(period=period, acting_user=acting_user)
-    return bill_run_execute(run_id=run.pk)
-
-
 def bill_period_close_files(*, period: BillPeriod, acting_user, directory) -> tuple[BillRun, list]:
-    """:func:`bill_period_close`, then the run's three files written into
+    """Request and execute the close at once (idempotent), then the run's three files written into
     ``directory``. On PostgreSQL they are made with the close (exports.CloseFiles):
     the itemised calls from the moment it has fixed what it bills, the invoices
     and the summary from the lines it has just written. Returns the run and the

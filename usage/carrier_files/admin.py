@@ -18,13 +18,14 @@ from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedR
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import file_size, money
 from ssaas.common.limits import upload_refusal
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
+from usage.carrier_files.layouts import Layout, LayoutField, ProviderLayout
+from usage.carrier_files.models import CarrierFile, RejectedLine
 from usage.carrier_files.progress import file_status
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive
-from usage.carrier_files.selectors import sequence_gaps
+from usage.carrier_files.sequence import visible_sequence_gaps
 from usage.carrier_files.tasks import enqueue_processing
-from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
-from usage.choices import CarrierFileStatusChoices as Status
-from usage.models import CarrierFile, Layout, LayoutField, ProviderLayout, RejectedLine
 
 
 class LayoutFieldInline(TabularInline):
@@ -277,7 +278,7 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "sequence_gaps": sequence_gaps(request.user),
+            "sequence_gaps": visible_sequence_gaps(request.user),
             "can_upload": self.has_process_permission(request),
         }
         return super().changelist_view(request, extra_context)

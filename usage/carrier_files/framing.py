@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,20 @@ from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
 HEADER, DETAIL, TRAILER = "PWTHDR", "PWTDET", "PWTTRL"
+# AAPT writes the times in its files in Sydney's time (AEST/AEDT).
+CARRIER_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
+
+# The detail fields each kind of file cannot be read without, declared by its parser
+# (``require_detail_fields``); a layout of that kind must name them all.
+REQUIRED_DETAIL_FIELDS: dict[str, frozenset[str]] = {}
+# The trailer's control totals, the same for every kind.
+TRAILER_FIELDS = frozenset({"record_count", "total_cents"})
+
+
+def require_detail_fields(kind: str, fields: Iterable[str]) -> None:
+    REQUIRED_DETAIL_FIELDS[kind] = frozenset(fields)
+
+
 MAX_REJECTED_LINES = 10_000
 # What the database's amount columns hold: a record's aapt_cost and a file's
 # aapt_cost_total (numeric(16, 6): under ten thousand million dollars).

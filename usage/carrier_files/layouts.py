@@ -9,21 +9,19 @@ from django.db import models
 from django.db.models import Q
 
 from providers.models import Provider
-from usage.choices import LayoutFieldRecordChoices, LayoutKindChoices
-from usage.coce.parser import REQUIRED_FIELDS as COCE_REQUIRED_FIELDS
-from usage.ctop.parser import DETAIL_FIELDS as CTOP_DETAIL_FIELDS
+from usage.carrier_files.choices import LayoutFieldRecordChoices, LayoutKindChoices
+from usage.carrier_files.framing import REQUIRED_DETAIL_FIELDS, TRAILER_FIELDS
 
-# What each kind of file cannot be read without.
-REQUIRED_FIELDS = {
-    LayoutKindChoices.CTOP: {
-        LayoutFieldRecordChoices.DETAIL: set(CTOP_DETAIL_FIELDS),
-        LayoutFieldRecordChoices.TRAILER: {"record_count", "total_cents"},
-    },
-    LayoutKindChoices.COCE: {
-        LayoutFieldRecordChoices.DETAIL: set(COCE_REQUIRED_FIELDS),
-        LayoutFieldRecordChoices.TRAILER: {"record_count", "total_cents"},
-    },
-}
+
+def required_fields(kind: str) -> dict[str, frozenset[str]]:
+    """What a layout of ``kind`` cannot be read without, by record: the detail fields
+    its parser declared and the trailer's control totals."""
+    if kind not in REQUIRED_DETAIL_FIELDS:
+        return {}
+    return {
+        LayoutFieldRecordChoices.DETAIL: REQUIRED_DETAIL_FIELDS[kind],
+        LayoutFieldRecordChoices.TRAILER: TRAILER_FIELDS,
+    }
 
 
 class Layout(models.Model):
@@ -61,7 +59,7 @@ class Layout(models.Model):
         have = {(f.record, f.name) for f in self.fields.all()}
         return sorted(
             f"{record}.{name}"
-            for record, names in REQUIRED_FIELDS.get(self.kind, {}).items()
+            for record, names in required_fields(self.kind).items()
             for name in names
             if (record, name) not in have
         )

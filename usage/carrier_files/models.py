@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 
 from providers.models import Provider
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.carrier_files.layouts import Layout
-from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 
 Status = CarrierFileStatusChoices
 

@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 from usage.carrier_files.framing import FileRejected
 from usage.carrier_files.models import CarrierFile, RejectedLine
-from usage.choices import CarrierFileStatusChoices as Status
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from usage.choices import CarrierFileStatusChoices as Status
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 
 EVERY_LINES = 2000
 EVERY_SECONDS = 0.5

@@ -27,12 +27,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from providers.models import Provider
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 from usage.carrier_files.framing import FileRejected
 from usage.carrier_files.lines import GZIP_MAGIC, content_chunks
+from usage.carrier_files.models import CARRIER_FILE_NAME, CarrierFile
 from usage.carrier_files.processing import file_reject, processor_for
-from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices
-from usage.choices import CarrierFileStatusChoices as Status
-from usage.models import CARRIER_FILE_NAME, CarrierFile
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,13 @@ from unfold.admin import TabularInline
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import day, file_size, money
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import RejectedLine
 from usage.carrier_files.receive import carrier_file_receive
 from usage.carrier_files.tasks import enqueue_processing
 from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
-from usage.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.coce.ingest import other_charges_classify
-from usage.models import CoceFile, OtherCharge, OtherChargeException, RejectedLine
+from usage.coce.models import CoceFile, OtherCharge, OtherChargeException
 
 
 class CoceUploadForm(UploadForm):

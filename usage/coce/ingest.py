@@ -47,18 +47,20 @@ from providers.models import Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.models import NUMBER_KINDS, FeatureProduct, ServiceIdentifier
 from provisioning.normalise import split_range
-from usage.carrier_files.framing import FileRejected, Rejected
+from ssaas.common import formats
+from usage.carrier_files.choices import CarrierFileKindChoices
+from usage.carrier_files.choices import CarrierFileStatusChoices as FileStatus
+from usage.carrier_files.framing import CARRIER_TIME_ZONE, FileRejected, Rejected
+from usage.carrier_files.layouts import Layout
 from usage.carrier_files.lines import open_lines
+from usage.carrier_files.models import CarrierFile, money_text
 from usage.carrier_files.processing import file_reject, finish_parse, parse_notes, register
 from usage.carrier_files.receive import account_mismatch
-from usage.choices import CarrierFileKindChoices
-from usage.choices import CarrierFileStatusChoices as FileStatus
-from usage.choices import OtherChargeExceptionChoices as ChargeException
-from usage.choices import OtherChargeStatusChoices as Status
-from usage.choices import OtherChargeTypeChoices as Type
+from usage.coce.choices import OtherChargeExceptionChoices as ChargeException
+from usage.coce.choices import OtherChargeStatusChoices as Status
+from usage.coce.choices import OtherChargeTypeChoices as Type
+from usage.coce.models import CoceFile, OtherCharge
 from usage.coce.parser import Charge, CoceParser, compile_coce_layout
-from usage.ctop.pipeline import CTOP_TIME_ZONE
-from usage.models import CarrierFile, CoceFile, Layout, OtherCharge, money_text
 
 logger = logging.getLogger(__name__)
 
@@ -292,7 +294,7 @@ class _ChargeWriter:
                     earlier.status = FileStatus.SUPERSEDED
                     earlier.reason = (
                         f"Replaced by the re-issue {self.carrier_file.name} "
-                        f"(statement of {statement:%d/%m/%Y}): its charges no longer count."
+                        f"(statement of {formats.day(statement)}): its charges no longer count."
                     )
                     earlier.save(update_fields=["status", "reason"])
             status = Status.COUNTED
@@ -331,7 +333,7 @@ def _instant(stamp: str) -> datetime.datetime | None:
     if not stamp:
         return None
     naive = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")  # noqa: DTZ007 - zone set next
-    return naive.replace(tzinfo=CTOP_TIME_ZONE)
+    return naive.replace(tzinfo=CARRIER_TIME_ZONE)
 
 
 @register(CarrierFileKindChoices.COCE)

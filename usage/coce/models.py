@@ -13,9 +13,9 @@ from django.db.models import F, Q
 from providers.models import Provider
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
 from ssaas.common.models import SubsetManager, unindexed_fk
+from usage.carrier_files.choices import CarrierFileKindChoices
 from usage.carrier_files.models import CarrierFile
-from usage.choices import (
-    CarrierFileKindChoices,
+from usage.coce.choices import (
     OtherChargeExceptionChoices,
     OtherChargeLevelChoices,
     OtherChargeStatusChoices,

@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from usage.carrier_files.framing import MAX_CENTS, CompiledLayout, FramedParser, Rejected, decimal_or_none, not_a_number
-from usage.choices import OtherChargeLevelChoices, OtherChargeTypeChoices
+from usage.carrier_files.choices import LayoutKindChoices
+from usage.carrier_files.framing import (
+    MAX_CENTS,
+    CompiledLayout,
+    FramedParser,
+    Rejected,
+    decimal_or_none,
+    not_a_number,
+    require_detail_fields,
+)
+from usage.coce.choices import OtherChargeLevelChoices, OtherChargeTypeChoices
 
 REQUIRED_FIELDS = (
     "coce_record_id",
@@ -41,6 +50,7 @@ OPTIONAL_FIELDS = (
     "provider_id",
 )
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+require_detail_fields(LayoutKindChoices.COCE, REQUIRED_FIELDS)
 TYPE_CODES = frozenset(OtherChargeTypeChoices.values)
 LEVELS = frozenset(OtherChargeLevelChoices.values) | {""}
 AUD = frozenset({"", "1", "3"})

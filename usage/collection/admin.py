@@ -13,9 +13,9 @@ from providers.admin import ProviderAdmin
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from usage.collection.collector import CollectionPending, CollectionUnavailable, collection_request
+from usage.collection.models import ProviderCollection
 from usage.collection.selectors import collection_attention, recent_collections
 from usage.collection.tasks import enqueue_collection
-from usage.models import ProviderCollection
 
 COLLECT_PERMISSION = "usage.collect_providercollection"
 

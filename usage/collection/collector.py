@@ -34,15 +34,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Provider
+from usage.carrier_files.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import CARRIER_FILE_NAME, CarrierFile
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive, check_file_name, parse_file_name
 from usage.carrier_files.tasks import enqueue_processing
-from usage.choices import CarrierFileSourceChoices, CarrierFileStatusChoices
-from usage.choices import CollectionRunTriggerChoices as Trigger
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.collection.choices import CollectionRunTriggerChoices as Trigger
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.client import FtpError, FtpSession, FtpSettings, LocalWriteError, RemoteFile
 from usage.collection.client import scrub as scrub_secret
+from usage.collection.models import CollectionLock, CollectionRun, ProviderCollection
 from usage.collection.selectors import collectable_providers
-from usage.models import CARRIER_FILE_NAME, CarrierFile, CollectionLock, CollectionRun, ProviderCollection
 
 logger = logging.getLogger(__name__)
 

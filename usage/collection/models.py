@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 
 from providers.models import Provider
-from usage.choices import CollectionRunTriggerChoices, ProviderCollectionStatusChoices
+from ssaas.common.formats import day_time
+from usage.collection.choices import CollectionRunTriggerChoices, ProviderCollectionStatusChoices
 
 Status = ProviderCollectionStatusChoices
 
@@ -27,7 +28,7 @@ class CollectionRun(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_trigger_display()} collection of {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_trigger_display()} collection of {day_time(self.created_at)}"
 
 
 class ProviderCollection(models.Model):

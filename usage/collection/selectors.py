@@ -8,16 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, Max, QuerySet, Window
-from django.db.models.functions import Lag
+from django.db.models import Max, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
-from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices
-from usage.choices import ProviderCollectionStatusChoices as Status
-from usage.models import CarrierFile, ProviderCollection
+from ssaas.common import formats
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.sequence import sequence_gaps
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
+from usage.collection.models import ProviderCollection
 
 VIEW_PERMISSION = "usage.view_providercollection"
 _FINISHED = [Status.SUCCEEDED, Status.COMPLETED_WITH_ERRORS, Status.FAILED]
@@ -33,20 +35,6 @@ class AttentionItem:
     provider_name: str
     message: str
     url: str = ""
-
-
-@dataclass(frozen=True)
-class SequenceGap:
-    provider_id: int
-    kind: str
-    after: int  # the last sequence number received before the gap
-    before: int  # the next one received after it
-
-    def describe(self) -> str:
-        first, last = self.after + 1, self.before - 1
-        missing = f"{first:06d}" if first == last else f"{first:06d}–{last:06d}"
-        plural = "" if first == last else "s"
-        return f"{self.kind.upper()} file{plural} {missing} missing (between {self.after:06d} and {self.before:06d})"
 
 
 def _url(name: str, *args) -> str:
@@ -90,34 +78,6 @@ def ctop_late(
         if last is None or last < midnight:
             late[provider.pk] = last
     return late
-
-
-# ---------------------------------------------------------------------------
-# Sequence gaps
-# ---------------------------------------------------------------------------
-
-
-def sequence_gaps(provider_ids: Iterable[int]) -> list[SequenceGap]:
-    """Runs of CTOP/COCE sequence numbers missing between two received files, per
-    provider and kind (found by the database, comparing each number with the previous)."""
-    rows = (
-        CarrierFile.objects.filter(
-            provider_id__in=list(provider_ids),
-            kind__in=[CarrierFileKindChoices.CTOP, CarrierFileKindChoices.COCE],
-            sequence__isnull=False,
-        )
-        .annotate(
-            previous=Window(
-                Lag("sequence"),
-                partition_by=[F("provider_id"), F("kind")],
-                order_by=F("sequence").asc(),
-            )
-        )
-        .filter(sequence__gt=F("previous") + 1)
-        .values_list("provider_id", "kind", "previous", "sequence")
-        .order_by("provider_id", "kind", "sequence")
-    )
-    return [SequenceGap(pid, kind, previous, sequence) for pid, kind, previous, sequence in rows]
 
 
 # ---------------------------------------------------------------------------
@@ -175,12 +135,12 @@ def collection_attention(
                 kind="collection_failed" if failed else "collection_errors",
                 provider_id=provider_id,
                 provider_name=by_id[provider_id].name,
-                message=f"collection {when:%d/%m/%Y %H:%M} {collection.get_status_display().lower()}: {detail}",
+                message=f"collection {formats.day_time(when)} {collection.get_status_display().lower()}: {detail}",
                 url=_url("admin:usage_providercollection_change", collection.pk),
             )
         )
     for provider_id, last in ctop_late(providers, now=now).items():
-        since = f"last one received {timezone.localtime(last):%d/%m/%Y %H:%M}" if last else "none yet"
+        since = f"last one received {formats.day_time(timezone.localtime(last))}" if last else "none yet"
         items.append(
             AttentionItem(
                 level="warning",

@@ -1,7 +1,7 @@
 """django-q2 entry points for collection over FTP: they take ids and call a service."""
 
 from ssaas.common.queue import queue_on_commit
-from usage.choices import CollectionRunTriggerChoices
+from usage.collection.choices import CollectionRunTriggerChoices
 from usage.collection.collector import collection_start, provider_collect
 from usage.collection.models import CollectionRun
 

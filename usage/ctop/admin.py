@@ -27,13 +27,14 @@ from providers.scoping import (
     user_may_see_provider,
 )
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
-from ssaas.common.formats import money
-from usage.choices import JobKindChoices, UsageRecordReasonChoices
+from ssaas.common.formats import day_time, money
+from usage.ctop.choices import UsageRecordReasonChoices
 from usage.ctop.identify import identifier_forms
+from usage.ctop.models import QuarantineAction, QuarantinedRecord, UsageRecord
 from usage.ctop.quarantine import quarantine_write_off, quarantined_ids
 from usage.ctop.selectors import QuarantineHints, identifier_fix_url, missing_rate_hint, quarantine_groups
+from usage.jobs.choices import JobKindChoices
 from usage.jobs.services import job_request
-from usage.models import QuarantineAction, QuarantinedRecord, UsageRecord
 
 # A record's page: every field, AAPT's cost in full and its own names in plain words.
 _PLAIN = {"aapt_cost": "aapt_cost_full", "raw_unittype": "unit_type"}
@@ -146,7 +147,7 @@ class _LargeTableAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 
     @admin.display(description="started")
     def started(self, obj: UsageRecord) -> str:
-        return f"{obj.started_at.astimezone(obj.provider.tz):%d/%m/%Y %H:%M:%S}"
+        return day_time(obj.started_at.astimezone(obj.provider.tz), seconds=True)
 
 
 @admin.register(UsageRecord)

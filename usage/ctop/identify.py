@@ -21,8 +21,8 @@ from provisioning.choices import ServiceStatusChoices
 from provisioning.models import PlanRate, Service, ServiceIdentifier
 from provisioning.normalise import normalise_group_id, normalise_number, normalise_username_realm
 from provisioning.rating import billed_seconds, price_call
-from usage.choices import UsageRecordReasonChoices as Reason
 from usage.ctop.categories import CategoryCache
+from usage.ctop.choices import UsageRecordReasonChoices as Reason
 
 FOREVER = datetime.date.max
 _NUMBER_START = frozenset("+0123456789")

@@ -10,14 +10,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from providers.models import Provider
+from usage.carrier_files.choices import CarrierFileKindChoices
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 from usage.carrier_files.framing import FileRejected
+from usage.carrier_files.layouts import Layout
 from usage.carrier_files.lines import open_lines
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.processing import file_reject, finish_parse, parse_notes, register
 from usage.carrier_files.progress import clear_progress, track_progress
 from usage.carrier_files.receive import account_mismatch
-from usage.choices import CarrierFileKindChoices
-from usage.choices import CarrierFileStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
+from usage.ctop.models import UsageRecord
 from usage.ctop.parser import CtopParser, compile_ctop_layout
 from usage.ctop.pipeline import (
     COLUMNS,
@@ -32,7 +35,6 @@ from usage.ctop.pipeline import (
 )
 from usage.ctop.rated_seq import next_rated_seq
 from usage.ctop.statistics import refresh_statistics_if_stale
-from usage.models import CarrierFile, Layout, UsageRecord
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,10 @@ from django.db.models import Q
 from providers.models import Provider
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import Service, ServicePlan
+from ssaas.common.formats import day_time
 from ssaas.common.models import SubsetManager, unindexed_fk
 from usage.carrier_files.models import CarrierFile
-from usage.choices import QuarantineActionKindChoices, UsageRecordReasonChoices, UsageRecordStatusChoices
+from usage.ctop.choices import QuarantineActionKindChoices, UsageRecordReasonChoices, UsageRecordStatusChoices
 
 
 class UsageRecord(models.Model):
@@ -141,4 +142,4 @@ class QuarantineAction(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.considered} record(s) of {self.provider} on {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {self.considered} record(s) of {self.provider} on {day_time(self.at)}"

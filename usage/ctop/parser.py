@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from usage.carrier_files.framing import CompiledLayout, FramedParser, Rejected, decimal_or_none, not_a_number
+from usage.carrier_files.choices import LayoutKindChoices
+from usage.carrier_files.framing import (
+    CompiledLayout,
+    FramedParser,
+    Rejected,
+    decimal_or_none,
+    not_a_number,
+    require_detail_fields,
+)
 
 DETAIL_FIELDS = (
     "record_id",
@@ -26,6 +34,7 @@ DETAIL_FIELDS = (
     "special1",
     "special2",
 )
+require_detail_fields(LayoutKindChoices.CTOP, DETAIL_FIELDS)
 # The longest duration a line may state, in seconds (about 63 years), whatever
 # its unit: far past any call (the implausible-duration setting, a day by
 # default, quarantines long calls well before), and with room left in the

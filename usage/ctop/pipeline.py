@@ -17,13 +17,12 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection
 
-from usage.carrier_files.framing import Rejected
-from usage.choices import UsageRecordStatusChoices as Status
+from usage.carrier_files.copy_format import NULL, copy_escape
+from usage.carrier_files.framing import CARRIER_TIME_ZONE, Rejected
+from usage.ctop.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
 from usage.ctop.parser import CtopParser
 
-CTOP_TIME_ZONE = zoneinfo.ZoneInfo("Australia/Sydney")
-NULL = "\\N"
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
 
 # The columns every sink writes, in this order.
@@ -81,13 +80,6 @@ class Stats:
 
 class DuplicateRecord(Exception):
     """The fast path met a record already taken: run the file through the batched sink."""
-
-
-def copy_escape(value: str) -> str:
-    """``value`` as a field of COPY's text format."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-    return value
 
 
 class CopySink:
@@ -246,12 +238,12 @@ class _TimeOf:
                 int(key[6:8]),
                 int(key[8:10]),
                 int(key[10:12]),
-                tzinfo=CTOP_TIME_ZONE,
+                tzinfo=CARRIER_TIME_ZONE,
             )
             note = ""
             if moment.utcoffset() != moment.replace(fold=1).utcoffset():
                 wall = f"{key[:4]}-{key[4:6]}-{key[6:8]} {key[8:10]}:{key[10:12]}"
-                real = moment.astimezone(datetime.UTC).astimezone(CTOP_TIME_ZONE)
+                real = moment.astimezone(datetime.UTC).astimezone(CARRIER_TIME_ZONE)
                 if real.replace(tzinfo=None) != moment.replace(tzinfo=None):
                     moment = real
                     note = (

@@ -39,16 +39,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Provider
-from usage.choices import JobKindChoices, QuarantineActionKindChoices
-from usage.choices import UsageRecordStatusChoices as Status
+from usage.carrier_files.copy_format import NULL, copy_escape
+from usage.carrier_files.models import CarrierFile
+from usage.ctop.choices import QuarantineActionKindChoices
+from usage.ctop.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
-from usage.ctop.pipeline import NULL, copy_escape
+from usage.ctop.models import QuarantineAction, UsageRecord
 from usage.ctop.rated_seq import next_rated_seq
 from usage.ctop.statistics import refresh_statistics_if_stale
+from usage.jobs.choices import JobKindChoices
 from usage.jobs.models import Job
 from usage.jobs.services import JobOutcome
 from usage.jobs.services import register as register_job
-from usage.models import CarrierFile, QuarantineAction, UsageRecord
 
 BATCH = 5000
 CENT = Decimal("0.01")

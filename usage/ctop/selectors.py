@@ -12,7 +12,8 @@ from providers.scoping import scope_queryset, visible_provider_ids
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.models import ServiceIdentifier
 from provisioning.normalise import normalise_group_id, normalise_number
-from usage.models import QuarantinedRecord
+from ssaas.common.formats import day
+from usage.ctop.models import QuarantinedRecord
 
 # ---------------------------------------------------------------------------
 # Quarantine
@@ -104,8 +105,8 @@ def _describe(identifier: ServiceIdentifier) -> str:
 
 
 def _period(identifier: ServiceIdentifier) -> str:
-    start = f"{identifier.active_from:%d/%m/%Y}"
-    return f"{start}–{identifier.active_to:%d/%m/%Y}" if identifier.active_to else f"from {start}"
+    start = day(identifier.active_from)
+    return f"{start}–{day(identifier.active_to)}" if identifier.active_to else f"from {start}"
 
 
 def _as_number(text: str) -> str | None:
@@ -237,7 +238,7 @@ def identifier_fix_url(*, provider: Provider, identifier: str, first_day: dateti
             Method.DISTINCT_USERNAME: Kind.USERNAME,
             Method.CUSTOM_REALM: Kind.USERNAME_REALM,
         }.get(provider.identification_method, Kind.GROUP_ID)
-    query = {"kind": kind, "value": identifier, "active_from": f"{first_day:%d/%m/%Y}"}
+    query = {"kind": kind, "value": identifier, "active_from": day(first_day)}
     if service_id:
         query["service"] = service_id
     return f"{reverse('admin:provisioning_serviceidentifier_add')}?{urlencode(query)}"

@@ -10,7 +10,7 @@ was never analysed or a fifth of it changed since.
 
 from django.db import connection
 
-from usage.models import UsageRecord
+from usage.ctop.models import UsageRecord
 
 
 def refresh_statistics_if_stale() -> bool:

@@ -7,7 +7,7 @@ from django.core.files.storage import storages
 from django.db import models
 
 from providers.models import Provider
-from usage.choices import JobKindChoices, JobStatusChoices
+from usage.jobs.choices import JobKindChoices, JobStatusChoices
 
 
 def _job_storage():

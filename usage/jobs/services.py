@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from providers.models import Provider
 from ssaas.common.queue import queue_on_commit
-from usage.choices import JobStatusChoices as Status
+from usage.jobs.choices import JobStatusChoices as Status
 from usage.jobs.models import Job
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 
 from providers.models import BillPeriod, Provider
-from usage.reconciliation.periods import PeriodInvalid, period_for
+from providers.months import PeriodInvalid, period_for
 
 
 def provider_and_period(slug: str, period: str) -> tuple[Provider, BillPeriod]:

@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('providers', '0001_initial'),
-        ('provisioning', '0002_role_groups'),
+        ("providers", "0001_initial"),
+        ("provisioning", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,8 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("providers", "0001_initial"),
-        ("provisioning", "0004_role_groups"),
-        ("usage", "0006_role_groups"),
+        ("provisioning", "0003_orders"),
+        ("usage", "0004_collection"),
+        ("django_q", "0018_task_success_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -4,8 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import usage.broadworks.models
 import usage.carrier_files.models
-import usage.reconciliation.broadworks_models
 
 
 class Migration(migrations.Migration):
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         max_length=500,
                         storage=usage.carrier_files.models._carrier_storage,
-                        upload_to=usage.reconciliation.broadworks_models._stored_name,
+                        upload_to=usage.broadworks.models._stored_name,
                     ),
                 ),
                 ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),

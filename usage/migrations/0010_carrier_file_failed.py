@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("usage", "0009_role_groups"),
+        ("usage", "0008_coce_charges"),
+        ("provisioning", "0005_service_feature_changes"),
     ]
 
     operations = [

@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("providers", "0002_ledger_settings"),
         ("provisioning", "0007_retail_prices"),
-        ("usage", "0013_role_groups"),
+        ("usage", "0012_bill_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,37 +1,12 @@
-from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from usage.carrier_files.layouts import Layout, LayoutField, ProviderLayout
-from usage.carrier_files.models import CARRIER_FILE_NAME, CarrierFile, RejectedLine, money_text
-from usage.coce.models import CoceFile, OtherCharge, OtherChargeException
-from usage.collection.models import CollectionLock, CollectionRun, ProviderCollection
-from usage.ctop.models import QuarantineAction, QuarantinedRecord, UsageRecord
-from usage.jobs.models import Job
-from usage.reconciliation.broadworks_models import BroadWorksItem, BroadWorksReport
-from usage.reconciliation.models import Reconciliation, ReconciliationNote
+"""Where Django's app registry finds usage's models. Each concern keeps its own:
+import a model from its concern (``usage.ctop.models``), never from here."""
 
-__all__ = [
-    "Adjustment",
-    "BillRun",
-    "BillRunInvoice",
-    "BillRunLine",
-    "CARRIER_FILE_NAME",
-    "BroadWorksItem",
-    "BroadWorksReport",
-    "CarrierFile",
-    "CoceFile",
-    "CollectionLock",
-    "CollectionRun",
-    "Job",
-    "Layout",
-    "LayoutField",
-    "OtherCharge",
-    "OtherChargeException",
-    "ProviderCollection",
-    "ProviderLayout",
-    "QuarantineAction",
-    "QuarantinedRecord",
-    "Reconciliation",
-    "ReconciliationNote",
-    "RejectedLine",
-    "UsageRecord",
-    "money_text",
-]
+import usage.billing.models
+import usage.broadworks.models
+import usage.carrier_files.layouts
+import usage.carrier_files.models
+import usage.coce.models
+import usage.collection.models
+import usage.ctop.models
+import usage.jobs.models
+import usage.reconciliation.models  # noqa: F401

@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from providers.models import Provider
+from providers.months import PeriodInvalid, period_for, period_slug
 from providers.scoping import ProviderScopedAdmin, scope_queryset
+from ssaas.common import formats
 from ssaas.common.charts import reconciliation_chart
-from usage.choices import JobKindChoices
+from usage.jobs.choices import JobKindChoices
 from usage.jobs.services import job_request
-from usage.models import Reconciliation, ReconciliationNote
+from usage.reconciliation.models import Reconciliation, ReconciliationNote
 from usage.reconciliation.notes import reconciliation_explain
-from usage.reconciliation.periods import PeriodInvalid, period_for, period_slug
 from usage.reconciliation.report import Column, Line, reconciliation_build
 
 PREVIEW_LINES = 200
@@ -60,7 +61,7 @@ def _display(value, column: Column) -> str:
     if column.kind == "money":
         return f"{value:,.2f}"
     if column.kind == "date":
-        return f"{value:%d/%m/%Y}"
+        return formats.day(value)
     return str(value)
 
 

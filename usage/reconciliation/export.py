@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import tempfile
 
-from usage.choices import JobKindChoices
+from providers.months import period_for
+from usage.jobs.choices import JobKindChoices
 from usage.jobs.models import Job
 from usage.jobs.services import JobOutcome, register
-from usage.reconciliation.periods import period_for
 from usage.reconciliation.report import reconciliation_build
 from usage.reconciliation.workbook import write_reconciliation_workbook
 

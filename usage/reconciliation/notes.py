@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from providers.models import BillPeriod, Provider
-from usage.models import ReconciliationNote
+from usage.reconciliation.models import ReconciliationNote
 
 
 @transaction.atomic

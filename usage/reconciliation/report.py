@@ -36,6 +36,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from providers.models import BillPeriod, Provider
+from providers.months import month_fraction
 from provisioning.choices import FeatureProductKindChoices as ProductKind
 from provisioning.choices import ServiceFeatureStatusChoices, ServiceIdentifierKindChoices
 from provisioning.models import (
@@ -45,12 +46,15 @@ from provisioning.models import (
     ServiceIdentifier,
     overlapping_dates,
 )
-from usage.choices import BroadWorksReportStatusChoices, UsageRecordStatusChoices
-from usage.choices import OtherChargeExceptionChoices as ChargeException
-from usage.choices import OtherChargeStatusChoices as ChargeStatus
-from usage.choices import OtherChargeTypeChoices as ChargeType
-from usage.models import BroadWorksItem, BroadWorksReport, OtherCharge, ReconciliationNote, UsageRecord
-from usage.reconciliation.periods import month_fraction
+from usage.broadworks.choices import BroadWorksReportStatusChoices
+from usage.broadworks.models import BroadWorksItem, BroadWorksReport
+from usage.coce.choices import OtherChargeExceptionChoices as ChargeException
+from usage.coce.choices import OtherChargeStatusChoices as ChargeStatus
+from usage.coce.choices import OtherChargeTypeChoices as ChargeType
+from usage.coce.models import OtherCharge
+from usage.ctop.choices import UsageRecordStatusChoices
+from usage.ctop.models import UsageRecord
+from usage.reconciliation.models import ReconciliationNote
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

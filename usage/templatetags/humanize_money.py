@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 
 from ssaas.common import formats
-from usage.models import money_text
+from usage.carrier_files.models import money_text
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Dates as every page writes them (issue 13, "one format everywhere"): dd/mm/yyyy,
+"""Dates as every page writes them, one format everywhere: dd/mm/yyyy,
 times on the 24-hour clock. Anything not set here comes from Django's en_AU."""
 
 DATE_FORMAT = "d/m/Y"

@@ -3,7 +3,7 @@ import pytest
 from tests.browser import browser  # noqa: F401 - one Chromium per crawl module
 from tests.ssaas import admin_world
 from usage.carrier_files import progress
-from usage.models import CarrierFile
+from usage.carrier_files.models import CarrierFile
 
 
 @pytest.fixture

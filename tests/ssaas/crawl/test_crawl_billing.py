@@ -4,7 +4,7 @@ reconciliation."""
 
 import pytest
 
-from usage.models import CarrierFile
+from usage.carrier_files.models import CarrierFile
 
 from .crawler import crawl, pictures
 

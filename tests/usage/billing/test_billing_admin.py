@@ -9,7 +9,7 @@ from django.urls import reverse
 from provisioning.models import Service
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import OCT_CALLS
-from usage.models import Adjustment, BillRun
+from usage.billing.models import Adjustment, BillRun
 
 pytestmark = pytest.mark.django_db
 

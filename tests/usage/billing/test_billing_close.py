@@ -14,12 +14,14 @@ from providers.models import BillPeriod
 from provisioning.actions import features
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import FeatureProduct, PlanRate, Service, ServiceFeature
+from tests.billing import billed_by, close_period
 from tests.threads import run_together
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from usage.billing import services as billing
-from usage.billing.selectors import bill_lines, billed_by, period_outstanding, run_usage
+from usage.billing.models import Adjustment, BillRun, BillRunLine
+from usage.billing.selectors import bill_lines, period_outstanding, run_usage
+from usage.ctop.models import UsageRecord
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
-from usage.models import Adjustment, BillRun, BillRunLine, UsageRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +53,7 @@ def usage_lines(run: BillRun) -> list[tuple]:
 
 def test_close_bills_the_periods_calls_features_and_adjustments_once(harbour, harbour_billing, october):
     outage_credit(harbour_billing)
-    run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    run = close_period(period=october, acting_user=harbour_billing)
     october.refresh_from_db()
     assert (run.status, october.status) == ("done", "closed")
     assert {r: billed(r) for r in ("OCT-1", "OCT-2", "OCT-3", "NOV-1")} == {
@@ -78,15 +80,15 @@ def test_close_bills_the_periods_calls_features_and_adjustments_once(harbour, ha
 
     # Idempotent: closing again changes nothing and returns the same run.
     lines = BillRunLine.objects.count()
-    assert billing.bill_period_close(period=october, acting_user=harbour_billing) == run
+    assert close_period(period=october, acting_user=harbour_billing) == run
     assert BillRunLine.objects.count() == lines and BillRun.objects.count() == 1
 
 
 def test_late_usage_is_billed_in_the_next_run_with_its_own_date(harbour, harbour_billing, writer, october):
-    oct_run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    oct_run = close_period(period=october, acting_user=harbour_billing)
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     assert billed("LATE-1") is None
-    nov_run = billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    nov_run = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     assert billed("LATE-1") == nov_run and billed("NOV-1") == nov_run
     assert usage_lines(nov_run) == [
         ("HV-1001", "late_usage", "fixed", 1, Decimal("0.15"), datetime.date(2026, 10, 20)),
@@ -106,7 +108,7 @@ def test_a_record_cleansed_after_close_is_late_in_the_next_run(harbour, harbour_
     add_calls(harbour, writer, [("PREM-1", "20261012100000", "ACMEPTYLTD", "1900123456", 60)])
     assert UsageRecord.objects.get(record_id="PREM-1").status == "quarantined"
     assert [i["kind"] for i in period_outstanding(october)] == ["quarantine"]
-    oct_run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    oct_run = close_period(period=october, acting_user=harbour_billing)
     assert oct_run.outstanding[0]["kind"] == "quarantine" and oct_run.outstanding[0]["count"] == 1
     PlanRate.objects.create(
         plan=Service.objects.get(reference="HV-1001").plan,
@@ -115,13 +117,13 @@ def test_a_record_cleansed_after_close_is_late_in_the_next_run(harbour, harbour_
         untimed=True,
     )
     assert quarantine_cleanse(provider=harbour).rated == 1
-    nov_run = billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    nov_run = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     assert billed("PREM-1") == nov_run
     assert ("HV-1001", "late_usage", "premium", 1, Decimal("1.00"), datetime.date(2026, 10, 12)) in usage_lines(nov_run)
 
 
 def test_a_billed_record_is_frozen(harbour, harbour_billing, october):
-    run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    run = close_period(period=october, acting_user=harbour_billing)
     record = UsageRecord.objects.get(record_id="OCT-1")
     before = (record.status, record.charge, record.service_id, record.rated_seq)
     # A write-off attempt on a billed record writes nothing off.
@@ -142,7 +144,7 @@ def test_a_billed_record_is_frozen(harbour, harbour_billing, october):
 def test_a_billed_service_or_product_cannot_be_deleted(harbour, harbour_billing, october):
     """The database does not check a line's references (the close writes tens of
     thousands at once); deleting what a line bills is still refused."""
-    run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    run = close_period(period=october, acting_user=harbour_billing)
     line = run.lines.filter(kind="recurring").select_related("service", "product").first()
     for billed_thing in (line.service, line.product):
         with pytest.raises(ProtectedError) as refused, transaction.atomic():
@@ -152,7 +154,7 @@ def test_a_billed_service_or_product_cannot_be_deleted(harbour, harbour_billing,
 
 
 def test_nothing_is_dated_into_a_closed_period_one_message(harbour, harbour_billing, october):
-    billing.bill_period_close(period=october, acting_user=harbour_billing)
+    close_period(period=october, acting_user=harbour_billing)
     acme = Service.objects.get(reference="HV-1001")
     message = "inside Harbour Voice's closed bill period October 2026"
     with pytest.raises(ValidationError, match=message):
@@ -171,7 +173,7 @@ def test_nothing_is_dated_into_a_closed_period_one_message(harbour, harbour_bill
 
 def test_periods_close_in_order(harbour, harbour_billing, october):
     with pytest.raises(ValidationError, match="October 2026 is still open: close the periods in order"):
-        billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+        close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     assert not BillRun.objects.exists()
 
 
@@ -181,7 +183,7 @@ def test_a_failure_mid_close_leaves_nothing_billed_and_a_rerun_succeeds(harbour,
 
     monkeypatch.setattr(billing, "_after_usage_marked", fail)
     with pytest.raises(RuntimeError, match="disk full"):
-        billing.bill_period_close(period=october, acting_user=harbour_billing)
+        close_period(period=october, acting_user=harbour_billing)
     october.refresh_from_db()
     run = BillRun.objects.get()
     assert (october.status, run.status, run.error) == ("open", "failed", "disk full")
@@ -191,14 +193,14 @@ def test_a_failure_mid_close_leaves_nothing_billed_and_a_rerun_succeeds(harbour,
     assert harbour.invoice_next_number == 1
 
     monkeypatch.undo()
-    again = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    again = close_period(period=october, acting_user=harbour_billing)
     assert (again.pk, again.status, again.calls) == (run.pk, "done", 3)
     assert billed("OCT-1") == again
 
 
 def test_the_preview_is_what_the_close_bills(harbour, harbour_billing, october):
     preview = [(d.customer.name, d.total_ex_gst, len(d.lines)) for d in bill_lines(october)]
-    run = billing.bill_period_close(period=october, acting_user=harbour_billing)
+    run = close_period(period=october, acting_user=harbour_billing)
     closed = [(i.customer.name, i.total_ex_gst, i.lines.count()) for i in run.invoices.order_by("number")]
     assert preview == closed
 
@@ -218,7 +220,7 @@ def test_two_closes_at_once_make_one_run(harbour, writer):
 
         try:
             barrier.wait()
-            runs.append(billing.bill_period_close(period=october, acting_user=None).pk)
+            runs.append(close_period(period=october, acting_user=None).pk)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -290,5 +292,5 @@ def test_a_close_waits_for_a_rating_transaction_and_bills_what_it_committed(harb
     assert not errors
     (run,) = runs
     assert run.calls == 4 and billed("RACE-1") == run
-    november = billing.bill_period_close(period=period(harbour, "2026-11"), acting_user=None)
+    november = close_period(period=period(harbour, "2026-11"), acting_user=None)
     assert november.calls == 0 and billed("RACE-1") == run

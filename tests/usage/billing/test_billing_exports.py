@@ -15,13 +15,14 @@ from django.core.management import call_command
 from providers.models import Customer
 from provisioning.models import Service
 from ssaas.common import spreadsheet
+from tests.billing import close_period
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
 from usage.billing import exports
 from usage.billing import services as billing
+from usage.billing.models import Adjustment, BillRun
 from usage.billing.selectors import run_usage
-from usage.billing.services import adjustment_add, bill_period_close, bill_period_close_files
-from usage.models import Adjustment, BillRun
+from usage.billing.services import adjustment_add, bill_period_close_files
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def october_run(harbour, harbour_billing, writer):
     acme.billing_email = "ap@acme.example.com.au"
     acme.save()
     outage_credit(harbour_billing)
-    return bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+    return close_period(period=period(harbour, "2026-10"), acting_user=harbour_billing)
 
 
 def rows(content: bytes) -> list[dict]:
@@ -100,7 +101,7 @@ def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing)
     Service.objects.filter(reference__in=["HV-1001", "HV-1002"]).update(status="pending")
     Service.objects.get(reference="HV-1001").features.all().delete()
     Service.objects.get(reference="HV-1002").features.all().delete()
-    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+    run = close_period(period=period(harbour, "2026-10"), acting_user=harbour_billing)
     name, content, content_type = exports.xero_export(run)
     assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.zip", "application/zip")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -112,7 +113,7 @@ def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing)
 
 def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, writer, october_run):
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
-    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     chunks = list(exports.itemised_calls(nov))
     table = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8"))))
     assert table[0] == exports.CALL_COLUMNS
@@ -137,7 +138,7 @@ def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
     of ssaas.common.spreadsheet as the Python sanitiser does, in the number called
     and in a category with no label of its own (written as it is stored)."""
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
-    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     run_usage(nov).filter(record_id="LATE-1").update(target=target, category=target[:20])
     table = list(csv.reader(io.StringIO(b"".join(exports.itemised_calls(nov)).decode("utf-8"), newline="")))
     assert table[1][4] == spreadsheet.inert(target)
@@ -211,7 +212,7 @@ def test_run_summary_line_sheets_hold_any_text_as_text(harbour, harbour_billing,
         reason="<b>Tom & Jerry</b>\x07 ok  ",
         acting_user=harbour_billing,
     )
-    run = bill_period_close(period=period(harbour, "2026-10"), acting_user=harbour_billing)
+    run = close_period(period=period(harbour, "2026-10"), acting_user=harbour_billing)
     path = tmp_path / "summary.xlsx"
     exports.write_summary(run, str(path))
     book = openpyxl.load_workbook(path)
@@ -288,7 +289,7 @@ def test_itemised_calls_quote_commas_quotes_and_line_breaks(harbour, harbour_bil
     """Text with a comma, a double quote or a line break comes quoted as csv.writer
     quotes it, on SQLite and on PostgreSQL (which makes each line itself)."""
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
-    nov = bill_period_close(period=period(harbour, "2026-11"), acting_user=harbour_billing)
+    nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     Customer.objects.filter(reference="BLUEGUM").update(name='Bluegum, "the"\nCafe')
     run_usage(nov).filter(record_id="LATE-1").update(target='02,"9"')
     content = b"".join(exports.itemised_calls(nov)).decode("utf-8")

@@ -18,10 +18,10 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from tests.billing import close_period
 from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.billing.exports import xero_export
 from usage.billing.pricing import prorate
-from usage.billing.services import bill_period_close
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_run
     for start in periods:
         period = BillPeriod.objects.get(provider=harbour, start_date=start)
         expected = [row for row in table if row["period"] == f"{start:%B %Y}"]
-        run = bill_period_close(period=period, acting_user=None)
+        run = close_period(period=period, acting_user=None)
         invoices = {invoice.customer.name: invoice for invoice in run.invoices.select_related("customer")}
         recurring = {line.description: line for line in run.lines.filter(kind="recurring")}
         usage = {line.description for line in run.lines.filter(kind__in=("usage", "late_usage"))}

@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_text
 from tests.usage.test_kill import ROOT, database_url
+from usage.carrier_files.choices import CarrierFileSourceChoices
 from usage.carrier_files.lines import ContentRefused, bounded_lines
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
-from usage.choices import CarrierFileSourceChoices
 from usage.ctop import ingest as ctop_ingest
-from usage.models import CarrierFile, UsageRecord
+from usage.ctop.models import UsageRecord
 
 HARBOUR_NAME = "CTOP_1234567_000002_20261103013000.txt"
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from usage.carrier_files import progress
+from usage.carrier_files.choices import CarrierFileSourceChoices
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_process, carrier_file_receive
-from usage.choices import CarrierFileSourceChoices
-from usage.models import CarrierFile
 
 NAME = "CTOP_1234567_000002_20261102013000.txt"
 

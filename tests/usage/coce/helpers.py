@@ -8,8 +8,9 @@ import itertools
 from django.core.management import call_command
 
 from tests.usage.conftest import SAMPLES, ingest_text
-from usage.coce.writer import CoceWriter
-from usage.models import CarrierFile, Layout
+from tests.writers.coce import CoceWriter
+from usage.carrier_files.layouts import Layout
+from usage.carrier_files.models import CarrierFile
 
 COCE_SAMPLE = "COCE_1234567_000001_20261102030000.txt"
 BROADWORKS_SAMPLE = "broadworks_utilisation_1234567_202610.csv"

@@ -12,7 +12,8 @@ from django.urls import reverse
 from provisioning.models import FeatureProduct, Service, ServiceIdentifier
 from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_coce
 from tests.usage.conftest import SAMPLES, ingest_command, ingest_sample, ingest_text
-from usage.models import CarrierFile, OtherCharge, OtherChargeException, RejectedLine
+from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.coce.models import OtherCharge, OtherChargeException
 
 
 def test_the_sample_through_the_command(harbour):

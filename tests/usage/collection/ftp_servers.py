@@ -30,7 +30,7 @@ from pyftpdlib.handlers import DTPHandler, FTPHandler, TLS_DTPHandler, TLS_FTPHa
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
-from usage.models import CarrierFile
+from usage.carrier_files.models import CarrierFile
 
 HARBOUR_CTOP = "CTOP_1234567_000001_20261102013000.txt"
 HARBOUR_COCE = "COCE_1234567_000001_20261102030000.txt"

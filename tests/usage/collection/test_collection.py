@@ -17,16 +17,17 @@ from tests.usage.collection.ftp_servers import (
     SOUTHERN_CTOP,
     stored_files,
 )
-from usage.choices import CarrierFileStatusChoices as FileStatus
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.carrier_files.choices import CarrierFileStatusChoices as FileStatus
+from usage.carrier_files.models import CarrierFile
 from usage.collection import collector as collection_service
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.collector import (
     collection_lock_acquire,
     collection_run_now,
     collection_start,
 )
+from usage.collection.models import CollectionRun, ProviderCollection
 from usage.collection.tasks import collect_all
-from usage.models import CarrierFile, CollectionRun, ProviderCollection
 
 pytestmark = pytest.mark.usefixtures("queued")
 

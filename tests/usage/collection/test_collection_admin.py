@@ -5,9 +5,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.usage.collection.ftp_servers import HOSTILE_LISTED
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.collector import collection_run_now, collection_start
-from usage.models import ProviderCollection
+from usage.collection.models import ProviderCollection
 
 pytestmark = pytest.mark.usefixtures("queued")
 

@@ -7,11 +7,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from usage.choices import CarrierFileStatusChoices as FileStatus
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.carrier_files.choices import CarrierFileStatusChoices as FileStatus
+from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.sequence import sequence_gaps
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.collector import collection_start
-from usage.collection.selectors import collection_attention, ctop_late, sequence_gaps
-from usage.models import CarrierFile, ProviderCollection
+from usage.collection.models import ProviderCollection
+from usage.collection.selectors import collection_attention, ctop_late
 
 SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 

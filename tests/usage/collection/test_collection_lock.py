@@ -9,14 +9,15 @@ import pytest
 from django.db import OperationalError, connection
 
 from tests.usage.collection.ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.carrier_files.models import CarrierFile
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.collector import (
     collection_lock_acquire,
     collection_lock_release,
     collection_start,
     provider_collect,
 )
-from usage.models import CarrierFile, CollectionLock
+from usage.collection.models import CollectionLock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings
 
 from tests.usage.collection.ftp_servers import HARBOUR_COCE, HARBOUR_CTOP
-from usage.choices import ProviderCollectionStatusChoices as Status
+from usage.carrier_files.models import CarrierFile
+from usage.collection.choices import ProviderCollectionStatusChoices as Status
 from usage.collection.client import FtpSession, FtpSettings, ssl_context
 from usage.collection.collector import collection_run_now
-from usage.models import CarrierFile
 
 pytest_plugins = ["tests.usage.collection.vsftpd_server"]
 

@@ -13,8 +13,9 @@ from provisioning.models import PlanRate, Service, ServiceIdentifier
 from tests.factories import ServiceIdentifierFactory
 from tests.threads import run_together
 from tests.usage.conftest import ingest_sample
+from usage.carrier_files.models import CarrierFile
+from usage.ctop.models import QuarantineAction, UsageRecord
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
-from usage.models import CarrierFile, QuarantineAction, UsageRecord
 
 
 def add_range(reference, value):

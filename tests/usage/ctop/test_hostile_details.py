@@ -10,8 +10,9 @@ from django.test import override_settings
 
 from tests.usage.coce.helpers import coce_writer, ingest_coce
 from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_command, ingest_text
+from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.ctop.models import UsageRecord
 from usage.ctop.quarantine import quarantine_cleanse, quarantine_write_off
-from usage.models import CarrierFile, RejectedLine, UsageRecord
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 PRICE = slice(178, 196)

@@ -8,7 +8,7 @@ from providers.choices import ProviderIdentificationMethodChoices as Method
 from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.models import Service, ServiceIdentifier
 from tests.usage.conftest import ingest_text
-from usage.models import UsageRecord
+from usage.ctop.models import UsageRecord
 
 
 def outcome(record_id):

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_sample, ingest_text
-from usage.models import CarrierFile, RejectedLine, UsageRecord
+from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.ctop.models import UsageRecord
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 

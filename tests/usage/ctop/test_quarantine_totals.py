@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ProviderFactory, QuarantinedRecordFactory
-from usage.choices import UsageRecordReasonChoices
+from usage.ctop.choices import UsageRecordReasonChoices
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from tests.usage.conftest import ingest_text
-from usage.models import UsageRecord
+from usage.ctop.models import UsageRecord
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 

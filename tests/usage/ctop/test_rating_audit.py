@@ -9,7 +9,8 @@ import pytest
 from provisioning.choices import ServiceIdentifierKindChoices
 from provisioning.models import Service, ServiceIdentifier
 from tests.usage.conftest import ingest_text
-from usage.models import RejectedLine, UsageRecord
+from usage.carrier_files.models import RejectedLine
+from usage.ctop.models import UsageRecord
 
 HARBOUR = "CTOP_1234567_000002_20261102013000.txt"
 COASTAL = "CTOP_3456789_000002_20261103013000.txt"
@@ -142,8 +143,8 @@ def test_loose_number_syntax_in_the_trailer_count_rejects_the_file(harbour, writ
 
 
 def test_a_layout_wider_than_a_column_gives_a_rejected_line_not_a_crash(harbour):
-    from usage.ctop.writer import CtopWriter
-    from usage.models import Layout
+    from tests.writers.ctop import CtopWriter
+    from usage.carrier_files.layouts import Layout
 
     layout = Layout.objects.get(kind="ctop", is_default=True)
     wide = layout.fields.get(record="detail", name="record_id")

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django_q.tasks import async_task
 
 from tests.usage.conftest import SAMPLE_FILES, SAMPLES, ingest_command
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import carrier_file_receive
-from usage.models import CarrierFile, UsageRecord
+from usage.ctop.models import UsageRecord
 
 EXPECTED = {
     "harbour-voice": {

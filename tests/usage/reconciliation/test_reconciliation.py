@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from providers.months import period_for
 from provisioning.actions.features import service_feature_cease
 from provisioning.models import ServiceFeature
 from tests.usage.coce.helpers import COCE_SAMPLE, coce_writer, ingest_broadworks, ingest_coce
 from tests.usage.conftest import ingest_sample
-from usage.models import ReconciliationNote
-from usage.reconciliation.periods import period_for
+from usage.reconciliation.models import ReconciliationNote
 from usage.reconciliation.report import open_product_differences, reconciliation_build
 
 SHEETS = [

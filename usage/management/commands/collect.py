@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
-from usage.choices import ProviderCollectionStatusChoices
+from usage.collection.choices import ProviderCollectionStatusChoices
 from usage.collection.collector import collection_run_now
 from usage.collection.selectors import collectable_providers
 

@@ -3,10 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from usage.broadworks.services import ReportInvalid, broadworks_report_upload
+from usage.carrier_files.choices import CarrierFileSourceChoices
 from usage.carrier_files.receive import UnsafeFileName
-from usage.choices import CarrierFileSourceChoices
 from usage.management.arguments import provider_and_period
-from usage.reconciliation.broadworks import ReportInvalid, broadworks_report_upload
 
 
 class Command(BaseCommand):

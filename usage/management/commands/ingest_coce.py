@@ -1,4 +1,4 @@
-from usage.choices import CarrierFileKindChoices
+from usage.carrier_files.choices import CarrierFileKindChoices
 from usage.coce.ingest import coce_file_summary
 from usage.management.commands.ingest_ctop import Command as IngestCommand
 

@@ -4,12 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_process, carrier_file_receive
-from usage.choices import (
-    CarrierFileKindChoices,
-    CarrierFileSourceChoices,
-    CarrierFileStatusChoices,
-)
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from usage.carrier_files.choices import CarrierFileStatusChoices as Status
+from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.receive import REPROCESSABLE, carrier_file_process
-from usage.choices import CarrierFileStatusChoices as Status
-from usage.models import CarrierFile
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from ssaas.common.formats import day_time
 from usage.collection.schedule import ensure_collection_schedule
 
 
@@ -12,4 +13,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         schedule = ensure_collection_schedule()
         local = schedule.next_run.astimezone()
-        self.stdout.write(f"{schedule.name}: daily, next run {local:%d/%m/%Y %H:%M %Z}.")
+        self.stdout.write(f"{schedule.name}: daily, next run {day_time(local)} {local:%Z}.")

@@ -1,4 +1,4 @@
-"""Writes CTOP files in a layout: for tests, benchmarks and demo data.
+"""Writes CTOP files in a layout: for tests and benchmarks.
 
 The fields are placed by the same layout table the parser reads, so a file
 written here is exactly what AAPT's format says, whatever the layout.

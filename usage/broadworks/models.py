@@ -8,8 +8,9 @@ from django.db.models import Q
 
 from providers.models import Provider
 from provisioning.models import FeatureProduct
+from usage.broadworks.choices import BroadWorksItemTypeChoices, BroadWorksReportStatusChoices
+from usage.carrier_files.choices import CarrierFileSourceChoices
 from usage.carrier_files.models import _carrier_storage
-from usage.choices import BroadWorksItemTypeChoices, BroadWorksReportStatusChoices, CarrierFileSourceChoices
 
 
 def _stored_name(instance: BroadWorksReport, filename: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from usage.ctop.writer import CtopWriter
+from tests.writers.ctop import CtopWriter
 
 
 class CoceWriter(CtopWriter):

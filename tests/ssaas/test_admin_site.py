@@ -1,4 +1,5 @@
-"""Defects of issue 13 that live in the project's settings and admin site."""
+"""The admin site and its settings as users meet them: pages read while the worker
+writes, the server's zone said once, read-only links only where the user may go."""
 
 import threading
 

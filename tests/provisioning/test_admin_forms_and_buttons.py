@@ -1,4 +1,4 @@
-"""Defects of issue 13 in the provisioning admin, each as a user meets it."""
+"""The provisioning admin's forms and buttons, each as a user meets them."""
 
 import datetime
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.usage.coce.helpers import BROADWORKS_SAMPLE, ingest_broadworks
 from tests.usage.conftest import SAMPLES
-from usage.models import BroadWorksItem, BroadWorksReport
+from usage.broadworks.models import BroadWorksItem, BroadWorksReport
 
 BAD = (
     "group_id,item_type,item_name,quantity\n"
@@ -126,8 +126,8 @@ def test_a_hostile_row_is_named_never_a_500_and_nothing_is_left_on_disk(harbour,
 
 
 def test_the_service_refuses_a_hostile_row_without_storing_anything(harbour, tmp_path):
-    from usage.reconciliation.broadworks import ReportInvalid, broadworks_report_upload
-    from usage.reconciliation.periods import period_for
+    from providers.months import period_for
+    from usage.broadworks.services import ReportInvalid, broadworks_report_upload
 
     before = stored_reports()
     with pytest.raises(ReportInvalid) as refused:
@@ -157,7 +157,7 @@ def test_rows_beyond_the_limit_and_problems_beyond_the_list_are_counted(harbour,
 
 
 def test_a_large_report_page_shows_a_bounded_number_of_rows(harbour, admin_client, tmp_path):
-    from usage.reconciliation.broadworks_admin import ROWS_SHOWN
+    from usage.broadworks.admin import ROWS_SHOWN
 
     groups = [f"GROUP{n:05d}" for n in range(300)]
     path = tmp_path / "bw.csv"

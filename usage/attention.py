@@ -1,10 +1,9 @@
-"""Reads of carrier files for the dashboard: gaps, rejections, failures, silence, what needs
-attention, usage per day."""
+"""The front page's reads: what needs attention (quarantine, rejected, failed and
+stuck files, sequence gaps, collections, silent providers) and usage per day."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, DecimalField, Max, Q, Sum
@@ -12,40 +11,17 @@ from django.utils import timezone
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
-from usage.choices import CarrierFileKindChoices, CarrierFileStatusChoices, UsageRecordStatusChoices
-from usage.collection.selectors import SequenceGap, collection_attention
-from usage.collection.selectors import sequence_gaps as collection_sequence_gaps
+from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileStatusChoices
+from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.sequence import visible_sequence_gaps
+from usage.collection.selectors import collection_attention
+from usage.ctop.choices import UsageRecordStatusChoices
+from usage.ctop.models import UsageRecord
 from usage.ctop.selectors import quarantine_counts
-from usage.models import CarrierFile, UsageRecord
 
 # ---------------------------------------------------------------------------
-# Files: gaps, rejections, silence
+# Files: rejections, failures, silence
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProviderGap:
-    """A run of sequence numbers missing at a provider, for people to read."""
-
-    provider_id: int
-    provider_name: str
-    gap: SequenceGap
-
-    def describe(self) -> str:
-        return f"{self.provider_name}: {self.gap.describe()}"
-
-
-def sequence_gaps(user, *, provider_id: int | None = None) -> list[ProviderGap]:
-    """CTOP/COCE sequence numbers missing between two files received, at the
-    providers the user sees (collected or uploaded alike)."""
-    providers = scope_queryset(Provider.objects.all(), user)
-    if provider_id:
-        providers = providers.filter(pk=provider_id)
-    names = dict(providers.values_list("id", "name"))
-    return sorted(
-        (ProviderGap(gap.provider_id, names[gap.provider_id], gap) for gap in collection_sequence_gaps(names)),
-        key=lambda g: (g.provider_name, g.gap.kind, g.gap.after),
-    )
 
 
 def _files(user, where: Q, *, order: str = "-received_at"):
@@ -109,7 +85,7 @@ def attention(user) -> dict:
         "failed_total": failed_files(user).count() if sees_files else 0,
         "stuck_files": list(stuck_files(user)[:10]) if sees_files else [],
         "stuck_minutes": settings.STUCK_FILE_MINUTES,
-        "gaps": sequence_gaps(user) if sees_files else [],
+        "gaps": visible_sequence_gaps(user) if sees_files else [],
         "collection": collection,
         # Already flagged as late today: not said twice.
         "silent": [s for s in silent_providers(user) if s["provider"].pk not in late] if sees_files else [],

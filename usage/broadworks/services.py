@@ -21,12 +21,12 @@ from providers.models import BillPeriod, Provider
 from provisioning.choices import FeatureProductKindChoices
 from provisioning.models import FeatureProduct
 from provisioning.normalise import normalise_group_id
+from usage.broadworks.choices import BroadWorksItemTypeChoices as ItemType
+from usage.broadworks.choices import BroadWorksReportStatusChoices as Status
+from usage.broadworks.models import BroadWorksItem, BroadWorksReport
+from usage.carrier_files.choices import CarrierFileSourceChoices
 from usage.carrier_files.lines import ContentRefused, bounded_lines
 from usage.carrier_files.receive import check_file_name, spool
-from usage.choices import BroadWorksItemTypeChoices as ItemType
-from usage.choices import BroadWorksReportStatusChoices as Status
-from usage.choices import CarrierFileSourceChoices
-from usage.models import BroadWorksItem, BroadWorksReport
 
 COLUMNS = ("group_id", "item_type", "item_name", "quantity")
 # What the columns hold (BroadWorksItem's max_length; a quantity is at most 7 digits).

@@ -8,13 +8,14 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from providers.months import PeriodInvalid, period_for
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from ssaas.common.formats import day
+from usage.broadworks.models import BroadWorksItem, BroadWorksReport
+from usage.broadworks.services import broadworks_report_upload, parse_broadworks_report
+from usage.carrier_files.choices import CarrierFileSourceChoices
 from usage.carrier_files.upload_admin import UploadAdmin, UploadForm
-from usage.choices import CarrierFileSourceChoices
-from usage.models import BroadWorksItem, BroadWorksReport
-from usage.reconciliation.broadworks import broadworks_report_upload, parse_broadworks_report
-from usage.reconciliation.periods import PeriodInvalid, period_for
 
 
 class BroadWorksUploadForm(UploadForm):
@@ -124,4 +125,4 @@ class BroadWorksReportAdmin(UploadAdmin):
 
     @admin.display(description="period", ordering="period_start")
     def period(self, obj: BroadWorksReport) -> str:
-        return f"{obj.period_start:%d/%m/%Y}–{obj.period_end:%d/%m/%Y}"
+        return f"{day(obj.period_start)}–{day(obj.period_end)}"

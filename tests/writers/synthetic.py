@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from usage.ctop.writer import CtopWriter, FastDetailWriter
+from tests.writers.ctop import CtopWriter, FastDetailWriter
 
 # (target, category) of the calls, roughly as a business places them.
 TARGETS = [

@@ -1,4 +1,4 @@
-"""Defects of issue 13 on the provider's admin page."""
+"""The provider's admin page: the account's help text, and what billing staff may read."""
 
 from django.urls import reverse
 

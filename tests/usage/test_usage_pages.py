@@ -1,4 +1,5 @@
-"""Defects of issue 13 in the usage admin, each as a user meets it."""
+"""The usage admin's pages as billing and provisioning staff meet them: the
+quarantine, the reconciliation, BroadWorks uploads, one format for money and sizes."""
 
 import re
 from decimal import Decimal
@@ -7,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.models import PlanRate, Service
-from usage.models import QuarantinedRecord
+from usage.ctop.models import QuarantinedRecord
 
 from .conftest import ingest_text
 
@@ -100,8 +101,8 @@ def test_an_empty_explanation_of_an_unexplained_line_is_not_a_withdrawal(billing
 
 def test_a_broadworks_period_written_as_on_the_pages_fits_and_is_read(harbour):
     """Defect 16: the period box was cut at 7 characters ("Oct 2026" → "Oct 202")."""
-    from usage.reconciliation.broadworks_admin import BroadWorksUploadForm
-    from usage.reconciliation.periods import period_for
+    from providers.months import period_for
+    from usage.broadworks.admin import BroadWorksUploadForm
 
     field = BroadWorksUploadForm.base_fields["period"]
     assert field.max_length >= len("October 2026")
@@ -112,7 +113,7 @@ def test_a_broadworks_report_is_refused_under_carrier_files(billing_client, harb
     """Defect 4: a BroadWorks report uploaded as a carrier file stayed "Processing" for ever."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from usage.models import CarrierFile
+    from usage.carrier_files.models import CarrierFile
 
     upload = SimpleUploadedFile("broadworks_utilisation_1234567_202610.csv", b"group_id,item_type\n")
     response = billing_client.post(
@@ -139,7 +140,8 @@ def test_provisioning_staff_never_get_a_403_from_needs_attention(client, harbour
 def test_one_format_for_money_sizes_and_names(billing_client, harbour, writer):
     """Defect 14: AAPT cost with 6 decimals and money without $ in lists, raw byte
     counts, internal names (rated_price, Raw unittype) on the pages."""
-    from usage.models import CarrierFile, UsageRecord
+    from usage.carrier_files.models import CarrierFile
+    from usage.ctop.models import UsageRecord
 
     w = writer(harbour)
     w.call(record_id="F1", special2="ACMEPTYLTD", price=1234567)
@@ -162,7 +164,7 @@ def test_one_format_for_money_sizes_and_names(billing_client, harbour, writer):
 
 
 def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
-    """Issue 13, "quarantine that leads to the fix": an unknown identifier links to
+    """The quarantine leads to the fix: an unknown identifier links to
     the add-identifier page filled in (kind, value, dated from the earliest call, and
     the service a hint names), and that page opens with those values."""
     import html
@@ -183,7 +185,7 @@ def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
 
 def test_a_broadworks_header_error_names_the_columns_in_words(harbour):
     """Defect 14: the missing-column error showed a Python tuple."""
-    from usage.reconciliation.broadworks import parse_broadworks_report
+    from usage.broadworks.services import parse_broadworks_report
 
     _, problems = parse_broadworks_report(harbour, "bw.csv", b"group_id,item_type\nACME,SERVICE_PACK\n")
     assert problems and "(" not in problems[0].split("must name")[1]
