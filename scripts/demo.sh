@@ -13,6 +13,7 @@ cat <<MSG
   Admin:  http://${addr}/admin/
   Login:  demo / demo          (superuser, all providers)
           provisioning / provisioning, billing / billing   (Harbour Voice staff)
+            harbour-admin / harbour-admin   (Harbour Voice's provider administrator)
   Worker: django-q2 cluster, log in var/qcluster.log
   Stop with Ctrl-C.
 

@@ -172,6 +172,9 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["ssaas.locale_formats"]
 
 STATIC_URL = "static/"
+# After logging in at /admin/login/ with no ?next (Unfold's form sends none): the
+# front page, not Django's default /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 # The project's own scripts and styles (the admin's pages load them; no inline scripts)
 # are in ssaas/static/ssaas/, found as the ssaas app's static files.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
@@ -313,6 +316,9 @@ UNFOLD = {
     "SITE_SUBHEADER": "AAPT SSaaS resellers",
     "SITE_URL": None,
     "SITE_SYMBOL": "call",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("ssaas/img/favicon.svg")},
+    ],
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "ssaas.unfold.environment_callback",

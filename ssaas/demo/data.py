@@ -50,7 +50,7 @@ from provisioning.models import (
     ServiceIdentifier,
     ServicePlan,
 )
-from ssaas.roles import BILLING_STAFF, PROVISIONING_STAFF
+from ssaas.roles import BILLING_STAFF, PROVIDER_ADMINISTRATORS, PROVISIONING_STAFF
 
 from . import samples
 
@@ -86,6 +86,7 @@ DEMO_USERS = [
     ("demo", True, None, None),
     ("provisioning", False, PROVISIONING_STAFF, "harbour-voice"),
     ("billing", False, BILLING_STAFF, "harbour-voice"),
+    ("harbour-admin", False, PROVIDER_ADMINISTRATORS, "harbour-voice"),
 ]
 
 

@@ -1,11 +1,13 @@
 """The admin site and its settings as users meet them: pages read while the worker
 writes, the server's zone said once, read-only links only where the user may go."""
 
+import re
 import threading
 
 import pytest
 from django.conf import settings
 from django.db.backends.sqlite3.base import DatabaseWrapper
+from django.urls import reverse
 
 from tests.provisioning.conftest import *  # noqa: F403 - the order fixtures (submit, …)
 
@@ -78,3 +80,23 @@ def test_a_read_only_link_leads_only_where_the_user_may_go(client, submit, harbo
     assert user_page not in client.get(reverse("admin:provisioning_order_change", args=[order.pk])).content.decode()
     client.force_login(superuser)
     assert user_page in client.get(reverse("admin:provisioning_order_change", args=[order.pk])).content.decode()
+
+
+def test_logging_in_without_next_lands_on_the_front_page(client, harbour_billing):
+    # Unfold's login form sends no ?next: Django's default went to /accounts/profile/ (404).
+    harbour_billing.set_password("pw")
+    harbour_billing.save()
+    response = client.post(reverse("admin:login"), {"username": harbour_billing.username, "password": "pw"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_every_page_names_its_icon_and_the_old_address_finds_it(admin_client):
+    from django.contrib.staticfiles import finders
+
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert re.search(r'<link[^>]+rel="icon"[^>]+href="[^"]*ssaas/img/favicon\.svg"', page), "no icon link"
+    response = admin_client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("ssaas/img/favicon.svg")
+    assert finders.find("ssaas/img/favicon.svg")

@@ -33,6 +33,10 @@ def test_loaddemo_is_idempotent():
     assert authenticate(request, username="demo", password="demo").is_superuser
     billing = authenticate(request, username="billing", password="billing")
     assert [m.provider.slug for m in billing.provider_memberships.all()] == ["harbour-voice"]
+    # One login per role: the README and `make demo` list a provider administrator too.
+    admin = authenticate(request, username="harbour-admin", password="harbour-admin")
+    assert [g.name for g in admin.groups.all()] == ["Provider administrators"]
+    assert [m.provider.slug for m in admin.provider_memberships.all()] == ["harbour-voice"]
     # The bill runs' set-up (samples README, *Bill runs*): October left open to preview,
     # and Bluegum's extra SIP Session from 16 November requested and activated once, by
     # billing staff, through the feature services (so it has its history).
