@@ -224,6 +224,22 @@ def test_wrong_password_is_recorded_without_the_password(ftp_world, collect, cap
         assert secret not in str(failed.files)
 
 
+def test_a_server_without_tls_fails_at_once_with_its_reply(ftp_world, collect):
+    # FTPS asked of a plain FTP server: "500 Command AUTH not understood" will be the
+    # same answer in a minute, so it is not retried three times over three minutes.
+    harbour = ftp_world["harbour"]
+    harbour.ftp_port = ftp_world["ftp"].port
+    harbour.save()
+
+    run = collect()
+
+    failed = outcome(run, "harbour-voice")
+    assert failed.status == Status.FAILED
+    assert "500" in failed.error and "AUTH" in failed.error
+    assert failed.attempts == 1 and run.sleeps == []
+    assert_only_southern_stored(ftp_world)
+
+
 def test_a_server_that_is_down_is_retried_with_back_off_then_recorded(ftp_world, collect):
     harbour = ftp_world["harbour"]
     harbour.ftp_port = closed_port()
