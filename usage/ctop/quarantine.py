@@ -39,6 +39,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Provider
+from ssaas.common.formats import CENT
 from usage.choices import JobKindChoices, QuarantineActionKindChoices
 from usage.choices import UsageRecordStatusChoices as Status
 from usage.ctop.identify import ProviderIndex
@@ -51,7 +52,6 @@ from usage.jobs.services import register as register_job
 from usage.models import CarrierFile, QuarantineAction, UsageRecord
 
 BATCH = 5000
-CENT = Decimal("0.01")
 PARALLEL_SESSIONS = 3
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
 _FIELDS = (
