@@ -15,7 +15,8 @@ from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value,
 from providers.models import BillPeriod, Customer
 from provisioning.choices import PlanRateCategoryChoices, ServiceFeatureStatusChoices
 from provisioning.models import Order, Service, ServiceFeature
-from usage.billing.pricing import recurring_charges, to_cent
+from ssaas.common.formats import to_cent
+from usage.billing.pricing import recurring_charges
 from usage.choices import BillRunLineKindChoices as Kind
 from usage.choices import CarrierFileStatusChoices, UsageRecordStatusChoices
 from usage.collection.selectors import sequence_gaps

@@ -18,9 +18,9 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from provisioning.rating.recurring import prorate
 from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.billing.exports import xero_export
-from usage.billing.pricing import prorate
 from usage.billing.services import bill_period_close
 
 pytestmark = pytest.mark.django_db
