@@ -29,7 +29,6 @@ from ..choices import (
     ServiceIdentifierKindChoices,
     ServiceStatusChoices,
 )
-from ..rating import price_call
 
 NUMBER_KINDS = (ServiceIdentifierKindChoices.FNN, ServiceIdentifierKindChoices.NUMBER_RANGE)
 
@@ -145,16 +144,6 @@ class PlanRate(models.Model):
             errors["subsequent_increment"] = "A timed rate needs a subsequent increment in seconds."
         if errors:
             raise ValidationError(errors)
-
-    def price(self, seconds: int) -> Decimal:
-        return price_call(
-            seconds=seconds,
-            flagfall=self.flagfall,
-            rate_per_minute=self.rate_per_minute,
-            untimed=self.untimed,
-            initial=self.initial_increment,
-            subsequent=self.subsequent_increment,
-        )
 
 
 # ---------------------------------------------------------------------------

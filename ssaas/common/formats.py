@@ -3,6 +3,9 @@
 Money is ``$1,234.56`` (negative ``-$1,234.56``), rounded half-up to the cent; AAPT's
 cost keeps its finer digits on a record's own page (``places=None``). Dates are
 dd/mm/yyyy. Sizes are human (``1.2 MB``).
+
+``CENT`` and ``to_cent`` (half-up to the cent) are the one cent and the one
+rounding of an amount for every app (issue 21).
 """
 
 from __future__ import annotations
@@ -12,6 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 DAY_FORMAT = "%d/%m/%Y"  # for a date field's widget and a typed date; to write a date, day()
+
+
+def to_cent(value: Decimal) -> Decimal:
+    """``value`` rounded half-up to the cent (0.005 → 0.01, not to even)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def as_decimal(value) -> Decimal | None:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from provisioning.choices import PlanRateCategoryChoices
 from provisioning.models import PlanRate
-from provisioning.rating import billed_seconds, price_call
+from provisioning.rating.calls import billed_seconds, price_call
 
 
 @pytest.mark.parametrize(

@@ -6,28 +6,19 @@ half-up to the cent per line (one line per feature row: a quantity change ends
 a feature and starts another, so a period holds a row per quantity). The
 monthly price is the plan's own price for the product if it has one, else the
 product's retail price; AAPT's cost is the catalogue's unit cost on the same
-basis."""
+basis. The arithmetic is the rating home's (``provisioning.rating.recurring.prorate``);
+this module finds the period's features and their prices."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from providers.models import BillPeriod
 from provisioning.choices import ServiceFeatureStatusChoices
 from provisioning.models import PlanProductPrice, ServiceFeature
-
-CENT = Decimal("0.01")
-
-
-def to_cent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def prorate(*, quantity: int, monthly: Decimal, days: int, period_days: int) -> Decimal:
-    """quantity × monthly × days ÷ period_days, half-up to the cent (one division, last)."""
-    return to_cent(Decimal(quantity) * Decimal(monthly) * days / period_days)
+from provisioning.rating.recurring import prorate
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from django.db.models import BooleanField, Case, Count, Max, Min, Q, Sum, Value,
 from providers.models import BillPeriod, Customer
 from provisioning.choices import PlanRateCategoryChoices, ServiceFeatureStatusChoices
 from provisioning.models import Order, Service, ServiceFeature
+from ssaas.common.formats import to_cent
 from usage.billing.choices import BillRunLineKindChoices as Kind
 from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
-from usage.billing.pricing import recurring_charges, to_cent
+from usage.billing.pricing import recurring_charges
 from usage.carrier_files.choices import CarrierFileStatusChoices
 from usage.carrier_files.models import CarrierFile
 from usage.carrier_files.sequence import sequence_gaps

@@ -20,8 +20,8 @@ from provisioning.choices import ServiceIdentifierKindChoices as Kind
 from provisioning.choices import ServiceStatusChoices
 from provisioning.models import PlanRate, Service, ServiceIdentifier
 from provisioning.normalise import normalise_group_id, normalise_number, normalise_username_realm
-from provisioning.rating import billed_seconds, price_call
-from usage.ctop.categories import CategoryCache
+from provisioning.rating.calls import rate_call
+from provisioning.rating.categories import CategoryCache
 from usage.ctop.choices import UsageRecordReasonChoices as Reason
 
 FOREVER = datetime.date.max
@@ -235,25 +235,22 @@ class ProviderIndex:
     # -- rate -----------------------------------------------------------------
 
     def price(self, plan_id: int, category: str, rate: Rate, seconds: int, credit_by_price: bool = False):
-        """(billed seconds, charge in cents, charge as text), cached. A credit (negative
-        ``seconds``, or ``credit_by_price``) is the negative of the same call."""
+        """(billed seconds, charge in cents, charge as text), cached; the arithmetic is
+        ``provisioning.rating.calls.rate_call``'s. A credit (negative ``seconds``, or
+        ``credit_by_price``) is the negative of the same call."""
         key = (plan_id, category, seconds, credit_by_price)
         found = self._prices.get(key)
         if found is None:
             flagfall, per_minute, untimed, initial, subsequent = rate
-            magnitude = abs(seconds)
-            charge = price_call(
-                seconds=magnitude,
+            billed, charge = rate_call(
+                seconds=seconds,
                 flagfall=flagfall,
                 rate_per_minute=per_minute,
                 untimed=untimed,
                 initial=initial,
                 subsequent=subsequent,
+                credit=credit_by_price,
             )
-            billed = magnitude if untimed else billed_seconds(magnitude, initial, subsequent)
-            if seconds < 0 or credit_by_price:
-                billed = -billed
-                charge = -charge if charge else charge
             if len(self._prices) > _CACHE_LIMIT:
                 self._prices.clear()
             found = self._prices[key] = (billed, int(charge * 100), str(charge))

@@ -39,6 +39,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Provider
+from ssaas.common.formats import CENT
 from usage.carrier_files.copy_format import NULL, copy_escape
 from usage.carrier_files.models import CarrierFile
 from usage.ctop.choices import QuarantineActionKindChoices
@@ -53,7 +54,6 @@ from usage.jobs.services import JobOutcome
 from usage.jobs.services import register as register_job
 
 BATCH = 5000
-CENT = Decimal("0.01")
 PARALLEL_SESSIONS = 3
 RATED, QUARANTINED = Status.RATED.value, Status.QUARANTINED.value
 _FIELDS = (

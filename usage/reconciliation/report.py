@@ -29,7 +29,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Length
@@ -46,6 +46,7 @@ from provisioning.models import (
     ServiceIdentifier,
     overlapping_dates,
 )
+from ssaas.common.formats import to_cent
 from usage.broadworks.choices import BroadWorksReportStatusChoices
 from usage.broadworks.models import BroadWorksItem, BroadWorksReport
 from usage.coce.choices import OtherChargeExceptionChoices as ChargeException
@@ -56,14 +57,13 @@ from usage.ctop.choices import UsageRecordStatusChoices
 from usage.ctop.models import UsageRecord
 from usage.reconciliation.models import ReconciliationNote
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 ITERATOR_CHUNK = 2000
 PRODUCT_KIND_ORDER = {ProductKind.SERVICE_PACK: 0, ProductKind.SIP_SESSION: 1, ProductKind.OTHER: 2}
 
 
 def cents(value: Decimal | None) -> Decimal:
-    return (value or ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_cent(value or ZERO)
 
 
 def quantity_text(value: Decimal) -> str:
@@ -615,7 +615,7 @@ def _service_groups(context: _Context) -> dict[int, tuple[str, str]]:
 def _average(unit_days: Decimal | int | None, days: int) -> Decimal | None:
     if unit_days is None:
         return None
-    return (Decimal(unit_days) / days).quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_cent(Decimal(unit_days) / days)
 
 
 def _product_finding(charged: Decimal | None, active: Decimal, assigned: Decimal | None) -> str:

@@ -9,9 +9,10 @@ import pytest
 from providers.models import BillPeriod
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, PlanProductPrice, ServiceFeature
+from provisioning.rating.recurring import prorate
 from tests.setups import day
 from tests.usage.billing.helpers import PRICES, set_prices
-from usage.billing.pricing import prorate, recurring_charges
+from usage.billing.pricing import recurring_charges
 from usage.billing.selectors import billed_minutes
 
 

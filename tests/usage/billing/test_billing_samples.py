@@ -18,10 +18,10 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from provisioning.rating.recurring import prorate
 from tests.billing import close_period
 from tests.usage.conftest import SAMPLES, ingest_sample
 from usage.billing.exports import xero_export
-from usage.billing.pricing import prorate
 
 pytestmark = pytest.mark.django_db
 

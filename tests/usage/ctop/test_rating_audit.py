@@ -1,5 +1,5 @@
 """Issue 10: the charges an independent audit found wrong (defects 2 to 5; the
-category cache, defect 1, is tested in test_categories.py)."""
+category cache, defect 1, is tested in tests/provisioning/test_categories.py)."""
 
 import datetime
 from decimal import Decimal

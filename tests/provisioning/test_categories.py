@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provisioning.choices import PlanRateCategoryChoices as Category
-from usage.ctop.categories import CategoryCache, classify_number
+from provisioning.rating.categories import CategoryCache, classify_number
 
 # National significant numbers of every part of the plan, by their leading digits.
 NATIONAL = [

@@ -21,7 +21,7 @@ starting with ``p`` when either no sequence of that length accepts ``p``
 match). Once every pattern is decided so, the category is a function of
 (length, prefix): the cache stores it under that key; while some pattern is
 not decided, the prefix is one digit too short and the cache says so
-(``_DEEPER``) for that key. ``tests/usage/test_categories.py`` checks the
+(``_DEEPER``) for that key. ``tests/provisioning/test_categories.py`` checks the
 argument empirically: numbers of every category and written form, in random
 order, get the cached category equal to :func:`classify_number`'s.
 """

@@ -8,9 +8,10 @@ credit (negative duration) is the negative of the same positive call.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from ssaas.common.formats import to_cent
+
 SIXTY = Decimal(60)
 
 
@@ -38,5 +39,36 @@ def price_call(
         amount = flagfall
     else:
         amount = flagfall + rate_per_minute * billed_seconds(magnitude, initial, subsequent) / SIXTY
-    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = to_cent(amount)
     return -amount if seconds < 0 else amount
+
+
+def rate_call(
+    *,
+    seconds: int,
+    flagfall: Decimal,
+    rate_per_minute: Decimal,
+    untimed: bool,
+    initial: int | None,
+    subsequent: int | None,
+    credit: bool = False,
+) -> tuple[int, Decimal]:
+    """(billed seconds, charge) of a usage record's call of ``seconds``.
+
+    An untimed call is billed for its own duration. A credit (negative
+    ``seconds``, or ``credit``) is the negative of the same positive call, both
+    billed seconds and charge; a nil charge stays ``0.00``, never ``-0.00``."""
+    magnitude = abs(seconds)
+    charge = price_call(
+        seconds=magnitude,
+        flagfall=flagfall,
+        rate_per_minute=rate_per_minute,
+        untimed=untimed,
+        initial=initial,
+        subsequent=subsequent,
+    )
+    billed = magnitude if untimed else billed_seconds(magnitude, initial, subsequent)
+    if seconds < 0 or credit:
+        billed = -billed
+        charge = -charge if charge else charge
+    return billed, charge
