@@ -28,7 +28,7 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from providers.periods import bill_period_mark_closed, refuse_closed_period
 from provisioning.models import Service
-from usage.billing.exports import CloseFiles, write_files
+from usage.billing.exports.close import CloseFiles, write_files
 from usage.billing.selectors import (
     LINE_FIELDS,
     bill_lines,

@@ -19,7 +19,7 @@ import pytest
 
 from providers.models import BillPeriod
 from tests.usage.conftest import SAMPLES, ingest_sample
-from usage.billing.exports import xero_export
+from usage.billing.exports.xero import xero_export
 from usage.billing.pricing import prorate
 from usage.billing.services import bill_period_close
 
