@@ -20,12 +20,14 @@ from django.views.decorators.http import require_POST
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, scope_queryset
 from ssaas.common.charts import reconciliation_chart
+from ssaas.common.formats import day
 from usage.choices import JobKindChoices
 from usage.jobs.services import job_request
 from usage.models import Reconciliation, ReconciliationNote
 from usage.reconciliation.notes import reconciliation_explain
 from usage.reconciliation.periods import PeriodInvalid, period_for, period_slug
-from usage.reconciliation.report import Column, Line, reconciliation_build
+from usage.reconciliation.report import reconciliation_build
+from usage.reconciliation.report.base import Column, Line
 
 PREVIEW_LINES = 200
 EXPLAINABLE = ("product:", "range:", "unknown:", "usage:")
@@ -60,7 +62,7 @@ def _display(value, column: Column) -> str:
     if column.kind == "money":
         return f"{value:,.2f}"
     if column.kind == "date":
-        return f"{value:%d/%m/%Y}"
+        return day(value)
     return str(value)
 
 
