@@ -155,19 +155,20 @@ def usage(n: str, seed: str) -> dict:
 def close(out_dir: str) -> dict:
     """Close October 2026 of Harbour Voice and write the run's three files."""
     from providers.models import BillPeriod
-    from usage.billing import exports, services
+    from usage.billing import services
+    from usage.billing.exports.close import CloseFiles
     from usage.billing.selectors import run_usage_sql
 
     period = BillPeriod.objects.get(provider__slug=SLUG, start_date=datetime.date(2026, 10, 1))
     closed = 0.0
-    write = exports.CloseFiles.write
+    write = CloseFiles.write
 
     def timed_write(files, run):  # the close has committed when its files are written
         nonlocal closed
         closed = time.perf_counter() - started
         return write(files, run)
 
-    exports.CloseFiles.write = timed_write
+    CloseFiles.write = timed_write
     started = time.perf_counter()
     run, paths = services.bill_period_close_files(period=period, acting_user=None, directory=Path(out_dir))
     seconds = time.perf_counter() - started

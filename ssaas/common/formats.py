@@ -2,10 +2,10 @@
 
 Money is ``$1,234.56`` (negative ``-$1,234.56``), rounded half-up to the cent; AAPT's
 cost keeps its finer digits on a record's own page (``places=None``). Dates are
-dd/mm/yyyy. Sizes are human (``1.2 MB``).
+dd/mm/yyyy (``SQL_DAY_FORMAT`` where PostgreSQL writes them). Sizes are human (``1.2 MB``).
 
 ``CENT`` and ``to_cent`` (half-up to the cent) are the one cent and the one
-rounding of an amount for every app (issue 21).
+rounding of an amount for every app.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ def money(value, places: int | None = 2) -> str:
     sign = "-" if amount < 0 else ""
     digits = f"{abs(amount):,f}"
     return f"{sign}${digits}"
+
+
+# day()'s dd/mm/yyyy as PostgreSQL's to_char() writes it, for text the database makes.
+SQL_DAY_FORMAT = "DD/MM/YYYY"
 
 
 def day(value: datetime.date | datetime.datetime | None) -> str:

@@ -25,8 +25,10 @@ from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
-from usage.billing import exports
 from usage.billing.choices import BillRunStatusChoices
+from usage.billing.exports.calls import calls_filename, itemised_calls
+from usage.billing.exports.summary import summary_filename, write_summary
+from usage.billing.exports.xero import xero_export
 from usage.billing.models import Adjustment, BillRun
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request
@@ -151,19 +153,19 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         if run is None or not run.is_done:
             raise Http404("No such bill run among yours, or it is not done.")
         if kind == "xero":
-            name, content, content_type = exports.xero_export(run)
+            name, content, content_type = xero_export(run)
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         if kind == "calls":
-            response = StreamingHttpResponse(exports.itemised_calls(run), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="{exports.calls_filename(run)}"'
+            response = StreamingHttpResponse(itemised_calls(run), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{calls_filename(run)}"'
             return response
         if kind == "summary":
             spool = tempfile.TemporaryFile()
-            exports.write_summary(run, spool)
+            write_summary(run, spool)
             spool.seek(0)
-            return FileResponse(spool, as_attachment=True, filename=exports.summary_filename(run), content_type=XLSX)
+            return FileResponse(spool, as_attachment=True, filename=summary_filename(run), content_type=XLSX)
         raise Http404("No such file.")
 
 

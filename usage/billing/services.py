@@ -31,7 +31,7 @@ from provisioning.models import Service
 from ssaas.common.formats import day
 from usage.billing.choices import BillRunLineKindChoices as Kind
 from usage.billing.choices import BillRunStatusChoices as Status
-from usage.billing.exports import CloseFiles, write_files
+from usage.billing.exports.close import CloseFiles, write_files
 from usage.billing.models import Adjustment, BillRun, BillRunInvoice, BillRunLine
 from usage.billing.selectors import (
     LINE_FIELDS,

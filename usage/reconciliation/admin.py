@@ -26,7 +26,8 @@ from usage.jobs.choices import JobKindChoices
 from usage.jobs.services import job_request
 from usage.reconciliation.models import Reconciliation, ReconciliationNote
 from usage.reconciliation.notes import reconciliation_explain
-from usage.reconciliation.report import Column, Line, reconciliation_build
+from usage.reconciliation.report import reconciliation_build
+from usage.reconciliation.report.base import Column, Line
 
 PREVIEW_LINES = 200
 EXPLAINABLE = ("product:", "range:", "unknown:", "usage:")

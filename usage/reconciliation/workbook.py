@@ -20,7 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ssaas.common.spreadsheet import inert, inert_cell
-from usage.reconciliation.report import Column, ReconciliationReport, Section
+from usage.reconciliation.report.base import Column, ReconciliationReport, Section
 
 FORMATS = {
     "money": '"$"#,##0.00;[Red]-"$"#,##0.00',

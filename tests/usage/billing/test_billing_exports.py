@@ -18,8 +18,8 @@ from ssaas.common import spreadsheet
 from tests.billing import close_period
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import NOV_CALLS, OCT_CALLS
-from usage.billing import exports
 from usage.billing import services as billing
+from usage.billing.exports import calls, close, summary, xero
 from usage.billing.models import Adjustment, BillRun
 from usage.billing.selectors import run_usage
 from usage.billing.services import adjustment_add, bill_period_close_files
@@ -44,10 +44,10 @@ def rows(content: bytes) -> list[dict]:
 
 
 def test_xero_csv_one_invoice_per_customer_one_line_per_charge_kind(october_run):
-    name, content, content_type = exports.xero_export(october_run)
+    name, content, content_type = xero.xero_export(october_run)
     assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.csv", "text/csv")
     table = rows(content)
-    assert list(table[0]) == exports.XERO_COLUMNS
+    assert list(table[0]) == xero.XERO_COLUMNS
     acme = [r for r in table if r["InvoiceNumber"] == "INV-1"]
     assert {r["ContactName"] for r in acme} == {"'=cmd|' /C calc'!A0"}
     assert {r["EmailAddress"] for r in acme} == {"ap@acme.example.com.au"}
@@ -68,7 +68,7 @@ def test_xero_csv_one_invoice_per_customer_one_line_per_charge_kind(october_run)
 
 
 def test_inert_quotes_formula_starts_only():
-    assert [exports.inert(v) for v in ("=1+2", "+61", "-x", "@SUM", "Acme", "")] == [
+    assert [xero.inert(v) for v in ("=1+2", "+61", "-x", "@SUM", "Acme", "")] == [
         "'=1+2",
         "'+61",
         "'-x",
@@ -102,7 +102,7 @@ def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing)
     Service.objects.get(reference="HV-1001").features.all().delete()
     Service.objects.get(reference="HV-1002").features.all().delete()
     run = close_period(period=period(harbour, "2026-10"), acting_user=harbour_billing)
-    name, content, content_type = exports.xero_export(run)
+    name, content, content_type = xero.xero_export(run)
     assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.zip", "application/zip")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         names = archive.namelist()
@@ -114,9 +114,9 @@ def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing)
 def test_itemised_calls_stream_every_billed_call(harbour, harbour_billing, writer, october_run):
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
-    chunks = list(exports.itemised_calls(nov))
+    chunks = list(calls.itemised_calls(nov))
     table = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8"))))
-    assert table[0] == exports.CALL_COLUMNS
+    assert table[0] == calls.CALL_COLUMNS
     assert table[1:] == [
         ["'=cmd|' /C calc'!A0", "HV-1001", "20/10/2026", "12:00:00", "0298765432", "Fixed (AU geographic)", "10", "10",
          "0.15", "late"],
@@ -140,14 +140,14 @@ def test_itemised_calls_sanitise_numbers_called_as_the_shared_sanitiser(
     add_calls(harbour, writer, [("LATE-1", "20261020120000", "ACMEPTYLTD", "0298765432", 10)])
     nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     run_usage(nov).filter(record_id="LATE-1").update(target=target, category=target[:20])
-    table = list(csv.reader(io.StringIO(b"".join(exports.itemised_calls(nov)).decode("utf-8"), newline="")))
+    table = list(csv.reader(io.StringIO(b"".join(calls.itemised_calls(nov)).decode("utf-8"), newline="")))
     assert table[1][4] == spreadsheet.inert(target)
     assert table[1][5] == spreadsheet.inert(target[:20])
 
 
 def test_run_summary_workbook(october_run, tmp_path):
     path = tmp_path / "summary.xlsx"
-    exports.write_summary(october_run, str(path))
+    summary.write_summary(october_run, str(path))
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Customer totals", "Service lines", "Late usage", "Adjustments", "Outstanding items"]
     totals = book["Customer totals"]
@@ -214,7 +214,7 @@ def test_run_summary_line_sheets_hold_any_text_as_text(harbour, harbour_billing,
     )
     run = close_period(period=period(harbour, "2026-10"), acting_user=harbour_billing)
     path = tmp_path / "summary.xlsx"
-    exports.write_summary(run, str(path))
+    summary.write_summary(run, str(path))
     book = openpyxl.load_workbook(path)
     adjustments = book["Adjustments"]
     assert [c.value for c in adjustments[2]][:4] == [
@@ -245,15 +245,15 @@ def test_files_written_with_the_close_are_the_files_of_the_run(harbour, writer, 
         "bill-run-harbour-voice-2026-10.xlsx",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
-    assert paths[0].read_bytes() == exports.xero_export(run)[1]
-    assert paths[1].read_bytes() == b"".join(exports.itemised_calls(run))
+    assert paths[0].read_bytes() == xero.xero_export(run)[1]
+    assert paths[1].read_bytes() == b"".join(calls.itemised_calls(run))
     table = list(csv.reader(io.StringIO(paths[1].read_text())))
     assert [row[1] for row in table[1:]] == ["HV-1001", "HV-1001", "HV-1002"]
     book = openpyxl.load_workbook(paths[2])
     assert book["Service lines"].max_row == 1 + run.lines.count()
     again = tmp_path / "again"
     again.mkdir()
-    stored = exports.write_files(run, again)
+    stored = close.write_files(run, again)
     assert [p.read_bytes() for p in stored[:2]] == [p.read_bytes() for p in paths[:2]]
 
     def cells(path):
@@ -292,7 +292,7 @@ def test_itemised_calls_quote_commas_quotes_and_line_breaks(harbour, harbour_bil
     nov = close_period(period=period(harbour, "2026-11"), acting_user=harbour_billing)
     Customer.objects.filter(reference="BLUEGUM").update(name='Bluegum, "the"\nCafe')
     run_usage(nov).filter(record_id="LATE-1").update(target='02,"9"')
-    content = b"".join(exports.itemised_calls(nov)).decode("utf-8")
+    content = b"".join(calls.itemised_calls(nov)).decode("utf-8")
     table = list(csv.reader(io.StringIO(content, newline="")))
     assert [(row[0], row[4]) for row in table[1:]] == [
         ("'=cmd|' /C calc'!A0", '02,"9"'),

@@ -21,7 +21,7 @@ from providers.models import BillPeriod
 from provisioning.rating.recurring import prorate
 from tests.billing import close_period
 from tests.usage.conftest import SAMPLES, ingest_sample
-from usage.billing.exports import xero_export
+from usage.billing.exports.xero import xero_export
 
 pytestmark = pytest.mark.django_db
 

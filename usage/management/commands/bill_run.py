@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from usage.billing.exports import write_files
+from usage.billing.exports.close import write_files
 from usage.billing.models import BillRun
 from usage.billing.services import bill_period_close_files, bill_run_preview_files
 from usage.management.arguments import provider_and_period
