@@ -127,12 +127,6 @@ def read(key: str) -> Progress | None:
     return progress if isinstance(progress, Progress) else None
 
 
-def read_many(keys: list[str]) -> dict[str, Progress]:
-    """The notes of several keys at once (a list page), those that exist."""
-    found = _cache().get_many(keys)
-    return {key: value for key, value in found.items() if isinstance(value, Progress)}
-
-
 def clear(key: str) -> None:
     """Forget the note under ``key`` (work restarted, or its outcome is recorded elsewhere)."""
     _cache().delete(key)
