@@ -24,6 +24,7 @@ from providers.changelog_admin import ChangeLogPanelMixin
 from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.common import progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing import exports
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
@@ -40,6 +41,15 @@ def _period_url(period_id: int) -> str:
     return reverse("admin:usage_billrun_period", args=[period_id])
 
 
+def _run_progress(run: BillRun | None) -> progress.Progress | None:
+    """What the period's page shows while its close is queued or running: the close's
+    stage from the progress store (nothing yet: waiting for the worker)."""
+    if run is None or run.status not in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
+        return None
+    note = progress.read(run.progress_key)
+    return note if note is not None and note.running else progress.Progress(text="waiting for the worker")
+
+
 # ---------------------------------------------------------------------------
 # Bill runs: preview, close, progress, downloads
 # ---------------------------------------------------------------------------
@@ -53,7 +63,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         "provider",
         "period_link",
         "status",
-        "progress",
+        "progress_text",
         "calls",
         "late_calls",
         "total_ex_gst",
@@ -64,6 +74,13 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     ]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "status"]
     list_select_related = ["provider", "period"]
+
+    @admin.display(description="progress")
+    def progress_text(self, obj: BillRun) -> str:
+        if obj.status in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
+            note = progress.read(obj.progress_key)  # only unfinished runs: a few at most
+            return note.text if note else ""
+        return obj.summary
 
     @admin.display(description="bill period", ordering="period__start_date")
     def period_link(self, obj: BillRun) -> str:
@@ -106,6 +123,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "title": f"Bill run: {period.provider} {period.label}",
             "period": period,
             "run": run,
+            "run_progress": _run_progress(run),
             "can_close": self._may_close(request),
         }
         if run is not None and run.status == BillRunStatusChoices.DONE:
