@@ -80,7 +80,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         if obj.status in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
             note = progress.read(obj.progress_key)  # only unfinished runs: a few at most
             return note.text if note else ""
-        return obj.summary
+        return obj.summary if obj.status == BillRunStatusChoices.DONE else ""
 
     @admin.display(description="bill period", ordering="period__start_date")
     def period_link(self, obj: BillRun) -> str:

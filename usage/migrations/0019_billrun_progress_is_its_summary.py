@@ -1,11 +1,8 @@
 # A bill run's progress while it runs is in the progress store (ssaas/common/progress.py);
-# the column keeps the done run's sentence ("Done: 3 invoices, …"), and nothing else.
+# the column keeps the done run's sentence ("Done: 3 invoices, …"). Pages show it
+# for done runs only (a failed run's was blanked when it failed).
 
 from django.db import migrations
-
-
-def forget_stages(apps, schema_editor):
-    apps.get_model("usage", "BillRun").objects.exclude(status="done").update(summary="")
 
 
 class Migration(migrations.Migration):
@@ -15,5 +12,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RenameField(model_name="billrun", old_name="progress", new_name="summary"),
-        migrations.RunPython(forget_stages, migrations.RunPython.noop),
     ]
