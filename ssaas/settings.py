@@ -255,6 +255,30 @@ if env.str("Q_REDIS_URL", default=""):
     del Q_CLUSTER["orm"]
     Q_CLUSTER["redis"] = env.str("Q_REDIS_URL")
 
+# How far long work has got (ssaas/common/progress.py): the worker writes and the pages
+# read, so both processes must reach the same cache: files under
+# CARRIER_FILES_ROOT/.progress on one machine (the worker and the web server both
+# write there already); Redis (PROGRESS_CACHE_URL, else the broker's Q_REDIS_URL)
+# when workers run on several. The default cache stays Django's per-process memory.
+_PROGRESS_CACHE_URL = env.str("PROGRESS_CACHE_URL", default="") or env.str("Q_REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _PROGRESS_CACHE_URL,
+            "KEY_PREFIX": "ssaas-progress",
+        }
+        if _PROGRESS_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CARRIER_FILES_ROOT / ".progress"),
+            # A note per piece of work, kept a day: far more than the default 300.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
+}
+
 # Daily collection of AAPT files over FTP/FTPS (usage/collection/). The schedule runs
 # at COLLECTION_TIME, Australia/Sydney (the project's TIME_ZONE, which django-q2 uses
 # to keep the daily run at the same local time across daylight saving); after changing

@@ -16,15 +16,23 @@ if os.environ.get("SSAAS_TEST_FOLDERS_OF") != _WORKER:
     os.environ["SSAAS_TEST_FOLDERS_OF"] = _WORKER
     os.environ["CARRIER_FILES_ROOT"] = tempfile.mkdtemp(prefix="ssaas-test-carrier-files-")
     os.environ["ONBOARDING_UPLOADS_ROOT"] = tempfile.mkdtemp(prefix="ssaas-test-onboarding-uploads-")
+    os.environ["SSAAS_TEST_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="ssaas-test-progress-")
 
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
-# Progress notes of files being processed (usage/progress.py), per test process: the
-# xdist workers share CARRIER_FILES_ROOT (inherited environment) and their carrier
-# files' ids collide.
-CARRIER_PROGRESS_DIR = tempfile.mkdtemp(prefix="ssaas-test-progress-")
+# Progress notes (ssaas/common/progress.py) in files under a folder of each test process
+# (its ids collide with the other workers'), whatever the environment says of Redis;
+# a command a test runs in a subprocess shares its worker's. tests/conftest.py empties
+# it after each test.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ["SSAAS_TEST_PROGRESS_DIR"],
+    },
+}
 ALLOWED_HOSTS = ["*"]
 
 # A file, not memory, for SQLite's test database: tests that run a command in

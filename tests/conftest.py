@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 from providers.models import Provider, StaffMembership
 from ssaas.demo import data as demo
@@ -14,6 +15,13 @@ SAMPLES = settings.SAMPLES_DIR
 
 # Real FTP and FTPS servers on loopback (collection tests).
 pytest_plugins = ["tests.usage.collection.ftp_servers"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_progress():
+    """No progress note outlives its test: the next test's rows may reuse the ids."""
+    yield
+    caches["progress"].clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ would do → "Import" commits the same file, kept on the server in between.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import PurePath
 
 from django import forms
@@ -15,10 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django_q.tasks import async_task, fetch
+from django_q.tasks import async_task
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
+from ssaas.common import progress
 from ssaas.common.limits import upload_refusal
 
 from ..policies import may_import_onboarding
@@ -119,6 +121,7 @@ def _to_worker(kept: KeptUpload) -> bool:
 
 
 def _queue(request, kept: KeptUpload, provider: Provider, *, dry_run: bool):
+    key = progress.progress_key("onboarding", uuid.uuid4().hex)
     task_id = async_task(
         "provisioning.onboarding.tasks.run_onboarding",
         user_id=request.user.pk,
@@ -127,34 +130,38 @@ def _queue(request, kept: KeptUpload, provider: Provider, *, dry_run: bool):
         name=kept.name,
         kind=kept.kind,
         dry_run=dry_run,
+        progress_key=key,
         task_name=f"onboarding {'dry run' if dry_run else 'import'} of {kept.name} for {provider.slug}",
         group="onboarding",
     )
     tasks = request.session.get(TASKS_KEY, {})
-    tasks[task_id] = {"token": kept.token, "provider": provider.pk, "dry_run": dry_run}
+    tasks[task_id] = {"token": kept.token, "provider": provider.pk, "dry_run": dry_run, "progress": key}
     request.session[TASKS_KEY] = tasks
     return HttpResponseRedirect(reverse("admin:provisioning_service_import_status", args=[task_id]))
 
 
 def status_view(model_admin, request, task_id: str):
-    """The result of a queued dry run or import, once the worker has it; until then a
-    page saying it is queued, which reloads itself."""
+    """The result of a queued dry run or import, once the worker has left it in the
+    progress store; until then a page saying it is queued (or under way), which
+    reloads itself."""
     if not may_import_onboarding(request.user):
         raise PermissionDenied
     entry = request.session.get(TASKS_KEY, {}).get(task_id)
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or "progress" not in entry:
         raise Http404("No such onboarding task in this session.")
     provider = scope_queryset(Provider.objects.all(), request.user).filter(pk=entry["provider"]).first()
     if provider is None:
         raise PermissionDenied
     kept = kept_upload(request.session, entry["token"])
-    task = fetch(task_id)
-    if task is None:
+    note = progress.read(entry["progress"])
+    if note is None or note.running:
         context = {
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
             "title": "Import onboarding data",
             "queued": True,
+            "started": note is not None,
+            "note": note or progress.Progress(text="waiting for the worker"),
             "dry_run": entry["dry_run"],
             "file_name": kept.name if kept else "",
             "provider": provider,
@@ -163,12 +170,13 @@ def status_view(model_admin, request, task_id: str):
     tasks = request.session.get(TASKS_KEY, {})
     tasks.pop(task_id, None)
     request.session[TASKS_KEY] = tasks
-    if not task.success:
+    progress.clear(entry["progress"])
+    if note.failed or not isinstance(note.result, OnboardingResult):
         if kept:
             forget_upload(request.session, kept.token)
-        messages.error(request, f"The onboarding {'dry run' if entry['dry_run'] else 'import'} failed: {task.result}")
+        messages.error(request, f"The onboarding {'dry run' if entry['dry_run'] else 'import'} failed: {note.text}")
         return HttpResponseRedirect(reverse("admin:provisioning_service_import"))
-    result: OnboardingResult = task.result
+    result: OnboardingResult = note.result
     if not entry["dry_run"]:
         if kept:
             forget_upload(request.session, kept.token)

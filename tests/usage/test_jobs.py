@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from ssaas.common import queue
+from ssaas.common import progress, queue
 from usage.ctop.models import UsageRecord
 from usage.jobs.models import Job
 from usage.jobs.tasks import run_job
@@ -76,9 +76,33 @@ def test_the_spreadsheet_is_made_on_the_worker_not_in_the_request(
 
 def test_a_running_job_shows_how_far_it_is(billing_client, harbour, queued, django_capture_on_commit_callbacks):
     ask_for_spreadsheet(billing_client, harbour, django_capture_on_commit_callbacks)
-    Job.objects.update(status="running", progress=40)
-    page = job_page(billing_client, Job.objects.get())
+    job = Job.objects.get()
+    Job.objects.update(status="running")
+    progress.report(job.progress_key, done=40, total=100, text="40% done")  # what the handler's report(40) notes
+    page = job_page(billing_client, job)
     assert "Running: 40% done" in page and 'http-equiv="refresh"' in page
+    assert 'id="job-status-bar"' in page and 'value="40"' in page  # the one progress panel
+    listed = billing_client.get(reverse("admin:usage_job_changelist")).content.decode()
+    assert "40%" in listed
+
+
+def test_a_job_s_report_reaches_its_page_while_it_runs(
+    billing_client, harbour, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The handler's report(5), before it builds the spreadsheet, is what the page shows
+    while it builds."""
+    seen = []
+
+    def build(**kwargs):
+        seen.append(job_page(billing_client, Job.objects.get()))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(reconciliation_export, "reconciliation_build", build)
+    ask_for_spreadsheet(billing_client, harbour, django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    run_job(job.pk)
+    assert "Running: 5% done" in seen[0] and 'id="job-status-bar"' in seen[0]
+    assert progress.read(job.progress_key).failed  # the note says it stopped; the job's row says why
 
 
 def test_a_failed_job_says_why(billing_client, harbour, queued, monkeypatch, django_capture_on_commit_callbacks):

@@ -24,6 +24,7 @@ from providers.changelog_admin import ChangeLogPanelMixin
 from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.common import progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing.choices import BillRunStatusChoices
 from usage.billing.exports.calls import calls_filename, itemised_calls
@@ -42,6 +43,15 @@ def _period_url(period_id: int) -> str:
     return reverse("admin:usage_billrun_period", args=[period_id])
 
 
+def _run_progress(run: BillRun | None) -> progress.Progress | None:
+    """What the period's page shows while its close is queued or running: the close's
+    stage from the progress store (nothing yet: waiting for the worker)."""
+    if run is None or run.status not in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
+        return None
+    note = progress.read(run.progress_key)
+    return note if note is not None and note.running else progress.Progress(text="waiting for the worker")
+
+
 # ---------------------------------------------------------------------------
 # Bill runs: preview, close, progress, downloads
 # ---------------------------------------------------------------------------
@@ -55,7 +65,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         "provider",
         "period_link",
         "status",
-        "progress",
+        "progress_text",
         "calls",
         "late_calls",
         "total_ex_gst",
@@ -66,6 +76,13 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     ]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "status"]
     list_select_related = ["provider", "period"]
+
+    @admin.display(description="progress")
+    def progress_text(self, obj: BillRun) -> str:
+        if obj.status in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
+            note = progress.read(obj.progress_key)  # only unfinished runs: a few at most
+            return note.text if note else ""
+        return obj.summary if obj.status == BillRunStatusChoices.DONE else ""
 
     @admin.display(description="bill period", ordering="period__start_date")
     def period_link(self, obj: BillRun) -> str:
@@ -108,6 +125,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "title": f"Bill run: {period.provider} {period.label}",
             "period": period,
             "run": run,
+            "run_progress": _run_progress(run),
             "can_close": self._may_close(request),
         }
         if run is not None and run.status == BillRunStatusChoices.DONE:

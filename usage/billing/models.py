@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import FeatureProduct, Service
-from ssaas.common import formats
+from ssaas.common import formats, progress
 from ssaas.common.models import unindexed_fk
 from usage.billing.choices import BillRunLineKindChoices, BillRunStatusChoices
 
@@ -69,14 +69,16 @@ class Adjustment(models.Model):
 
 class BillRun(models.Model):
     """One provider's bill run for one bill period: queued, running, done (or failed,
-    and then run again)."""
+    and then run again). How far a running close has got is in the progress store
+    (ssaas/common/progress.py, under ``progress_key``); ``summary`` says what a done
+    run made."""
 
     provider_lookup = "provider"
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="bill_runs")
     period = models.OneToOneField(BillPeriod, on_delete=models.PROTECT, related_name="bill_run")
     status = models.CharField(max_length=10, choices=BillRunStatusChoices.choices, default=BillRunStatusChoices.QUEUED)
-    progress = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=200, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -114,6 +116,10 @@ class BillRun(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == BillRunStatusChoices.DONE
+
+    @property
+    def progress_key(self) -> str:
+        return progress.progress_key("bill_run", self.pk)
 
     @property
     def margin(self) -> Decimal:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from providers.changelog import recorded, records_acting_user
@@ -28,6 +28,7 @@ from providers.choices import BillPeriodStatusChoices
 from providers.models import BillPeriod, Provider
 from providers.periods import bill_period_mark_closed, refuse_closed_period
 from provisioning.models import Service
+from ssaas.common import progress
 from ssaas.common.formats import day
 from usage.billing.choices import BillRunLineKindChoices as Kind
 from usage.billing.choices import BillRunStatusChoices as Status
@@ -97,24 +98,21 @@ def bill_run_request(*, period: BillPeriod, acting_user) -> BillRun:
         _refuse_out_of_order(period)
         run = BillRun.objects.create(provider=period.provider, period=period, requested_by=acting_user)
     elif run.status == Status.FAILED:
-        run.status, run.error, run.progress = Status.QUEUED, "", ""
+        run.status, run.error = Status.QUEUED, ""
         run.requested_by = acting_user
-        run.save(update_fields=["status", "error", "progress", "requested_by"])
+        run.save(update_fields=["status", "error", "requested_by"])
+        progress.clear(run.progress_key)
     return run
 
 
-def _progress(run: BillRun, text: str) -> None:
-    """Show the close's progress to other sessions. Inside the close's transaction
-    only a second connection can (PostgreSQL; SQLite shows the stages it commits)."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        BillRun.objects.filter(pk=run.pk).update(progress=text)
-        return
-    side = connections.create_connection("default")
-    try:
-        with side.cursor() as cursor:
-            cursor.execute(f"UPDATE {BillRun._meta.db_table} SET progress = %s WHERE id = %s", [text, run.pk])
-    finally:
-        side.close()
+# The close's stages, as its page counts them.
+STAGES = 4
+
+
+def _progress(run: BillRun, stage: int, text: str) -> None:
+    """Show the close's stage to other sessions: in the progress store, outside the
+    close's transaction."""
+    progress.report(run.progress_key, done=stage, total=STAGES, text=text)
 
 
 # Tests inject a failure here (between setting the watermarks and finishing the close).
@@ -129,15 +127,18 @@ def bill_run_execute(*, run_id: int, files: CloseFiles | None = None) -> BillRun
     if run.status == Status.DONE:
         return run
     BillRun.objects.filter(pk=run.pk).exclude(status=Status.DONE).update(
-        status=Status.RUNNING, started_at=timezone.now(), progress="Starting", error=""
+        status=Status.RUNNING, started_at=timezone.now(), error=""
     )
+    _progress(run, 0, "Starting")
     try:
         run = _close(run_id, files)
     except Exception as exc:
         BillRun.objects.filter(pk=run_id).exclude(status=Status.DONE).update(
-            status=Status.FAILED, error=str(exc)[:2000], progress="", finished_at=timezone.now()
+            status=Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
+    finally:
+        progress.clear(run.progress_key)  # the run's row holds the outcome
     return run
 
 
@@ -145,7 +146,7 @@ def bill_run_execute(*, run_id: int, files: CloseFiles | None = None) -> BillRun
 def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run = BillRun.objects.select_related("provider").get(pk=run_id)
     period = BillPeriod.objects.select_for_update().get(pk=run.period_id)
-    # Read again once the period is ours; not locked, so that progress can be shown.
+    # Read again once the period is ours (another close may have finished meanwhile).
     run = BillRun.objects.select_related("provider").get(pk=run_id)
     if run.status == Status.DONE:  # another close finished while this one waited
         return run
@@ -169,7 +170,7 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     run.outstanding = period_outstanding(period)
 
-    _progress(run, "Finding the usage to bill")
+    _progress(run, 1, "Finding the usage to bill")
     before = previous_run(period)
     run.seq_through = next_rated_seq()
     run.seq_from = before.seq_next_from if before else 0
@@ -182,11 +183,11 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     unbilled_adjustments(period).update(bill_run=run)
     _after_usage_marked(run)
 
-    _progress(run, "Pricing calls, recurring charges and adjustments")
+    _progress(run, 2, "Pricing calls, recurring charges and adjustments")
     drafts = bill_lines(period, run=run)
     calls = sum(line.quantity for draft in drafts for line in draft.lines if line.kind in (Kind.USAGE, Kind.LATE_USAGE))
 
-    _progress(run, f"Writing {len(drafts)} invoices")
+    _progress(run, 3, f"Writing {len(drafts)} invoices")
     number = provider.invoice_next_number
     invoices = []
     for draft in drafts:
@@ -223,7 +224,7 @@ def _close(run_id: int, files: CloseFiles | None = None) -> BillRun:
     run.total_inc_gst = total + run.gst
     run.aapt_cost = sum((i.aapt_cost for i in invoices), Decimal("0.00"))
     run.status = Status.DONE
-    run.progress = f"Done: {len(invoices)} invoices, {lines_written} lines, {calls} calls"
+    run.summary = f"Done: {len(invoices)} invoices, {lines_written} lines, {calls} calls"
     run.finished_at = timezone.now()
     run.save()
     with recorded(run.requested_by, note=f"Bill run #{run.pk} of {period.label}."):

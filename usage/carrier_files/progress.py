@@ -1,63 +1,48 @@
 """How far the worker has read a carrier file, for its page to show while it runs.
 
 The records are written in one transaction, invisible to other connections until
-the end; the progress is therefore kept outside the database, in a small JSON file
-per carrier file under CARRIER_FILES_ROOT/.progress/, written by the worker every
-few thousand lines (atomically: write, then rename) and read by the web process.
+the end; the worker therefore notes the lines read in the progress store
+(ssaas/common/progress.py) every few thousand lines, with the estimate of the
+file's lines from how far into the stored (possibly compressed) file it is.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
-from django.conf import settings
-
+from ssaas.common import progress
 from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 
 EVERY_LINES = 2000
 EVERY_SECONDS = 0.5
 
 
-def progress_path(carrier_file_id: int) -> Path:
-    folder = getattr(settings, "CARRIER_PROGRESS_DIR", None) or Path(settings.CARRIER_FILES_ROOT) / ".progress"
-    return Path(folder) / f"{carrier_file_id}.json"
+def file_progress_key(carrier_file_id: int) -> str:
+    return progress.progress_key("carrier_file", carrier_file_id)
 
 
-def _write(path: Path, lines: int, position: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"lines": lines, "position": position}))
-    os.replace(temporary, path)
+def report_lines(carrier_file_id: int, *, lines: int, position: int, size: int, every: float = 0) -> None:
+    """``lines`` read, the reading ``position`` bytes into the stored file of ``size``."""
+    fraction = min(position / size, 1.0) if size and position else 0
+    estimate = max(round(lines / fraction), lines) if fraction else None
+    text = f"{lines} of about {estimate} records read" if estimate else f"{lines} records read"
+    progress.report(file_progress_key(carrier_file_id), done=lines, total=estimate, text=text, every=every)
 
 
-def track_progress(lines: Iterable[bytes], raw, carrier_file_id: int) -> Iterator[bytes]:
+def track_progress(lines: Iterable[bytes], raw, carrier_file_id: int, *, size: int) -> Iterator[bytes]:
     """``lines`` unchanged, noting every few thousand how many were read and where
-    in the stored (possibly compressed) file ``raw`` the reading is."""
-    path = progress_path(carrier_file_id)
+    in the stored file ``raw`` (``size`` bytes) the reading is."""
     count = 0
-    next_write = time.monotonic() + EVERY_SECONDS
     for line in lines:
         count += 1
-        if count % EVERY_LINES == 0 and time.monotonic() >= next_write:
-            _write(path, count, raw.tell())
-            next_write = time.monotonic() + EVERY_SECONDS
+        if count % EVERY_LINES == 0:
+            report_lines(carrier_file_id, lines=count, position=raw.tell(), size=size, every=EVERY_SECONDS)
         yield line
     clear_progress(carrier_file_id)
 
 
-def read_progress(carrier_file_id: int) -> dict | None:
-    try:
-        return json.loads(progress_path(carrier_file_id).read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
 def clear_progress(carrier_file_id: int) -> None:
-    progress_path(carrier_file_id).unlink(missing_ok=True)
+    progress.clear(file_progress_key(carrier_file_id))
 
 
 def file_status(carrier_file) -> dict:
@@ -76,12 +61,14 @@ def file_status(carrier_file) -> dict:
         "written_off": carrier_file.written_off,
         "percent": 100 if not running else 0,
         "estimate": None,
+        "text": "",
     }
     if running:
-        progress = read_progress(carrier_file.pk)
-        if progress and progress["position"] and carrier_file.size:
-            fraction = min(progress["position"] / carrier_file.size, 1.0)
-            status["lines"] = progress["lines"]
-            status["percent"] = round(fraction * 100)
-            status["estimate"] = round(progress["lines"] / fraction) if fraction else None
+        note = progress.read(file_progress_key(carrier_file.pk))
+        status["text"] = "waiting for the worker"
+        if note is not None and note.running:
+            status["lines"] = note.done
+            status["percent"] = note.percent or 0
+            status["estimate"] = note.total
+            status["text"] = note.text
     return status

@@ -116,7 +116,9 @@ def _ingest(provider, carrier_file, compiled, index, *, fast: bool):
         with carrier_file.stored.open("rb") as raw:
             run(
                 parser=parser,
-                raw_lines=track_progress(open_lines(raw, carrier_file.name), raw, carrier_file.pk),
+                raw_lines=track_progress(
+                    open_lines(raw, carrier_file.name), raw, carrier_file.pk, size=carrier_file.size
+                ),
                 index=index,
                 carrier_file_id=carrier_file.pk,
                 rated_at=timezone.now(),

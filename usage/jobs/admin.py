@@ -11,7 +11,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
+from ssaas.common import progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from usage.jobs.choices import JobStatusChoices as Status
 from usage.jobs.models import Job
 from usage.jobs.services import job_kinds_for, job_permission
 
@@ -40,7 +42,10 @@ class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
 
     @admin.display(description="progress")
     def progress_percent(self, obj: Job) -> str:
-        return f"{obj.progress}%"
+        if obj.status == Status.DONE:
+            return "100%"
+        note = progress.read(obj.progress_key)  # only unfinished jobs: a few at most
+        return f"{note.percent or 0}%" if note else "0%"
 
     @admin.display(description="result")
     def outcome(self, obj: Job) -> str:
@@ -71,6 +76,7 @@ class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "opts": self.opts,
             "title": str(job.get_kind_display()),
             "job": job,
+            "job_progress": _job_progress(job),
             "refresh_seconds": REFRESH_SECONDS if job.is_running else None,
             "download_url": reverse("admin:usage_job_download", args=[job.pk]) if job.result_file else "",
             "file_name": _file_name(job),
@@ -82,6 +88,16 @@ class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
         if not job.result_file:
             raise Http404("This job has no file (yet).")
         return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=_file_name(job))
+
+
+def _job_progress(job: Job) -> progress.Progress | None:
+    """What the job's page shows while it is queued or running (the progress store's note)."""
+    if job.status == Status.QUEUED:
+        return progress.Progress(text="waiting for the worker")
+    if job.status == Status.RUNNING:
+        note = progress.read(job.progress_key)
+        return note if note is not None and note.running else progress.Progress(done=0, total=100, text="0% done")
+    return None
 
 
 def _file_name(job: Job) -> str:

@@ -7,6 +7,7 @@ from django.core.files.storage import storages
 from django.db import models
 
 from providers.models import Provider
+from ssaas.common import progress
 from usage.jobs.choices import JobKindChoices, JobStatusChoices
 
 
@@ -21,7 +22,8 @@ def _result_name(instance: Job, filename: str) -> str:
 class Job(models.Model):
     """Long work (a reconciliation spreadsheet, re-processing quarantined records)
     asked for by a person for one provider and done on the worker: queued, running
-    (``progress`` in percent), then done with its result or failed with the error.
+    (how far in percent is in the progress store, ssaas/common/progress.py, under
+    ``progress_key``), then done with its result or failed with the error.
 
     ``params`` say what to do (the kind's handler reads them); ``result`` holds the
     counts and ``summary`` the sentence the page shows; ``result_file`` a file to
@@ -36,7 +38,6 @@ class Job(models.Model):
     )
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=JobStatusChoices.choices, default=JobStatusChoices.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
     summary = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
     result_file = models.FileField(storage=_job_storage, upload_to=_result_name, max_length=500, blank=True)
@@ -47,16 +48,13 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(progress__lte=100),
-                name="usage_job_progress_percent",
-                violation_error_message="A job's progress is a percentage (0 to 100).",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.provider} ({self.get_status_display().lower()})"
+
+    @property
+    def progress_key(self) -> str:
+        return progress.progress_key("job", self.pk)
 
     @property
     def is_running(self) -> bool:

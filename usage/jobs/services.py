@@ -5,7 +5,8 @@ records).
 Each kind registers its handler (``register``) with the permission a person needs
 to ask for it and see it; ``UsageConfig.ready`` imports the kinds' modules, so that
 this module never imports them. A handler takes the job and a ``report(percent)``
-callback and returns a :class:`JobOutcome`.
+callback (which notes the percentage in the progress store, ssaas/common/progress.py,
+for the job's page) and returns a :class:`JobOutcome`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.core.files import File
 from django.utils import timezone
 
 from providers.models import Provider
+from ssaas.common import progress
 from ssaas.common.queue import queue_on_commit
 from usage.jobs.choices import JobStatusChoices as Status
 from usage.jobs.models import Job
@@ -85,7 +87,10 @@ def job_run(*, job_id: int) -> Job:
         return job
 
     def report(percent: int) -> None:
-        Job.objects.filter(pk=job_id).update(progress=max(0, min(100, int(percent))))
+        percent = max(0, min(100, int(percent)))
+        progress.report(job.progress_key, done=percent, total=100, text=f"{percent}% done")
+
+    report(0)
 
     try:
         outcome = _KINDS[job.kind].run(job, report)
@@ -96,15 +101,15 @@ def job_run(*, job_id: int) -> Job:
                 outcome.file.close()
     except Exception as exc:
         logger.exception("job %s (%s) failed", job_id, job.kind)
-        Job.objects.filter(pk=job_id).update(
-            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
-        )
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        Job.objects.filter(pk=job_id).update(status=Status.FAILED, error=error, finished_at=timezone.now())
+        progress.fail(job.progress_key, error)
         job.refresh_from_db()
         return job
     job.status = Status.DONE
-    job.progress = 100
     job.summary = outcome.summary
     job.result = {**outcome.counts, **({"file_name": outcome.file_name} if outcome.file is not None else {})}
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "progress", "summary", "result", "result_file", "finished_at"])
+    job.save(update_fields=["status", "summary", "result", "result_file", "finished_at"])
+    progress.finish(job.progress_key, outcome.summary)
     return job

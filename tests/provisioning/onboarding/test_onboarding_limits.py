@@ -152,6 +152,34 @@ def test_the_status_page_says_queued_until_the_worker_is_done(harbour, settings,
     assert admin_client.get(reverse("admin:provisioning_service_import_status", args=["other"])).status_code == 404
 
 
+@pytest.mark.django_db
+def test_the_status_page_shows_the_worker_s_progress_then_its_failure(harbour, settings, admin_client, monkeypatch):
+    """The page reads the progress store: queued (nothing noted), under way (the
+    worker's note), then the worker's failure, said on the import page."""
+    from provisioning.onboarding import admin_views
+    from ssaas.common import progress
+
+    settings.ONBOARDING_SYNC_MAX_BYTES = 50
+    queued = []
+    monkeypatch.setattr(admin_views, "async_task", lambda *args, **kwargs: queued.append(kwargs) or "not-run-yet")
+    upload = SimpleUploadedFile("services.csv", (SERVICES_HEADER + "HV-1,ACME,Business Voice,,,,\n").encode())
+    response = admin_client.post(reverse("admin:provisioning_service_import"), {"provider": harbour.pk, "file": upload})
+    status_url = response.url
+    text = admin_client.get(status_url).content.decode()
+    assert "Queued: waiting for the worker" in text and 'id="onboarding-status-bar"' in text
+
+    key = queued[0]["progress_key"]
+    progress.report(key, text="checking services.csv")
+    text = admin_client.get(status_url).content.decode()
+    assert "services.csv for Harbour Voice is under way" in text
+    assert "Running: checking services.csv" in text and 'id="onboarding-status-bar"' in text
+
+    progress.fail(key, "RuntimeError: the disk caught fire")
+    response = admin_client.get(status_url, follow=True)
+    assert "The onboarding dry run failed: RuntimeError: the disk caught fire" in response.content.decode()
+    assert admin_client.get(status_url).status_code == 404  # its outcome was said once
+
+
 # ---------------------------------------------------------------------------
 # Workbooks whose XML cannot be read, or holds more than it may
 # ---------------------------------------------------------------------------

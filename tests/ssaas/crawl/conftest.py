@@ -13,7 +13,7 @@ def world(transactional_db):
     world = admin_world.build()
     busy = CarrierFile.objects.filter(provider=world.harbour.provider, kind="ctop").first()
     CarrierFile.objects.filter(pk=busy.pk).update(status="processing", size=40_000)
-    progress._write(progress.progress_path(busy.pk), lines=180, position=24_000)
+    progress.report_lines(busy.pk, lines=180, position=24_000, size=40_000)
     world.busy = busy
     yield world
     progress.clear_progress(busy.pk)

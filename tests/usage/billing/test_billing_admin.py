@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 
 from provisioning.models import Service
+from ssaas.common import progress
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import OCT_CALLS
+from usage.billing import services as billing
 from usage.billing.models import Adjustment, BillRun
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,29 @@ def test_close_needs_close_anyway_when_items_are_outstanding(
     # Closing again does nothing more.
     client.post(url, {"close_anyway": "1"})
     assert BillRun.objects.count() == 1
+
+
+def test_the_period_page_shows_the_close_under_way(client, harbour_billing, october, monkeypatch):
+    """Queued, then each stage of the close in the progress panel while it runs (read
+    from the progress store, outside the close's transaction), then the outcome."""
+    client.force_login(harbour_billing)
+    run = billing.bill_run_request(period=october, acting_user=harbour_billing)
+    text = page(client, october)
+    assert "Queued: waiting for the worker" in text and 'id="run-status-bar"' in text
+    assert "This page refreshes itself." in text and 'http-equiv="refresh"' in text
+
+    seen = []
+    monkeypatch.setattr(billing, "_after_usage_marked", lambda run: seen.append(page(client, october)))
+    billing.bill_run_execute(run_id=run.pk)
+    assert "Running: Finding the usage to bill" in seen[0]
+    assert 'id="run-status-bar"' in seen[0] and 'value="25"' in seen[0]
+
+    text = page(client, october)
+    assert "Status: <strong>Done</strong>" in text and "Done: 2 invoices" in text
+    assert 'id="run-status-bar"' not in text and 'http-equiv="refresh"' not in text
+    assert progress.read(run.progress_key) is None  # the run's row holds the outcome
+    listing = client.get(reverse("admin:usage_billrun_changelist")).content.decode()
+    assert "Done: 2 invoices" in listing
 
 
 def test_provider_administrators_may_close_provisioning_staff_may_not_look(
