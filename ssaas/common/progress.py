@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import caches
@@ -98,27 +98,18 @@ def report(key: str, *, done: int = 0, total: int | None = None, text: str = "",
 
 def finish(key: str, text: str = "", *, result: Any = None) -> None:
     """The work is done: ``text`` says how it ended, ``result`` what it made."""
-    previous = read(key) or Progress()
-    _write(
-        key,
-        Progress(
-            done=previous.done,
-            total=previous.total,
-            text=text,
-            state=FINISHED,
-            updated_at=timezone.now(),
-            result=result,
-        ),
-    )
+    _end(key, text=text, state=FINISHED, result=result)
 
 
 def fail(key: str, text: str) -> None:
     """The work stopped on an error: ``text`` says why."""
+    _end(key, text=text, state=FAILED)
+
+
+def _end(key: str, *, text: str, state: str, result: Any = None) -> None:
+    """The last note, keeping how far the work got."""
     previous = read(key) or Progress()
-    _write(
-        key,
-        Progress(done=previous.done, total=previous.total, text=text, state=FAILED, updated_at=timezone.now()),
-    )
+    _write(key, replace(previous, text=text, state=state, updated_at=timezone.now(), result=result))
 
 
 def read(key: str) -> Progress | None:
