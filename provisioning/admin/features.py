@@ -17,7 +17,7 @@ from django.utils import timezone
 from unfold.admin import TabularInline
 from unfold.decorators import action as unfold_action
 from unfold.enums import ActionVariant
-from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminTextareaWidget
+from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminIntegerFieldWidget, UnfoldAdminTextareaWidget
 
 from providers.changelog_admin import ChangeLogPanelMixin
 from providers.periods import refuse_closed_period
@@ -60,7 +60,7 @@ class ActivateForm(forms.Form):
 
 
 class ChangeQuantityForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1, widget=UnfoldAdminIntegerFieldWidget)
     effective_from = _DateField(help_text="The first day of the new quantity.")
     note = _NoteField()
 
@@ -308,6 +308,12 @@ class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedA
             "operation": operation,
             "single": single,
             "today": timezone.localdate(),
+            # Back to the feature, or to the list as it was filtered when the action was chosen.
+            "back_url": (
+                reverse("admin:provisioning_servicefeature_change", args=[features[0].pk])
+                if single
+                else request.get_full_path()
+            ),
         }
         return TemplateResponse(request, "admin/provisioning/servicefeature/operation.html", context)
 

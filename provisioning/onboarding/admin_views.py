@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_q.tasks import async_task
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from providers.models import Provider
 from providers.scoping import scope_queryset
@@ -34,15 +35,22 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 class OnboardingUploadForm(forms.Form):
+    # Unfold's widgets (its script writes the chosen file's name into its file widget).
     provider = forms.ModelChoiceField(
-        queryset=Provider.objects.none(), help_text="Everything in the file goes to this provider."
+        queryset=Provider.objects.none(),
+        help_text="Everything in the file goes to this provider.",
+        widget=UnfoldAdminSelectWidget,
     )
-    file = forms.FileField(help_text="An XLSX workbook with a sheet per kind of row, or a CSV file of one kind.")
+    file = forms.FileField(
+        help_text="An XLSX workbook with a sheet per kind of row, or a CSV file of one kind.",
+        widget=UnfoldAdminFileFieldWidget,
+    )
     kind = forms.ChoiceField(
         label="CSV rows",
         required=False,
         choices=[("", "as the file name says (e.g. services.csv)"), *((k, k) for k in KINDS)],
         help_text="For a CSV file only: which kind of rows it holds.",
+        widget=UnfoldAdminSelectWidget,
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
@@ -81,9 +82,13 @@ class RejectedLineInline(ProviderScopedInline, TabularInline):
 
 
 class UploadForm(forms.Form):
-    provider = forms.ModelChoiceField(queryset=Provider.objects.none())
-    kind = forms.ChoiceField(choices=CarrierFileKindChoices.choices, initial=CarrierFileKindChoices.CTOP)
-    file = forms.FileField(help_text="As AAPT delivered it: plain text or .gz.")
+    # Unfold's widgets: its script (unfold/js/app.js) writes the chosen file's name
+    # into the text box of its file widget, and failed on a plain file input.
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none(), widget=UnfoldAdminSelectWidget)
+    kind = forms.ChoiceField(
+        choices=CarrierFileKindChoices.choices, initial=CarrierFileKindChoices.CTOP, widget=UnfoldAdminSelectWidget
+    )
+    file = forms.FileField(help_text="As AAPT delivered it: plain text or .gz.", widget=UnfoldAdminFileFieldWidget)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ reports), and whose change page shows what became of it."""
 from __future__ import annotations
 
 from django import forms
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from providers.scoping import ProviderScopedAdmin
 from ssaas.common.limits import upload_refusal
@@ -13,7 +14,9 @@ from usage.carrier_files.receive import UnsafeFileName, check_file_name
 class UploadForm(forms.ModelForm):
     """A provider (the admin offers only the user's) and a file with a plain name."""
 
-    upload = forms.FileField(label="file")
+    # Unfold's file widget: its script writes the chosen file's name into the
+    # widget's text box, and failed on a plain file input.
+    upload = forms.FileField(label="file", widget=UnfoldAdminFileFieldWidget)
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]

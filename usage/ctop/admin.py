@@ -245,6 +245,9 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             "count": queryset.count(),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "action_name": "write_off_selected",
+            # The action was posted to the list as it was filtered (a group's records):
+            # back to that list.
+            "back_url": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/usage/quarantinedrecord/write_off.html", context)
 
