@@ -12,6 +12,7 @@ from django.urls import reverse
 from providers.models import Customer
 from provisioning.models import Service, ServiceIdentifier
 from provisioning.onboarding import KINDS
+from tests.html_tables import table_rows
 from tests.provisioning.onboarding.onboarding_files import BROKEN_SOUTHERN, CLEAN_HARBOUR, csv_file, workbook
 
 IMPORT_URL = reverse("admin:provisioning_service_import")
@@ -48,9 +49,10 @@ class TestImportPages:
         assert len(result.errors) == 11
         body = response.content.decode()
         assert "11 errors in onboarding.xlsx" in body
-        assert "<td>services</td><td>3</td><td>customer_reference</td>" in body
+        errors = [row[:3] for row in table_rows(body, "onboarding-errors")]
+        assert ["services", "3", "customer_reference"] in errors
         assert "No customer NOPE at Southern Wholesale" in body
-        assert "<td>ranges</td><td>2</td><td>first</td>" in body
+        assert ["ranges", "2", "first"] in errors
         assert "overlaps already on service SW-2002 (Geelong Motors)" in body
         assert 'name="token"' not in body  # no Import button
         assert Service.objects.count() == services
@@ -62,8 +64,9 @@ class TestImportPages:
         assert response.status_code == 200
         body = response.content.decode()
         assert "no errors in 15 rows" in body
-        assert "<td>Services</td><td>3</td><td>0</td><td>0</td>" in body
-        assert "<td>Customers</td><td>1</td><td>1</td><td>0</td>" in body
+        summary = table_rows(body, "onboarding-summary")
+        assert ["Services", "3", "0", "0"] in summary
+        assert ["Customers", "1", "1", "0"] in summary
         assert not Service.objects.filter(reference="HV-1101").exists()  # a dry run
         token = response.context["kept"].token
         assert f'name="token" value="{token}"' in body

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ProviderFactory, QuarantinedRecordFactory
+from tests.html_tables import table_rows
 from usage.ctop.choices import UsageRecordReasonChoices
 
 
@@ -32,7 +33,9 @@ def two_quarantines(db):
 
 def _rows(body: str) -> list[tuple[str, str, str]]:
     """(provider, identifier, records) of each group, top to bottom."""
-    return re.findall(r"<td>([^<]*)</td>\s*<td>[^<]*</td>\s*<td><a [^>]*>([^<]*)</a></td>\s*<td>(\d+)</td>", body)
+    header, *rows = table_rows(body, "result_list") or [[]]
+    columns = [header.index(name) for name in ("Provider", "Identifier", "Records")] if rows else []
+    return [tuple(row[i] for i in columns) for row in rows]
 
 
 def test_groups_come_largest_first_then_by_provider_name_then_identifier(client, superuser, two_quarantines):
