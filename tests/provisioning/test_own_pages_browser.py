@@ -7,6 +7,7 @@ Measured in Chromium."""
 import pytest
 from django.urls import reverse
 
+from provisioning.choices import OrderKindChoices as Kind
 from provisioning.models import ServiceFeature
 from tests import setups
 from tests.browser import browser, logged_in, new_page  # noqa: F401 - the browser fixture
@@ -75,3 +76,18 @@ def test_the_onboarding_import_reads_like_the_admin(live_server, root_page, sett
     assert looks_like_a_button(page, page.get_by_role("button", name="Import", exact=True))
     assert has_a_visible_edge(page, page.get_by_role("link", name="Cancel"))
     assert page.errors == []
+
+
+def test_an_orders_confirmation_page_has_a_button_back(live_server, browser, submit, harbour_provisioning):  # noqa: F811
+    order = submit(Kind.NEW)
+    context = logged_in(browser, live_server.url, harbour_provisioning, viewport={"width": 1440, "height": 900})
+    page = new_page(context)
+    errors = record_errors(page)
+    page.goto(live_server.url + reverse("admin:provisioning_order_act", args=[order.pk, "assign"]))
+    assert looks_like_a_button(page, "#action-confirm")
+    back = page.get_by_role("link", name="No, take me back")
+    assert has_a_visible_edge(page, back)  # it was bare text
+    back.click()
+    page.wait_for_url(live_server.url + reverse("admin:provisioning_order_change", args=[order.pk]))
+    assert errors == []
+    context.close()

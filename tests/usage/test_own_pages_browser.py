@@ -49,6 +49,7 @@ def test_the_grouped_quarantine_reads_like_a_list(live_server, root_page, quaran
     assert looks_like_a_button(page, "button[value=cleanse]")
     assert looks_like_a_button(page, "button[value=write_off]")
     assert has_a_visible_edge(page, "form.quarantine-filter button[type=submit]")
+    assert has_a_visible_edge(page, "textarea[name=reason]")
     assert page.errors == []
 
 
@@ -61,6 +62,7 @@ def test_writing_off_selected_records_asks_first_and_cancel_goes_back_to_the_gro
     page.click("button[name=index]")
 
     expect(page.get_by_text("Write off 1 quarantined record?")).to_be_visible()
+    assert has_a_visible_edge(page, "textarea[name=reason]")  # a box to write in, as Unfold's
     confirm = page.get_by_role("button", name="Write off 1 record")
     assert looks_like_a_button(page, confirm)
     back = page.get_by_role("link", name="No, take me back")

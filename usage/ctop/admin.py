@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.paginator import InfinitePaginator
 from unfold.views import ChangeList
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from providers.models import Provider
 from providers.scoping import (
@@ -170,7 +171,7 @@ class UsageRecordAdmin(_LargeTableAdmin):
 
 class WriteOffForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
         help_text="Why these records will never be billed (kept with each record).",
     )
 
