@@ -174,7 +174,7 @@ def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
     w.call(record_id="X2", special2="NEWGROUP", special1="0290001005@ssaas.aapt.com.au", when="20261101090000")
     ingest_text(harbour, NAME, w.text())
     body = billing_client.get(GROUPS).content.decode()
-    link = html.unescape(re.search(r'<a href="([^"]+)" class="quarantine-fix">Add identifier</a>', body).group(1))
+    link = html.unescape(re.search(r'<a href="([^"]+)" class="quarantine-fix[^"]*">Add identifier</a>', body).group(1))
     acme = Service.objects.get(reference="HV-1001")
     assert link.startswith(reverse("admin:provisioning_serviceidentifier_add"))
     for part in ("kind=group_id", "value=NEWGROUP", "active_from=01%2F11%2F2026", f"service={acme.pk}"):
