@@ -10,11 +10,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.common.admin_links import changelist_link
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import file_size, money
 from ssaas.common.limits import upload_refusal
@@ -227,16 +228,14 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def records_links(self, obj: CarrierFile) -> str:
         if obj.kind != CarrierFileKindChoices.CTOP:
             return "—"
-        base = reverse("admin:usage_usagerecord_changelist")
-        quarantine = reverse("admin:usage_quarantinedrecord_changelist")
-        return format_html(
-            '<a href="{}?carrier_file__id__exact={}">all usage records</a> · '
-            '<a href="{}?carrier_file__id__exact={}">quarantined ones</a>',
-            base,
-            obj.pk,
-            quarantine,
-            obj.pk,
-        )
+        # Only the lists the user may open (billing staff; not provider administrators).
+        links = [
+            changelist_link(self.admin_site, "usage.usagerecord", "all usage records", carrier_file__id__exact=obj.pk),
+            changelist_link(
+                self.admin_site, "usage.quarantinedrecord", "quarantined ones", carrier_file__id__exact=obj.pk
+            ),
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links if link)) or "—"
 
     @admin.action(description="Re-process selected files", permissions=["process"])
     def reprocess(self, request, queryset):
