@@ -576,6 +576,16 @@ class ServiceFeature(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def status_on(self, today: datetime.date | None = None) -> str:
+        """The status as staff read it on ``today`` (by default the provider's
+        today): a feature whose cease date is set but not yet passed is still
+        active ("Active, ceasing 31/12/2026": its last active day)."""
+        if today is None:
+            today = self.service.provider.local_date(timezone.now())
+        if self.status == ServiceFeatureStatusChoices.CEASED and self.active_to and self.active_to >= today:
+            return f"Active, ceasing {formats.day(self.active_to)}"
+        return self.get_status_display()
+
     def active_days(self, start: datetime.date, end: datetime.date) -> int:
         """Days of [start, end] (inclusive) on which this feature is active."""
         return self.days_active(self.status, self.active_from, self.active_to, start, end)
