@@ -223,6 +223,11 @@ class Service(models.Model):
             errors["start_date"] = "An active service needs a start date."
         if self.status == ServiceStatusChoices.CEASED and not self.end_date:
             errors["end_date"] = "A ceased service needs an end date."
+        if self.customer_id and self.reference and self.customer.provider.reads_as_invoice_number(self.reference):
+            errors["reference"] = (
+                f"{self.reference} has the form of {self.customer.provider}'s invoice numbers "
+                f"({self.customer.provider.invoice_prefix}…): a service reference must not read as an invoice."
+            )
         if errors:
             raise ValidationError(errors)
 

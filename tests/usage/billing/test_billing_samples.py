@@ -18,6 +18,7 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from provisioning.models import Service
 from provisioning.rating.recurring import prorate
 from tests.billing import close_period
 from tests.usage.conftest import SAMPLES, ingest_sample
@@ -176,3 +177,16 @@ def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_run
                     assert len(line) == 1, f"{where}: no recurring line for {term} = {value}"
                     assert line[0].description in csv_text, f"{where}: {term} not in the CSV"
                 assert total == figure(want["recurring"]), where
+
+
+def test_invoice_numbers_cannot_be_taken_for_service_references(harbour, harbour_bill_runs):
+    run = close_period(period=BillPeriod.objects.get(provider=harbour, start_date="2026-10-01"), acting_user=None)
+    numbers = sorted(run.invoices.values_list("number", flat=True))
+    assert numbers == ["INV-1001", "INV-1002"]
+    references = set(Service.objects.filter(provider=harbour).values_list("reference", flat=True))
+    assert not references & set(numbers)
+    rows = [row for rows in xero_invoices(run).values() for row in rows]
+    for row in rows:  # "HV-1001: Standard User Service Pack …" on invoice INV-1001, never on "HV-…"
+        reference = row["Description"].split(":")[0]
+        assert reference in references
+        assert not row["InvoiceNumber"].startswith(reference.split("-")[0])
