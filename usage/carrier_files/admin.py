@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
@@ -22,7 +23,7 @@ from ssaas.common.limits import upload_refusal
 from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 from usage.carrier_files.layouts import Layout, LayoutField, ProviderLayout
-from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.carrier_files.models import CarrierFile, RejectedLine, stuck
 from usage.carrier_files.progress import file_status
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive
 from usage.carrier_files.sequence import visible_sequence_gaps
@@ -113,10 +114,24 @@ class UploadForm(forms.Form):
         return kind
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Exactly the files the front page counts as stuck (``stuck``): processing, or
+    receiving, for longer than ``STUCK_FILE_MINUTES``."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"stuck (over {settings.STUCK_FILE_MINUTES} minutes)")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(stuck()) if self.value() == "yes" else queryset
+
+
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     list_display = ["name_short", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
-    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", StuckFilter, "source"]
     list_select_related = ["provider"]
     search_fields = ["name", "sha256"]
     ordering = ["-received_at"]
