@@ -178,8 +178,32 @@ class Provider(models.Model):
             errors["time_zone"] = f"Unknown time zone {self.time_zone!r}; use a name such as Australia/Perth."
         if self.ftp_host and not self.ftp_username:
             errors["ftp_username"] = "An FTP host needs a username."
+        clash = self.service_reference_read_as_invoice_number()
+        if clash:
+            errors["invoice_prefix"] = (
+                f"Invoice numbers {self.invoice_prefix}1, {self.invoice_prefix}2 … would read as service "
+                f"references ({clash} is one): choose a prefix no service reference starts with, e.g. INV-."
+            )
         if errors:
             raise ValidationError(errors)
+
+    # -- invoice numbers ----------------------------------------------------
+
+    def reads_as_invoice_number(self, text: str) -> bool:
+        """Whether ``text`` has the form of this provider's invoice numbers: the
+        prefix (in any case) and digits."""
+        prefix = self.invoice_prefix or ""
+        return text[: len(prefix)].casefold() == prefix.casefold() and text[len(prefix) :].isdigit()
+
+    def service_reference_read_as_invoice_number(self) -> str:
+        """A reference of this provider's services that has the form of its
+        invoice numbers ("HV-1001" under the prefix "HV-"), or "": an invoice and
+        a service must never be taken for each other on an invoice's lines."""
+        if not self.pk:
+            return ""
+        # By the reverse relation: providers does not import provisioning.
+        pattern = f"^{re.escape(self.invoice_prefix or '')}[0-9]+$"
+        return self.services.filter(reference__iregex=pattern).values_list("reference", flat=True).first() or ""
 
     # -- time ---------------------------------------------------------------
 

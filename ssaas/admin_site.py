@@ -1,6 +1,5 @@
 """The product's admin site: its title and the index page's "Needs attention" panel."""
 
-from contextvars import ContextVar
 from functools import wraps
 
 from django.conf import settings
@@ -10,8 +9,9 @@ from django.db.models.base import ModelBase
 from django.urls import URLPattern, URLResolver
 from unfold.sites import UnfoldAdminSite
 
-# The request an admin view is answering, for the read-only fields' links below.
-current_request: ContextVar = ContextVar("ssaas_admin_request", default=None)
+# The request an admin view is answering, for the read-only fields' links below
+# and the apps' links between pages.
+from ssaas.common.admin_links import current_request
 
 
 class SsaasAdminSite(UnfoldAdminSite):

@@ -141,10 +141,12 @@ def billing_section(user) -> Section | None:
         )
     if user.has_perm("usage.view_reconciliation"):
         from providers.months import period_slug
-        from usage.reconciliation.report import open_product_differences
+        from usage.reconciliation.report import has_anything_to_reconcile, open_product_differences
 
         providers = list(scope_queryset(Provider.objects.filter(is_active=True), user).order_by("name"))
         for provider, period in zip(providers, _open_periods(providers).values(), strict=True):
+            if not has_anything_to_reconcile(provider=provider, period=period):
+                continue  # no bill period, no COCE: nothing to differ
             open_differences = open_product_differences(provider=provider, period=period)
             items.append(
                 Item(
@@ -166,7 +168,7 @@ def billing_section(user) -> Section | None:
             Item(
                 f"Files stuck (processing over {settings.STUCK_FILE_MINUTES} minutes)",
                 stuck,
-                _url(changelist, status__exact="processing"),
+                _url(changelist, stuck="yes"),
                 _level(stuck, "danger"),
             ),
             Item("Files failed", failed, _url(changelist, status__exact="failed"), _level(failed, "danger")),

@@ -135,7 +135,7 @@ def coastal_comms() -> SimpleNamespace:
 
 def harbour_bill_runs(setup: SimpleNamespace, *, acting_user) -> SimpleNamespace:
     """README, *Bill runs (Harbour Voice)*: retail prices, Business Voice's own SIP
-    Session price, invoices numbered from HV-1001, and Bluegum Cafe's one more SIP
+    Session price, invoices numbered from INV-1001, and Bluegum Cafe's one more SIP
     Session from 16 November 2026, requested and activated through the feature
     services by ``acting_user`` (so it has its history)."""
     from provisioning.actions.features import service_feature_activate, service_feature_add
@@ -148,7 +148,7 @@ def harbour_bill_runs(setup: SimpleNamespace, *, acting_user) -> SimpleNamespace
         plan=setup.plan, product=setup.products["502001"], monthly_price=Decimal(BUSINESS_VOICE_SIP_PRICE)
     )
     provider = setup.provider
-    provider.invoice_prefix, provider.invoice_next_number = "HV-", 1001
+    provider.invoice_prefix, provider.invoice_next_number = "INV-", 1001
     provider.save(update_fields=["invoice_prefix", "invoice_next_number"])
     extra = service_feature_add(
         service=setup.bluegum_service, product=setup.products["502001"], quantity=1, acting_user=acting_user

@@ -12,7 +12,7 @@ from django.utils import timezone
 from providers.models import Provider
 from providers.scoping import scope_queryset
 from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileStatusChoices
-from usage.carrier_files.models import CarrierFile
+from usage.carrier_files.models import CarrierFile, stuck
 from usage.carrier_files.sequence import visible_sequence_gaps
 from usage.collection.selectors import collection_attention
 from usage.ctop.choices import UsageRecordStatusChoices
@@ -41,15 +41,7 @@ def failed_files(user):
 def stuck_files(user, *, now: datetime.datetime | None = None):
     """Files processing for longer than ``STUCK_FILE_MINUTES`` (a killed worker), or
     received that long ago and never stored whole (a kill during receive)."""
-    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.STUCK_FILE_MINUTES)
-    Status = CarrierFileStatusChoices
-    return _files(
-        user,
-        Q(status=Status.PROCESSING, processing_since__lt=since)
-        | Q(status=Status.PROCESSING, processing_since__isnull=True, received_at__lt=since)
-        | Q(status=Status.RECEIVED, sha256="", received_at__lt=since),
-        order="received_at",
-    )
+    return _files(user, stuck(now), order="received_at")
 
 
 def silent_providers(user, *, hours: int = 24, now: datetime.datetime | None = None) -> list[dict]:

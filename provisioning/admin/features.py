@@ -93,8 +93,16 @@ class ServiceFeatureInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInli
 
     model = ServiceFeature
     extra = 0
-    fields = ["product", "quantity", "status", "requested_on", "active_from", "active_to"]
+    fields = ["product", "quantity", "status_shown", "requested_on", "active_from", "active_to"]
+    readonly_fields = ["status_shown"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service__provider", "product")
+
+    @admin.display(description="status")
+    def status_shown(self, obj: ServiceFeature) -> str:
+        return obj.status_on() if obj.pk else "—"
 
 
 class ServiceFeatureChangeInline(ReadOnlyAdminMixin, ProviderScopedInline, TabularInline):
@@ -126,7 +134,7 @@ class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedA
         "service",
         "product",
         "quantity",
-        "status",
+        "status_shown",
         "active_from",
         "active_to",
         "activated_by",
@@ -136,7 +144,7 @@ class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedA
         "product__kind",
         ("service__provider", ScopedRelatedFieldListFilter),
     ]
-    list_select_related = ["service__customer", "product", "activated_by"]
+    list_select_related = ["service__customer", "service__provider", "product", "activated_by"]
     search_fields = ["service__reference", "service__customer__name", "product__name"]
     autocomplete_fields = ["service", "product"]
     inlines = [ServiceFeatureChangeInline]
@@ -158,13 +166,18 @@ class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedA
             "service",
             "product",
             "quantity",
-            "status",
+            "status_shown",
             "requested_on",
             "active_from",
             "active_to",
             "activated_by",
             "activated_at",
         ]
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj: ServiceFeature) -> str:
+        """Ceased only once its last active day has passed (``status_on``)."""
+        return obj.status_on()
 
     def get_readonly_fields(self, request, obj=None):
         # An existing feature changes only through the recorded operations.
@@ -298,6 +311,10 @@ class ServiceFeatureAdmin(ChangeLogPanelMixin, RefusalFormMixin, ProviderScopedA
                     f"{title} {_features(len(done))}: done, and recorded.",
                     messages.SUCCESS,
                 )
+                if single:
+                    # The feature as it now is: a change of quantity on a later day
+                    # ends this one and carries the new quantity on a new one.
+                    return HttpResponseRedirect(reverse("admin:provisioning_servicefeature_change", args=[done[0].pk]))
                 return None
         context = {
             **self.admin_site.each_context(request),

@@ -37,6 +37,7 @@ from providers.scoping import (
     ScopedRelatedFieldListFilter,
 )
 from ssaas.common import formats
+from ssaas.common.admin_links import current_request
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 
 from ..actions.orders import (
@@ -343,12 +344,21 @@ class OrderAdmin(RefusalFormMixin, ProviderScopedAdmin):
 
     actions_detail = [f"act_{name}" for name, spec in ORDER_ACTIONS.items() if spec.button]
 
-    # In the queue, each row's menu: the two steps that start work on an order
-    # (an order not in a state for one says why, on its page).
+    # In the queue, each row's menu: the two steps that start work on an order,
+    # only those the workflow table allows for the row's state (and no "Assign to
+    # me" on an order already the user's), as on the order's page
+    # (templates/admin/provisioning/order/change_list_results.html).
     actions_row = ["act_assign", "act_start"]
 
     def get_actions_row(self, request):
         return super().get_actions_row(request) if self.has_change_permission(request) else []
+
+    def row_actions_for(self, actions: list[dict], order: Order) -> list[dict]:
+        legal = {action.name for action in legal_actions(order.state)}
+        request = current_request.get()
+        if request is not None and order.assignee_id == request.user.pk:
+            legal.discard("assign")
+        return [a for a in actions if a["attrs"].get("data-action") in legal]
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)

@@ -5,6 +5,7 @@ from unfold.admin import TabularInline
 
 from providers.changelog_admin import ChangeLogPanelMixin
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
+from ssaas.common.admin_links import ReturnsToNextMixin
 
 from ..models import FeatureProduct, PlanProductPrice, PlanRate, ServicePlan
 
@@ -53,7 +54,8 @@ class ServicePlanAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
 
 
 @admin.register(PlanRate)
-class PlanRateAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
+class PlanRateAdmin(ReturnsToNextMixin, ChangeLogPanelMixin, ProviderScopedAdmin):
+    # "Add rate" from a quarantine group (?next=) returns there once saved.
     list_display = [
         "plan",
         "category",

@@ -21,6 +21,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
+from ssaas.common.admin_links import changelist_link
 from ssaas.common.admin_mixins import RefusalsAsMessagesMixin
 from ssaas.common.formats import day
 
@@ -220,17 +221,15 @@ class ServiceAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmi
     def usage_link(self, obj: Service) -> str:
         if not obj.pk:
             return "—"
-        # By URL: provisioning does not import usage (usage reads provisioning).
-        records = reverse("admin:usage_usagerecord_changelist")
-        quarantine = reverse("admin:usage_quarantinedrecord_changelist")
-        return format_html(
-            '<a href="{}?service__id__exact={}">usage records</a> · <a href="{}?service__id__exact={}">'
-            "quarantined for this service</a>",
-            records,
-            obj.pk,
-            quarantine,
-            obj.pk,
-        )
+        # By name: provisioning does not import usage (usage reads provisioning).
+        # Only the lists the user may open (billing staff; not provisioning staff).
+        links = [
+            changelist_link(self.admin_site, "usage.usagerecord", "usage records", service__id__exact=obj.pk),
+            changelist_link(
+                self.admin_site, "usage.quarantinedrecord", "quarantined for this service", service__id__exact=obj.pk
+            ),
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links if link)) or "—"
 
     @admin.display(description="replaced by")
     def replaced_by_link(self, obj: Service) -> str:

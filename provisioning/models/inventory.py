@@ -223,6 +223,11 @@ class Service(models.Model):
             errors["start_date"] = "An active service needs a start date."
         if self.status == ServiceStatusChoices.CEASED and not self.end_date:
             errors["end_date"] = "A ceased service needs an end date."
+        if self.customer_id and self.reference and self.customer.provider.reads_as_invoice_number(self.reference):
+            errors["reference"] = (
+                f"{self.reference} has the form of {self.customer.provider}'s invoice numbers "
+                f"({self.customer.provider.invoice_prefix}…): a service reference must not read as an invoice."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -575,6 +580,16 @@ class ServiceFeature(models.Model):
             errors["active_to"] = "A feature cannot cease before it starts."
         if errors:
             raise ValidationError(errors)
+
+    def status_on(self, today: datetime.date | None = None) -> str:
+        """The status as staff read it on ``today`` (by default the provider's
+        today): a feature whose cease date is set but not yet passed is still
+        active ("Active, ceasing 31/12/2026": its last active day)."""
+        if today is None:
+            today = self.service.provider.local_date(timezone.now())
+        if self.status == ServiceFeatureStatusChoices.CEASED and self.active_to and self.active_to >= today:
+            return f"Active, ceasing {formats.day(self.active_to)}"
+        return self.get_status_display()
 
     def active_days(self, start: datetime.date, end: datetime.date) -> int:
         """Days of [start, end] (inclusive) on which this feature is active."""

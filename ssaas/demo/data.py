@@ -389,7 +389,7 @@ PLAN_PRICES = [("harbour-voice", "Business Voice", "502001", samples.BUSINESS_VO
 MID_MONTH_FEATURES = [("HV-1002", "502001", 1, datetime.date(2026, 11, 16))]
 MID_MONTH_FEATURES_BY = "billing"
 # (provider slug, invoice prefix, first invoice number)
-LEDGER = [("harbour-voice", "HV-", 1001)]
+LEDGER = [("harbour-voice", "INV-", 1001)]
 
 
 @recorded(note=DEMO_NOTE)

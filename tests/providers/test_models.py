@@ -135,3 +135,27 @@ def test_customer_reference_unique_within_provider(harbour, southern):
         Customer(provider=harbour, reference="ACME", name="Another Acme").full_clean()
     assert "already has a customer with this reference" in str(exc.value)
     Customer(provider=southern, reference="ACME", name="Acme at Southern").full_clean()
+
+
+@pytest.mark.django_db
+def test_invoice_prefix_cannot_make_invoice_numbers_read_as_service_references(harbour):
+    harbour.invoice_prefix = "HV-"  # Harbour Voice's services are HV-1001, HV-1002 …
+    with pytest.raises(ValidationError) as exc:
+        harbour.full_clean()
+    assert "would read as service references" in messages(exc)["invoice_prefix"][0]
+    harbour.invoice_prefix = "hv-"  # in any case
+    with pytest.raises(ValidationError):
+        harbour.full_clean()
+    for fine in ("INV-", "HV-INV-", "HV"):  # HV1001 is no service reference there
+        harbour.invoice_prefix = fine
+        harbour.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_service_reference_cannot_read_as_an_invoice_number(acme_service):
+    acme_service.reference = "INV-1001"  # Harbour Voice numbers its invoices INV-…
+    with pytest.raises(ValidationError) as exc:
+        acme_service.full_clean()
+    assert "has the form of Harbour Voice's invoice numbers" in messages(exc)["reference"][0]
+    acme_service.reference = "INV-1001-A"
+    acme_service.full_clean()

@@ -1,10 +1,12 @@
 """Service features: activated, changed and ceased by billing staff, recorded."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from provisioning.actions import features
 from provisioning.models import FeatureProduct, Service, ServiceFeature, ServiceFeatureChange
@@ -137,6 +139,45 @@ def test_change_one_feature_from_its_page(billing_client, acme_service):
     billing_client.post(url, {"apply": "1", "quantity": "13", "effective_from": "2026-11-01"})
     current = ServiceFeature.objects.get(service=acme_service, product__element_id="501001", status="active")
     assert (current.quantity, current.active_from) == (13, day("2026-11-01"))
+
+
+@pytest.mark.django_db
+def test_after_a_quantity_change_the_page_shown_is_the_feature_with_the_new_quantity(billing_client, acme_service):
+    packs = ServiceFeature.objects.get(service=acme_service, product__element_id="501001")
+    url = reverse("admin:provisioning_servicefeature_operation", args=[packs.pk, "change_quantity"])
+    response = billing_client.post(url, {"apply": "1", "quantity": "13", "effective_from": "2026-11-01"})
+    current = ServiceFeature.objects.get(service=acme_service, product__element_id="501001", status="active")
+    assert current.pk != packs.pk  # the old one ended on 31/10/2026
+    assert response.status_code == 302
+    assert response.url == reverse("admin:provisioning_servicefeature_change", args=[current.pk])
+
+
+def status_cells(body: str) -> list[str]:
+    return [cell.strip() for cell in re.findall(r'class="[^"]*field-status_shown[^"]*"[^>]*>([^<]*)<', body)]
+
+
+@pytest.mark.django_db
+def test_a_feature_ceasing_on_a_later_day_reads_active_until_then(billing_client, acme_service, harbour_billing):
+    packs = ServiceFeature.objects.get(service=acme_service, product__element_id="501001")
+    premium = ServiceFeature.objects.get(service=acme_service, product__element_id="501002")
+    today = acme_service.provider.local_date(timezone.now())
+    later = today + datetime.timedelta(days=20)
+    features.service_feature_cease(feature=packs, active_to=later, acting_user=harbour_billing)
+    features.service_feature_cease(feature=premium, active_to=day("2026-11-15"), acting_user=harbour_billing)
+    shown = f"Active, ceasing {later:%d/%m/%Y}"
+
+    page = billing_client.get(reverse("admin:provisioning_servicefeature_change", args=[packs.pk]))
+    assert shown in page.content.decode()
+    listing = billing_client.get(
+        reverse("admin:provisioning_servicefeature_changelist"), {"service__id": acme_service.pk}
+    )
+    assert sorted(status_cells(listing.content.decode())) == ["Active, ceasing " + f"{later:%d/%m/%Y}", "Ceased"]
+    service_page = billing_client.get(reverse("admin:provisioning_service_change", args=[acme_service.pk]))
+    assert shown in service_page.content.decode()
+
+    # Once its last day has passed, it reads ceased.
+    assert ServiceFeature.objects.get(pk=packs.pk).status_on(later) == shown
+    assert ServiceFeature.objects.get(pk=packs.pk).status_on(later + datetime.timedelta(days=1)) == "Ceased"
 
 
 @pytest.mark.django_db

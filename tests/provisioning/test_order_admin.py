@@ -42,6 +42,19 @@ def queue_rows(response) -> list[str]:
     return re.findall(r'<th class="field-number[^"]*"[^>]*><a href="[^"]+"[^>]*>#(\d+)</a>', response.content.decode())
 
 
+def row_menus(response) -> dict[str, list[str]]:
+    """Order number -> the labels of its row's menu in the queue."""
+    menus = {}
+    for row in response.content.decode().split("<tbody")[1:]:
+        number = re.search(r'<th class="field-number[^"]*"[^>]*><a href="[^"]+"[^>]*>#(\d+)</a>', row)
+        if number:
+            items = re.findall(
+                r'data-action="\w+"[^>]*>.*?<span class="grow truncate">\s*([^<]*?)\s*</span>', row, re.S
+            )
+            menus[number.group(1)] = items
+    return menus
+
+
 def said(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -74,6 +87,18 @@ class TestQueue:
         assert queue_rows(hv_client.get(QUEUE, {"assigned": "nobody"})) == [str(nobodys.pk)]
         assert queue_rows(hv_client.get(QUEUE, {"kind": Kind.CANCEL})) == [str(theirs.pk)]
         assert queue_rows(hv_client.get(QUEUE, {"state": State.IN_PROGRESS})) == [str(mine.pk)]
+
+    def test_each_rows_menu_offers_only_what_its_state_allows(self, hv_client, submit, drive, make_staff, harbour):
+        waiting = submit(Kind.NEW)
+        started = drive(submit(Kind.UPGRADE), State.IN_PROGRESS)  # started by me: mine
+        colleague = make_staff("hv-prov-2", harbour)
+        theirs = drive(submit(Kind.CANCEL), State.IN_PROGRESS, user=colleague)
+        halted = drive(submit(Kind.CHOWN), State.HALTED, user=colleague)
+        menus = row_menus(hv_client.get(QUEUE))
+        assert menus[str(waiting.pk)] == ["Assign to me", "Start work"]
+        assert menus[str(started.pk)] == []  # in progress and already mine
+        assert menus[str(theirs.pk)] == ["Assign to me"]  # in progress: no Start work
+        assert menus[str(halted.pk)] == ["Assign to me"]
 
     def test_provider_filter_lists_only_visible_providers(self, client, make_staff, southern, coastal, harbour, submit):
         submit(Kind.CANCEL)

@@ -223,8 +223,8 @@ def test_a_bill_run_s_files_hold_no_control_character(hostile_run, client):
     xero = download("xero").decode("utf-8")
     assert _controls_in(xero) == []
     table = list(csv.DictReader(io.StringIO(xero, newline="")))
-    assert {r["ContactName"] for r in table} == {"Acme Pty Ltd"}
-    assert "HV-1: Credit 15/11/2026: Outage credit" in {r["Description"] for r in table}
+    assert {r["*ContactName"] for r in table} == {"Acme Pty Ltd"}
+    assert "HV-1: Credit 15/11/2026: Outage credit" in {r["*Description"] for r in table}
 
     calls = download("calls").decode("utf-8")
     assert _controls_in(calls) == []

@@ -33,7 +33,7 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
     page.click("#close-form input[type=submit]")
 
     expect(page.locator("#run-status")).to_contain_text("Done")
-    expect(page.locator("#invoices")).to_contain_text("HV-1001")
+    expect(page.locator("#invoices")).to_contain_text("INV-1001")
     run = BillRun.objects.get()
     assert (run.status, run.period.status, str(run.total_inc_gst)) == ("done", "closed", "174.90")  # 138.60 + 36.30
 
@@ -45,7 +45,7 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
         download.value.save_as(path)
         files[name] = path
     xero = list(csv.DictReader(io.StringIO(files["Invoices for Xero (CSV)"].read_text(encoding="utf-8"))))
-    assert {row["InvoiceNumber"] for row in xero} == {"HV-1001", "HV-1002"}
+    assert {row["*InvoiceNumber"] for row in xero} == {"INV-1001", "INV-1002"}
     calls = files["Itemised calls (CSV)"].read_text(encoding="utf-8").splitlines()
     assert calls[0].startswith("Customer,Service,Date,Time") and len(calls) == 1  # October had no calls
     book = openpyxl.load_workbook(files["Run summary (XLSX)"])

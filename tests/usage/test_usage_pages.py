@@ -3,6 +3,7 @@ quarantine, the reconciliation, BroadWorks uploads, one format for money and siz
 
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -56,8 +57,52 @@ def test_no_price_points_at_the_missing_rate(billing_client, harbour, writer):
     assert "check the dates" not in body
     assert f"no mobile rate on plan {acme.plan.name}" in body
     add = f"{reverse('admin:provisioning_planrate_add')}?plan={acme.plan_id}&amp;category=mobile"
-    assert f'href="{add}"' in body
+    assert f'href="{add}&amp;next=%2Fadmin%2Fusage%2Fquarantinedrecord%2Fgroups%2F"' in body
     assert billing_client.get(add.replace("&amp;", "&")).status_code == 200
+
+
+def test_add_rate_from_the_quarantine_returns_to_the_quarantine(billing_client, harbour, writer):
+    acme = Service.objects.get(reference="HV-1001")
+    PlanRate.objects.filter(plan=acme.plan, category="mobile").delete()
+    w = writer(harbour)
+    w.call(record_id="NP1", special2="ACMEPTYLTD", target="0412345678")
+    ingest_text(harbour, NAME, w.text())
+    groups = f"{GROUPS}?reason=no_price"
+    body = billing_client.get(groups).content.decode()
+    add = re.search(r'href="([^"]+)">Add rate</a>', body).group(1).replace("&amp;", "&")
+    page = billing_client.get(add).content.decode()
+    assert f'<a href="{groups.replace("&", "&amp;")}">the page you came from</a>' in page
+    rate = {
+        "plan": acme.plan_id,
+        "category": "mobile",
+        "flagfall": "0",
+        "rate_per_minute": "0.25",
+        "initial_increment": "60",
+        "subsequent_increment": "60",
+        "_save": "Save",
+    }
+    response = billing_client.post(add, rate)
+    assert response.status_code == 302 and response.url == groups
+    assert PlanRate.objects.filter(plan=acme.plan, category="mobile").exists()
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/admin/", "/\\evil.example"])
+def test_add_rate_never_returns_off_the_site(billing_client, harbour, elsewhere):
+    acme = Service.objects.get(reference="HV-1001")
+    PlanRate.objects.filter(plan=acme.plan, category="mobile").delete()
+    add = reverse("admin:provisioning_planrate_add")
+    assert "the page you came from" not in billing_client.get(add, {"next": elsewhere}).content.decode()
+    rate = {
+        "plan": acme.plan_id,
+        "category": "mobile",
+        "flagfall": "0",
+        "rate_per_minute": "0.25",
+        "initial_increment": "60",
+        "subsequent_increment": "60",
+        "_save": "Save",
+    }
+    response = billing_client.post(f"{add}?{urlencode({'next': elsewhere})}", rate)
+    assert response.status_code == 302 and response.url == reverse("admin:provisioning_planrate_changelist")
 
 
 def test_a_large_list_never_states_an_exact_count(billing_client, harbour, writer, monkeypatch):

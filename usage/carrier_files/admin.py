@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
@@ -10,19 +11,20 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from providers.models import Provider
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter, scope_queryset
+from ssaas.common.admin_links import changelist_link
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin, clipped
 from ssaas.common.formats import file_size, money
 from ssaas.common.limits import upload_refusal
 from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices
 from usage.carrier_files.choices import CarrierFileStatusChoices as Status
 from usage.carrier_files.layouts import Layout, LayoutField, ProviderLayout
-from usage.carrier_files.models import CarrierFile, RejectedLine
+from usage.carrier_files.models import CarrierFile, RejectedLine, stuck
 from usage.carrier_files.progress import file_status
 from usage.carrier_files.receive import UnsafeFileName, carrier_file_receive
 from usage.carrier_files.sequence import visible_sequence_gaps
@@ -117,10 +119,24 @@ class UploadForm(forms.Form):
         return kind
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Exactly the files the front page counts as stuck (``stuck``): processing, or
+    receiving, for longer than ``STUCK_FILE_MINUTES``."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"stuck (over {settings.STUCK_FILE_MINUTES} minutes)")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(stuck()) if self.value() == "yes" else queryset
+
+
 @admin.register(CarrierFile)
 class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     list_display = ["name_short", "provider", "kind", "status_badge", "received_at", "outcome", "charge", "aapt_cost"]
-    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", "source"]
+    list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "status", StuckFilter, "source"]
     list_select_related = ["provider"]
     search_fields = ["name", "sha256"]
     ordering = ["-received_at"]
@@ -232,16 +248,14 @@ class CarrierFileAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     def records_links(self, obj: CarrierFile) -> str:
         if obj.kind != CarrierFileKindChoices.CTOP:
             return "—"
-        base = reverse("admin:usage_usagerecord_changelist")
-        quarantine = reverse("admin:usage_quarantinedrecord_changelist")
-        return format_html(
-            '<a href="{}?carrier_file__id__exact={}">all usage records</a> · '
-            '<a href="{}?carrier_file__id__exact={}">quarantined ones</a>',
-            base,
-            obj.pk,
-            quarantine,
-            obj.pk,
-        )
+        # Only the lists the user may open (billing staff; not provider administrators).
+        links = [
+            changelist_link(self.admin_site, "usage.usagerecord", "all usage records", carrier_file__id__exact=obj.pk),
+            changelist_link(
+                self.admin_site, "usage.quarantinedrecord", "quarantined ones", carrier_file__id__exact=obj.pk
+            ),
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links if link)) or "—"
 
     @admin.action(description="Re-process selected files", permissions=["process"])
     def reprocess(self, request, queryset):

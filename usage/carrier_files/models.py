@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from providers.models import Provider
 from usage.carrier_files.choices import CarrierFileKindChoices, CarrierFileSourceChoices, CarrierFileStatusChoices
@@ -114,6 +116,18 @@ class CarrierFile(models.Model):
             "charge_total": money_text(self.charge_total),
             "aapt_cost_total": money_text(self.aapt_cost_total),
         }
+
+
+def stuck(now: datetime.datetime | None = None) -> Q:
+    """Files processing for longer than ``STUCK_FILE_MINUTES`` (a killed worker), or
+    received that long ago and never stored whole (a kill during receive)."""
+    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.STUCK_FILE_MINUTES)
+    Status = CarrierFileStatusChoices
+    return (
+        Q(status=Status.PROCESSING, processing_since__lt=since)
+        | Q(status=Status.PROCESSING, processing_since__isnull=True, received_at__lt=since)
+        | Q(status=Status.RECEIVED, sha256="", received_at__lt=since)
+    )
 
 
 def money_text(value: Decimal) -> str:

@@ -284,7 +284,9 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
             fix_url = ""
             if group["reason"] == UsageRecordReasonChoices.NO_PRICE:
                 # The service was found: its plan has no rate for the call's category.
-                hint = missing_rate_hint(provider_id=provider.pk, identifier=group["identifier"])
+                hint = missing_rate_hint(
+                    provider_id=provider.pk, identifier=group["identifier"], back=request.get_full_path()
+                )
             else:
                 hint = hints.hint(
                     provider=provider,

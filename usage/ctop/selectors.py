@@ -176,9 +176,11 @@ class QuarantineHints:
         return ""
 
 
-def missing_rate_hint(*, provider_id: int, identifier: str) -> str:
+def missing_rate_hint(*, provider_id: int, identifier: str, back: str = "") -> str:
     """For "No price": which plan lacks a rate for which call category, each with a
-    link to add that rate (HTML)."""
+    link to add that rate (HTML); the add page returns to ``back`` once saved."""
+    from urllib.parse import urlencode
+
     from django.urls import reverse
     from django.utils.html import format_html_join
 
@@ -198,11 +200,15 @@ def missing_rate_hint(*, provider_id: int, identifier: str) -> str:
     plans = ServicePlan.objects.in_bulk({plan_id for plan_id, _ in pairs})
     add = reverse("admin:provisioning_planrate_add")
     labels = dict(PlanRateCategoryChoices.choices)
+
+    def query(plan_id, category) -> str:
+        return urlencode({"plan": plan_id, "category": category or "", **({"next": back} if back else {})})
+
     return format_html_join(
         "; ",
-        'no {} rate on plan {}: <a href="{}?plan={}&amp;category={}">Add rate</a>',
+        'no {} rate on plan {}: <a href="{}?{}">Add rate</a>',
         (
-            (labels.get(category, category or "unknown").lower(), plans[plan_id].name, add, plan_id, category)
+            (labels.get(category, category or "unknown").lower(), plans[plan_id].name, add, query(plan_id, category))
             for plan_id, category in pairs
         ),
     )

@@ -48,23 +48,61 @@ def test_xero_csv_one_invoice_per_customer_one_line_per_charge_kind(october_run)
     assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.csv", "text/csv")
     table = rows(content)
     assert list(table[0]) == xero.XERO_COLUMNS
-    acme = [r for r in table if r["InvoiceNumber"] == "INV-1"]
-    assert {r["ContactName"] for r in acme} == {"'=cmd|' /C calc'!A0"}
+    acme = [r for r in table if r["*InvoiceNumber"] == "INV-1"]
+    assert {r["*ContactName"] for r in acme} == {"'=cmd|' /C calc'!A0"}
     assert {r["EmailAddress"] for r in acme} == {"ap@acme.example.com.au"}
-    assert {(r["InvoiceDate"], r["DueDate"], r["AccountCode"], r["TaxType"], r["Currency"]) for r in table} == {
+    assert {(r["*InvoiceDate"], r["*DueDate"], r["*AccountCode"], r["*TaxType"], r["Currency"]) for r in table} == {
         ("01/11/2026", "15/11/2026", "200", "GST on Income", "AUD")
     }
-    assert [(r["Description"].split(":")[0], r["Quantity"], r["UnitAmount"]) for r in acme] == [
+    assert [(r["*Description"].split(":")[0], r["*Quantity"], r["*UnitAmount"]) for r in acme] == [
         ("HV-1001", "1", "0.15"),  # calls, fixed
         ("HV-1001", "1", "0.24"),  # calls, mobile
         ("HV-1001", "1", "40.00"),  # Premium packs
         ("HV-1001", "1", "120.00"),  # Standard packs
         ("HV-1001", "1", "-5.00"),  # the credit: a number, not made inert
     ]
-    assert acme[-1]["Description"] == "HV-1001: Credit 15/10/2026: Outage credit"
-    assert sum(Decimal(r["UnitAmount"]) for r in acme) == Decimal("155.39")
-    bluegum = [r for r in table if r["InvoiceNumber"] == "INV-2"]
-    assert [r["ContactName"] for r in bluegum] == ["Bluegum Cafe", "Bluegum Cafe"]
+    assert acme[-1]["*Description"] == "HV-1001: Credit 15/10/2026: Outage credit"
+    assert sum(Decimal(r["*UnitAmount"]) for r in acme) == Decimal("155.39")
+    bluegum = [r for r in table if r["*InvoiceNumber"] == "INV-2"]
+    assert [r["*ContactName"] for r in bluegum] == ["Bluegum Cafe", "Bluegum Cafe"]
+
+
+# Xero's sales-invoice import template, as Xero issues it ("*": required).
+XERO_TEMPLATE = (
+    "*ContactName,EmailAddress,POAddressLine1,POAddressLine2,POAddressLine3,POAddressLine4,POCity,PORegion,"
+    "POPostalCode,POCountry,*InvoiceNumber,Reference,*InvoiceDate,*DueDate,InventoryItemCode,*Description,"
+    "*Quantity,*UnitAmount,Discount,*AccountCode,*TaxType,TrackingName1,TrackingOption1,TrackingName2,"
+    "TrackingOption2,Currency,BrandingTheme"
+)
+OPTIONAL_LEFT_EMPTY = [
+    "POAddressLine1",
+    "POAddressLine2",
+    "POAddressLine3",
+    "POAddressLine4",
+    "POCity",
+    "PORegion",
+    "POPostalCode",
+    "POCountry",
+    "Reference",
+    "InventoryItemCode",
+    "Discount",
+    "TrackingName1",
+    "TrackingOption1",
+    "TrackingName2",
+    "TrackingOption2",
+    "BrandingTheme",
+]
+
+
+def test_xero_csv_is_xeros_sales_invoice_template(october_run):
+    _name, content, _type = xero.xero_export(october_run)
+    header, *lines = content.decode("utf-8").split("\r\n")
+    assert header == XERO_TEMPLATE
+    table = rows(content)
+    assert table and all(len(row) == 27 and None not in row for row in table)
+    assert {column: {row[column] for row in table} for column in OPTIONAL_LEFT_EMPTY} == {
+        column: {""} for column in OPTIONAL_LEFT_EMPTY
+    }
 
 
 def test_inert_quotes_formula_starts_only():
@@ -106,7 +144,7 @@ def test_more_than_500_invoices_come_as_a_zip_of_files(harbour, harbour_billing)
     assert (name, content_type) == ("xero-invoices-harbour-voice-2026-10.zip", "application/zip")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         names = archive.namelist()
-        counts = [len({r["InvoiceNumber"] for r in rows(archive.read(n))}) for n in names]
+        counts = [len({r["*InvoiceNumber"] for r in rows(archive.read(n))}) for n in names]
     assert names == ["xero-invoices-harbour-voice-2026-10-01.csv", "xero-invoices-harbour-voice-2026-10-02.csv"]
     assert counts == [500, 1]
 

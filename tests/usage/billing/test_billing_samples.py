@@ -18,6 +18,7 @@ from decimal import Decimal
 import pytest
 
 from providers.models import BillPeriod
+from provisioning.models import Service
 from provisioning.rating.recurring import prorate
 from tests.billing import close_period
 from tests.usage.conftest import SAMPLES, ingest_sample
@@ -85,12 +86,12 @@ def xero_invoices(run) -> dict[str, list[dict[str, str]]]:
     _name, content, _type = xero_export(run)
     by_contact = defaultdict(list)
     for row in csv.DictReader(io.StringIO(content.decode("utf-8"))):
-        by_contact[row["ContactName"]].append(row)
+        by_contact[row["*ContactName"]].append(row)
     return by_contact
 
 
 def amount(row: dict[str, str]) -> Decimal:
-    return Decimal(row["Quantity"]) * Decimal(row["UnitAmount"])
+    return Decimal(row["*Quantity"]) * Decimal(row["*UnitAmount"])
 
 
 def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_runs):
@@ -119,29 +120,29 @@ def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_run
             rows, invoice = got[customer], invoices[customer]
             for row in rows:
                 assert row["EmailAddress"] == invoice.customer.invoice_email, where
-                assert row["InvoiceNumber"] == invoice.number, where
-                assert row["InvoiceDate"] == f"{invoice_date:%d/%m/%Y}", where
-                assert row["DueDate"] == f"{due_date:%d/%m/%Y}", where
-                assert row["AccountCode"] == harbour.ledger_account_code, where
-                assert row["TaxType"] == "GST on Income", where
+                assert row["*InvoiceNumber"] == invoice.number, where
+                assert row["*InvoiceDate"] == f"{invoice_date:%d/%m/%Y}", where
+                assert row["*DueDate"] == f"{due_date:%d/%m/%Y}", where
+                assert row["*AccountCode"] == harbour.ledger_account_code, where
+                assert row["*TaxType"] == "GST on Income", where
                 assert row["Currency"] == "AUD", where
 
             # Each CSV row is one charge kind of one service: its lines' descriptions.
             kinds = {}
             for row in rows:
-                reference, _, text = row["Description"].partition(": ")
+                reference, _, text = row["*Description"].partition(": ")
                 parts = text.split("; ")
-                assert all(p in recurring for p in parts) or all(p in usage for p in parts), row["Description"]
-                kinds[row["Description"]] = "recurring" if parts[0] in recurring else "usage"
-            recurring_rows = [row for row in rows if kinds[row["Description"]] == "recurring"]
-            usage_rows = [row for row in rows if kinds[row["Description"]] == "usage"]
+                assert all(p in recurring for p in parts) or all(p in usage for p in parts), row["*Description"]
+                kinds[row["*Description"]] = "recurring" if parts[0] in recurring else "usage"
+            recurring_rows = [row for row in rows if kinds[row["*Description"]] == "recurring"]
+            usage_rows = [row for row in rows if kinds[row["*Description"]] == "usage"]
 
             assert sum(map(amount, recurring_rows), Decimal("0.00")) == figure(want["recurring"]), where
             assert sum(map(amount, usage_rows), Decimal("0.00")) == figure(want["usage"]), where
             assert sum(map(amount, rows), Decimal("0.00")) == Decimal(want["ex GST"]), where
             calls = CALLS.search(want["usage"])
             if calls:  # "1.15 (4 calls, one a credit)": the usage rows count 4 calls
-                counted = sum(int(n) for row in usage_rows for n in CALLS.findall(row["Description"]))
+                counted = sum(int(n) for row in usage_rows for n in CALLS.findall(row["*Description"]))
                 assert counted == int(calls.group(1)), where
             assert (str(invoice.total_ex_gst), str(invoice.gst), str(invoice.total_inc_gst)) == (
                 want["ex GST"],
@@ -155,7 +156,7 @@ def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_run
             terms = parse_terms(want["recurring"])
             if terms:
                 total = Decimal("0.00")
-                csv_text = " ".join(row["Description"] for row in recurring_rows)
+                csv_text = " ".join(row["*Description"] for row in recurring_rows)
                 for term in terms:
                     match = TERM.match(term)
                     if not match:  # a subtotal, e.g. "33.00"
@@ -176,3 +177,16 @@ def test_october_and_november_invoices_are_the_readmes(harbour, harbour_bill_run
                     assert len(line) == 1, f"{where}: no recurring line for {term} = {value}"
                     assert line[0].description in csv_text, f"{where}: {term} not in the CSV"
                 assert total == figure(want["recurring"]), where
+
+
+def test_invoice_numbers_cannot_be_taken_for_service_references(harbour, harbour_bill_runs):
+    run = close_period(period=BillPeriod.objects.get(provider=harbour, start_date="2026-10-01"), acting_user=None)
+    numbers = sorted(run.invoices.values_list("number", flat=True))
+    assert numbers == ["INV-1001", "INV-1002"]
+    references = set(Service.objects.filter(provider=harbour).values_list("reference", flat=True))
+    assert not references & set(numbers)
+    rows = [row for rows in xero_invoices(run).values() for row in rows]
+    for row in rows:  # "HV-1001: Standard User Service Pack …" on invoice INV-1001, never on "HV-…"
+        reference = row["*Description"].split(":")[0]
+        assert reference in references
+        assert not row["*InvoiceNumber"].startswith(reference.split("-")[0])

@@ -19,19 +19,54 @@ from usage.billing.exports.common import amount_text
 from usage.billing.models import BillRun, BillRunInvoice
 from usage.billing.selectors import stored_lines
 
+# Xero's sales-invoice import template, headings as Xero issues them: "*" marks
+# a required column; the optional ones stay, empty, so that the file is the
+# template itself (Xero asks that no heading be changed, added or removed).
 XERO_COLUMNS = [
-    "ContactName",
+    "*ContactName",
     "EmailAddress",
-    "InvoiceNumber",
-    "InvoiceDate",
-    "DueDate",
-    "Description",
-    "Quantity",
-    "UnitAmount",
-    "AccountCode",
-    "TaxType",
+    "POAddressLine1",
+    "POAddressLine2",
+    "POAddressLine3",
+    "POAddressLine4",
+    "POCity",
+    "PORegion",
+    "POPostalCode",
+    "POCountry",
+    "*InvoiceNumber",
+    "Reference",
+    "*InvoiceDate",
+    "*DueDate",
+    "InventoryItemCode",
+    "*Description",
+    "*Quantity",
+    "*UnitAmount",
+    "Discount",
+    "*AccountCode",
+    "*TaxType",
+    "TrackingName1",
+    "TrackingOption1",
+    "TrackingName2",
+    "TrackingOption2",
+    "Currency",
+    "BrandingTheme",
+]
+# The columns this export fills, in the template's order; the others are empty.
+FILLED = [
+    "*ContactName",
+    "EmailAddress",
+    "*InvoiceNumber",
+    "*InvoiceDate",
+    "*DueDate",
+    "*Description",
+    "*Quantity",
+    "*UnitAmount",
+    "*AccountCode",
+    "*TaxType",
     "Currency",
 ]
+_POSITIONS = [XERO_COLUMNS.index(name) for name in FILLED]
+INVOICE_NUMBER = XERO_COLUMNS.index("*InvoiceNumber")
 XERO_MAX_INVOICES = 500  # Xero imports at most 500 invoices per file
 CURRENCY = "AUD"
 
@@ -42,8 +77,17 @@ def invoice_dates(run: BillRun) -> tuple[datetime.date, datetime.date]:
     return invoice_date, invoice_date + datetime.timedelta(days=run.provider.payment_terms_days)
 
 
+def _in_template(values: list[str]) -> list[str]:
+    """The cells of ``FILLED``, in that order, as a row of the whole template."""
+    row = [""] * len(XERO_COLUMNS)
+    for position, value in zip(_POSITIONS, values, strict=True):
+        row[position] = value
+    return row
+
+
 def xero_rows(run: BillRun, lines: Iterable[tuple] | None = None) -> Iterator[list[str]]:
-    """One row per charge kind per service of each invoice, invoices by number.
+    """One row per charge kind per service of each invoice, invoices by number,
+    with every column of Xero's template (``XERO_COLUMNS``).
 
     The close wrote invoices, and their lines, in order: one pass over the lines
     (``lines``, tuples of LINE_FIELDS, else the stored ones) meets each invoice's
@@ -62,7 +106,9 @@ def xero_rows(run: BillRun, lines: Iterable[tuple] | None = None) -> Iterator[li
         # The invoice's own cells are the same on each of its rows: made once.
         head = [inert(customer.ledger_contact_name), inert(customer.invoice_email), inert(invoice.number), *dates]
         for reference, amounts, texts in groups.values():
-            yield [*head, inert(f"{reference}: {'; '.join(texts)}"), "1", amount_text(sum(amounts, zero)), *ledger]
+            yield _in_template(
+                [*head, inert(f"{reference}: {'; '.join(texts)}"), "1", amount_text(sum(amounts, zero)), *ledger]
+            )
 
     for (
         invoice_id,
@@ -114,7 +160,7 @@ def write_xero(run: BillRun, out: IO[bytes], lines: Iterable[tuple] | None = Non
         text, writer, member = None, None, 0
         invoices_in_member, last_number = 0, None
         for row in xero_rows(run, lines):
-            if row[2] != last_number:
+            if row[INVOICE_NUMBER] != last_number:
                 if text is None or invoices_in_member == XERO_MAX_INVOICES:
                     if text is not None:
                         text.close()  # closes the member, not the archive

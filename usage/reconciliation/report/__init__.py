@@ -33,6 +33,8 @@ summary (``summary``); the shapes, the shared context and helpers are in
 from __future__ import annotations
 
 from providers.models import BillPeriod, Provider
+from usage.coce.choices import OtherChargeStatusChoices
+from usage.coce.models import OtherCharge
 from usage.reconciliation.report.adjustments import adjustments_section
 from usage.reconciliation.report.base import Context, ReconciliationReport
 from usage.reconciliation.report.products import product_lines, products_section
@@ -62,6 +64,20 @@ def reconciliation_build(*, provider: Provider, period: BillPeriod) -> Reconcili
     )
     report.summary = summary_items(context, products)
     return report
+
+
+def has_anything_to_reconcile(*, provider: Provider, period: BillPeriod) -> bool:
+    """Whether the month is one to reconcile: the provider has a bill period for
+    it, or AAPT charged it (counted COCE lines). A month with neither has nothing
+    to compare, and no differences to count."""
+    if period.pk is not None:
+        return True
+    return OtherCharge.objects.filter(
+        provider=provider,
+        status=OtherChargeStatusChoices.COUNTED,
+        charged_from__gte=period.start_date,
+        charged_from__lte=period.end_date,
+    ).exists()
 
 
 def open_product_differences(*, provider: Provider, period: BillPeriod) -> int:
