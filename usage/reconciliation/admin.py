@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from providers.models import Provider
 from providers.months import PeriodInvalid, period_for, period_slug
@@ -39,8 +40,8 @@ def _previous_month() -> str:
 
 
 class ChooseForm(forms.Form):
-    provider = forms.ModelChoiceField(queryset=Provider.objects.none())
-    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10.")
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none(), widget=UnfoldAdminSelectWidget)
+    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10.", widget=UnfoldAdminTextInputWidget)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +61,7 @@ def _display(value, column: Column) -> str:
     if value is None:
         return ""
     if column.kind == "money":
-        return f"{value:,.2f}"
+        return formats.money(value)
     if column.kind == "date":
         return formats.day(value)
     return str(value)
