@@ -5,6 +5,7 @@ from unfold.admin import TabularInline
 
 from providers.changelog_admin import ChangeLogPanelMixin
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
+from ssaas.common import formats
 
 from ..models import FeatureProduct, PlanProductPrice, PlanRate, ServicePlan
 
@@ -74,8 +75,16 @@ class PlanRateAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
 
 @admin.register(FeatureProduct)
 class FeatureProductAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
-    list_display = ["element_id", "name", "kind", "unit_cost", "retail_price", "provider", "is_active"]
+    list_display = ["element_id", "name", "kind", "unit_cost_money", "retail_price_money", "provider", "is_active"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
     list_select_related = ["provider"]
     search_fields = ["element_id", "name"]
     autocomplete_fields = ["provider"]
+
+    @admin.display(description="unit cost", ordering="unit_cost")
+    def unit_cost_money(self, obj: FeatureProduct) -> str:
+        return formats.money(obj.unit_cost)
+
+    @admin.display(description="retail price", ordering="retail_price")
+    def retail_price_money(self, obj: FeatureProduct) -> str:
+        return formats.money(obj.retail_price)

@@ -7,6 +7,7 @@ user's own: another provider's reconciliation is a 404, whatever the URL."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -64,6 +65,8 @@ def _display(value, column: Column) -> str:
         return formats.money(value)
     if column.kind == "date":
         return formats.day(value)
+    if column.kind == "quantity" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))  # 2, not 2.00: a count reads as one
     return str(value)
 
 
