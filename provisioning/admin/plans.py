@@ -81,6 +81,14 @@ class FeatureProductAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
     search_fields = ["element_id", "name"]
     autocomplete_fields = ["provider"]
 
+    def get_fields(self, request, obj=None):
+        """For who may only look, the prices in their one format ($1,234.56)."""
+        fields = super().get_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fields
+        money_fields = {"unit_cost": "unit_cost_money", "retail_price": "retail_price_money"}
+        return [money_fields.get(name, name) for name in fields]
+
     @admin.display(description="unit cost", ordering="unit_cost")
     def unit_cost_money(self, obj: FeatureProduct) -> str:
         return formats.money(obj.unit_cost)
