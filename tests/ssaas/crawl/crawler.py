@@ -257,7 +257,7 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
     if then is not None:
         then(page, base, check_page)
     context.close()
-    if os.environ.get("CRAWL_REPORT"):  # TEMP
+    if os.environ.get("CRAWL_REPORT"):  # every problem, one a line, beside pytest's shortened diff
         with open(os.environ["CRAWL_REPORT"], "a") as out:
             out.write("".join(f"{role}\t{p}\n" for p in result.problems))
     return result
