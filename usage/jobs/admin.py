@@ -3,6 +3,7 @@ offers the result; the list shows a provider's jobs of the kinds the user may se
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -24,14 +25,13 @@ REFRESH_SECONDS = 2
 def _about(request, site, job: Job) -> tuple[str, str] | None:
     """(url, label) of the page the job was asked for from, when the user may open it:
     the reconciliation it exports, the quarantine it re-processes."""
-    from usage.ctop.models import QuarantinedRecord  # noqa: PLC0415 - the usage apps import jobs
-    from usage.reconciliation.models import Reconciliation  # noqa: PLC0415
-
+    # By name: the folders that ask for jobs import this one (no cycle back to them).
+    quarantine, reconciliation = apps.get_model("usage.QuarantinedRecord"), apps.get_model("usage.Reconciliation")
     if job.kind == Kind.RECONCILIATION_EXPORT and job.params.get("period"):
-        model, name = Reconciliation, f"The reconciliation of {job.provider}, {job.params['period']}"
+        model, name = reconciliation, f"The reconciliation of {job.provider}, {job.params['period']}"
         url = reverse("admin:usage_reconciliation_detail", args=[job.provider_id, job.params["period"]])
     elif job.kind == Kind.QUARANTINE_REPROCESS:
-        model, name = QuarantinedRecord, f"The quarantine of {job.provider}"
+        model, name = quarantine, f"The quarantine of {job.provider}"
         url = f"{reverse('admin:usage_quarantinedrecord_groups')}?provider={job.provider_id}"
     else:
         return None
