@@ -5,6 +5,7 @@ from unfold.admin import TabularInline
 
 from providers.changelog_admin import ChangeLogPanelMixin
 from providers.scoping import ProviderScopedAdmin, ProviderScopedInline, ScopedRelatedFieldListFilter
+from ssaas.common import formats
 from ssaas.common.admin_links import ReturnsToNextMixin
 
 from ..models import FeatureProduct, PlanProductPrice, PlanRate, ServicePlan
@@ -76,8 +77,24 @@ class PlanRateAdmin(ReturnsToNextMixin, ChangeLogPanelMixin, ProviderScopedAdmin
 
 @admin.register(FeatureProduct)
 class FeatureProductAdmin(ChangeLogPanelMixin, ProviderScopedAdmin):
-    list_display = ["element_id", "name", "kind", "unit_cost", "retail_price", "provider", "is_active"]
+    list_display = ["element_id", "name", "kind", "unit_cost_money", "retail_price_money", "provider", "is_active"]
     list_filter = [("provider", ScopedRelatedFieldListFilter), "kind", "is_active"]
     list_select_related = ["provider"]
     search_fields = ["element_id", "name"]
     autocomplete_fields = ["provider"]
+
+    def get_fields(self, request, obj=None):
+        """For who may only look, the prices in their one format ($1,234.56)."""
+        fields = super().get_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fields
+        money_fields = {"unit_cost": "unit_cost_money", "retail_price": "retail_price_money"}
+        return [money_fields.get(name, name) for name in fields]
+
+    @admin.display(description="unit cost", ordering="unit_cost")
+    def unit_cost_money(self, obj: FeatureProduct) -> str:
+        return formats.money(obj.unit_cost)
+
+    @admin.display(description="retail price", ordering="retail_price")
+    def retail_price_money(self, obj: FeatureProduct) -> str:
+        return formats.money(obj.retail_price)

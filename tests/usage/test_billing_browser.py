@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import browser, logged_in, new_page  # noqa: F401 - the browser fixture
+from tests.ssaas.crawl.crawler import READABILITY
 from usage.billing.models import BillRun
 
 pytestmark = [
@@ -28,12 +29,26 @@ def test_billing_user_previews_closes_and_downloads(browser, live_server, tmp_pa
     expect(page.locator("#page-title")).to_contain_text("Bill run: Harbour Voice October 2026")
     expect(page.locator("#preview-summary")).to_contain_text("159.00")  # 126.00 + 33.00 ex GST (samples README)
     expect(page.locator(".customer", has_text="Acme Pty Ltd")).to_contain_text("Standard User Service Pack")
+    # What a billing person reads before signing off (issue 22): columns apart, money
+    # as $…, the close a button.
+    acme = page.locator(".customer", has_text="Acme Pty Ltd")
+    first_cell = acme.locator("tbody td").first
+    assert first_cell.evaluate("(td) => parseFloat(getComputedStyle(td).paddingLeft)") >= 8
+    amounts = acme.locator("tbody td.money").all_inner_texts()
+    assert amounts and all(a.startswith(("$", "-$")) for a in amounts)
+    assert all(a.startswith(("$", "-$")) for a in acme.locator("tfoot .money").all_inner_texts())
+    close = page.locator("#close-form [type=submit]")
+    expect(close).to_have_text("lock Close October 2026 and bill it")
+    assert close.evaluate("(b) => getComputedStyle(b).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert page.evaluate(READABILITY) == {"tables": [], "buttons": [], "money": []}
     if page.locator("#close-anyway").count():
         page.check("#close-anyway")
-    page.click("#close-form input[type=submit]")
+    close.click()
 
     expect(page.locator("#run-status")).to_contain_text("Done")
     expect(page.locator("#invoices")).to_contain_text("INV-1001")
+    expect(page.locator("#invoices tfoot")).to_contain_text("$174.90")
+    assert page.evaluate(READABILITY) == {"tables": [], "buttons": [], "money": []}
     run = BillRun.objects.get()
     assert (run.status, run.period.status, str(run.total_inc_gst)) == ("done", "closed", "174.90")  # 138.60 + 36.30
 

@@ -74,6 +74,19 @@ def test_the_spreadsheet_is_made_on_the_worker_not_in_the_request(
     assert "Summary" in workbook.sheetnames
 
 
+def test_a_jobs_page_leads_back_to_what_it_is_about(
+    billing_client, harbour, queued, django_capture_on_commit_callbacks
+):
+    ask_for_spreadsheet(billing_client, harbour, django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    page = job_page(billing_client, job)
+
+    reconciliation = reverse("admin:usage_reconciliation_detail", args=[harbour.pk, "2026-10"])
+    assert f'href="{reconciliation}"' in page and "The reconciliation of Harbour Voice, 2026-10" in page
+    assert f'href="{reverse("admin:usage_job_changelist")}"' in page
+    assert billing_client.get(reconciliation).status_code == 200
+
+
 def test_a_running_job_shows_how_far_it_is(billing_client, harbour, queued, django_capture_on_commit_callbacks):
     ask_for_spreadsheet(billing_client, harbour, django_capture_on_commit_callbacks)
     job = Job.objects.get()

@@ -9,6 +9,7 @@ among the user's own providers' (another provider's is a 404)."""
 from __future__ import annotations
 
 import tempfile
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,12 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldBooleanWidget
 
 from providers.admin import BillPeriodAdmin
 from providers.changelog_admin import ChangeLogPanelMixin
 from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
+from provisioning.models import Order, ServiceFeature
 from ssaas.common import progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing.choices import BillRunStatusChoices
@@ -34,6 +37,9 @@ from usage.billing.models import Adjustment, BillRun
 from usage.billing.selectors import bill_lines, bill_summary, period_outstanding
 from usage.billing.services import adjustment_add, bill_run_request
 from usage.billing.tasks import enqueue_bill_run
+from usage.carrier_files.models import CarrierFile
+from usage.coce.models import OtherChargeException
+from usage.ctop.models import QuarantinedRecord
 
 PREVIEW_CUSTOMERS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +47,58 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _period_url(period_id: int) -> str:
     return reverse("admin:usage_billrun_period", args=[period_id])
+
+
+# What clears each kind of outstanding item (usage.billing.selectors.period_outstanding):
+# the model whose admin must let the user look, the page, its filters for the provider.
+OUTSTANDING_PAGES = {
+    "quarantine": (QuarantinedRecord, "admin:usage_quarantinedrecord_groups", {"provider": "{provider}"}),
+    "requested_features": (
+        ServiceFeature,
+        "admin:provisioning_servicefeature_changelist",
+        {"status__exact": "requested", "service__provider__id__exact": "{provider}"},
+    ),
+    "open_orders": (Order, "admin:provisioning_order_changelist", {"provider__id__exact": "{provider}"}),
+    "coce_exceptions": (
+        OtherChargeException,
+        "admin:usage_otherchargeexception_changelist",
+        {"provider__id__exact": "{provider}"},
+    ),
+    "unprocessed_files": (
+        CarrierFile,
+        "admin:usage_carrierfile_changelist",
+        {"provider__id__exact": "{provider}", "status__in": "received,processing,rejected"},
+    ),
+    "sequence_gaps": (
+        CarrierFile,
+        "admin:usage_carrierfile_changelist",
+        {"provider__id__exact": "{provider}", "kind__exact": "ctop"},
+    ),
+}
+
+
+class CloseForm(forms.Form):
+    """The period page's close: "close anyway" when items are still outstanding."""
+
+    close_anyway = forms.BooleanField(required=False, widget=UnfoldBooleanWidget(attrs={"id": "close-anyway"}))
+
+
+def outstanding_links(request, site, provider_id: int, items: list[dict]) -> list[dict]:
+    """``items`` (period_outstanding's, or a done run's record of them), each with the
+    ``url`` of the page that clears it, when the user may open that page (the same
+    ``has_view_permission`` the sidebar asks), else ``None``: the item as text."""
+    linked = []
+    for item in items:
+        url = None
+        page = OUTSTANDING_PAGES.get(item.get("kind"))
+        if page is not None:
+            model, name, query = page
+            model_admin = site._registry.get(model)
+            if model_admin is not None and model_admin.has_view_permission(request):
+                query = {key: value.format(provider=provider_id) for key, value in query.items()}
+                url = f"{reverse(name)}?{urlencode(query)}"
+        linked.append({**item, "url": url})
+    return linked
 
 
 def _run_progress(run: BillRun | None) -> progress.Progress | None:
@@ -127,15 +185,22 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "run": run,
             "run_progress": _run_progress(run),
             "can_close": self._may_close(request),
+            "close_form": CloseForm(),
         }
         if run is not None and run.status == BillRunStatusChoices.DONE:
             invoices = list(run.invoices.select_related("customer").order_by("pk")[:PREVIEW_CUSTOMERS])
-            context.update(invoices=invoices, more=run.invoices.count() - len(invoices))
+            context.update(
+                invoices=invoices,
+                more=run.invoices.count() - len(invoices),
+                outstanding=outstanding_links(request, self.admin_site, period.provider_id, run.outstanding or []),
+            )
         elif run is None or run.status == BillRunStatusChoices.FAILED:
             if not period.is_closed:
                 drafts = bill_lines(period)
                 context.update(
-                    outstanding=period_outstanding(period),
+                    outstanding=outstanding_links(
+                        request, self.admin_site, period.provider_id, period_outstanding(period)
+                    ),
                     drafts=drafts[:PREVIEW_CUSTOMERS],
                     more=max(0, len(drafts) - PREVIEW_CUSTOMERS),
                     summary=bill_summary(drafts),

@@ -47,6 +47,10 @@ class BroadWorksUploadForm(UploadForm):
 
 
 ROWS_SHOWN = 50
+# The rows shown on a report's page, in Unfold's table classes (its stylesheet pads no bare cell).
+ROW_HEADINGS = ["row", "Group ID", "item type", "item name", "quantity", "product"]
+TH = "align-middle border-b border-base-200 font-semibold px-3 py-2 text-left whitespace-nowrap dark:border-base-800"
+TD = "align-middle border-t border-base-200 px-3 py-1.5 dark:border-base-800"
 
 
 @admin.register(BroadWorksItem)
@@ -110,13 +114,18 @@ class BroadWorksReportAdmin(UploadAdmin):
         items = list(obj.items.select_related("product").order_by("row_number")[:ROWS_SHOWN])
         table = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr>"
+            + f'<td class="{TD} text-right">{{}}</td>'
+            + f'<td class="{TD}">{{}}</td>' * 3
+            + f'<td class="{TD} text-right">{{}}</td><td class="{TD}">{{}}</td></tr>',
             ((i.row_number, i.group_id, i.get_item_type_display(), i.item_name, i.quantity, i.product) for i in items),
         )
         link = reverse("admin:usage_broadworksitem_changelist") + f"?report__id__exact={obj.pk}"
         return format_html(
-            "<table><thead><tr><th>row</th><th>Group ID</th><th>item type</th><th>item name</th>"
-            "<th>quantity</th><th>product</th></tr></thead><tbody>{}</tbody></table>"
+            '<table class="w-full border-separate border-spacing-none">'
+            '<thead><tr class="bg-base-50 dark:bg-white/[.02]">'
+            + "".join(f'<th class="{TH}">{heading}</th>' for heading in ROW_HEADINGS)
+            + "</tr></thead><tbody>{}</tbody></table>"
             '<p><a href="{}">All {} rows, paginated</a></p>',
             table,
             link,

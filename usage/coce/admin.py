@@ -176,8 +176,24 @@ class OtherChargeAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
     actions = ["classify_again"]
     date_hierarchy = "charged_from"
 
+    # The charge's page: every field read-only, money in its one format ($1,234.56).
+    _money_fields = {"amount": "amount_money", "tax1": "tax1_money", "tax2": "tax2_money"}
+
+    def get_fields(self, request, obj=None):
+        return [
+            self._money_fields.get(f.name, f.name) for f in self.model._meta.fields if f.editable and not f.primary_key
+        ]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [self._money_fields.get(f.name, f.name) for f in self.model._meta.fields]
+
+    @admin.display(description="tax 1")
+    def tax1_money(self, obj: OtherCharge) -> str:
+        return money(obj.tax1)
+
+    @admin.display(description="tax 2")
+    def tax2_money(self, obj: OtherCharge) -> str:
+        return money(obj.tax2)
 
     def has_process_permission(self, request) -> bool:
         return request.user.has_perm("usage.process_carrierfile")

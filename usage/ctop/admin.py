@@ -38,7 +38,7 @@ from usage.jobs.choices import JobKindChoices
 from usage.jobs.services import job_request
 
 # A record's page: every field, AAPT's cost in full and its own names in plain words.
-_PLAIN = {"aapt_cost": "aapt_cost_full", "raw_unittype": "unit_type"}
+_PLAIN = {"aapt_cost": "aapt_cost_full", "charge": "charge_money", "raw_unittype": "unit_type"}
 RECORD_FIELDS = [_PLAIN.get(f.name, f.name) for f in UsageRecord._meta.fields]
 
 

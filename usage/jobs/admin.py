@@ -3,6 +3,7 @@ offers the result; the list shows a provider's jobs of the kinds the user may se
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -13,11 +14,31 @@ from django.utils.html import format_html
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter
 from ssaas.common import progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
+from usage.jobs.choices import JobKindChoices as Kind
 from usage.jobs.choices import JobStatusChoices as Status
 from usage.jobs.models import Job
 from usage.jobs.services import job_kinds_for, job_permission
 
 REFRESH_SECONDS = 2
+
+
+def _about(request, site, job: Job) -> tuple[str, str] | None:
+    """(url, label) of the page the job was asked for from, when the user may open it:
+    the reconciliation it exports, the quarantine it re-processes."""
+    # By name: the folders that ask for jobs import this one (no cycle back to them).
+    quarantine, reconciliation = apps.get_model("usage.QuarantinedRecord"), apps.get_model("usage.Reconciliation")
+    if job.kind == Kind.RECONCILIATION_EXPORT and job.params.get("period"):
+        model, name = reconciliation, f"The reconciliation of {job.provider}, {job.params['period']}"
+        url = reverse("admin:usage_reconciliation_detail", args=[job.provider_id, job.params["period"]])
+    elif job.kind == Kind.QUARANTINE_REPROCESS:
+        model, name = quarantine, f"The quarantine of {job.provider}"
+        url = f"{reverse('admin:usage_quarantinedrecord_groups')}?provider={job.provider_id}"
+    else:
+        return None
+    model_admin = site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_permission(request):
+        return None
+    return url, name
 
 
 @admin.register(Job)
@@ -80,6 +101,7 @@ class JobAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "refresh_seconds": REFRESH_SECONDS if job.is_running else None,
             "download_url": reverse("admin:usage_job_download", args=[job.pk]) if job.result_file else "",
             "file_name": _file_name(job),
+            "about": _about(request, self.admin_site, job),
         }
         return TemplateResponse(request, "admin/usage/job/job.html", context)
 

@@ -7,6 +7,7 @@ user's own: another provider's reconciliation is a 404, whatever the URL."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from providers.models import Provider
 from providers.months import PeriodInvalid, period_for, period_slug
@@ -39,8 +41,8 @@ def _previous_month() -> str:
 
 
 class ChooseForm(forms.Form):
-    provider = forms.ModelChoiceField(queryset=Provider.objects.none())
-    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10.")
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none(), widget=UnfoldAdminSelectWidget)
+    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10.", widget=UnfoldAdminTextInputWidget)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,9 +62,11 @@ def _display(value, column: Column) -> str:
     if value is None:
         return ""
     if column.kind == "money":
-        return f"{value:,.2f}"
+        return formats.money(value)
     if column.kind == "date":
         return formats.day(value)
+    if column.kind == "quantity" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))  # 2, not 2.00: a count reads as one
     return str(value)
 
 

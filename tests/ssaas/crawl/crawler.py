@@ -5,7 +5,10 @@ every page linked from the sidebar and the front page, then every admin link on
 those pages, one level deep. It fails on a server error, on a link that answers
 403, on a page wider than the window, and on a page served without the
 Content-Security-Policy or breaking it (a `securitypolicyviolation` event or
-Chromium's console report); a screenshot of each page goes to
+Chromium's console report), on a script error (a console error, an uncaught
+exception) and on an unreadable page (READABILITY: a table whose cells run
+together, a button that looks like plain text, money not written "$1,234.56");
+a screenshot of each page goes to
 docs/screenshots/crawl/<role>/, the folder the README's pictures come from.
 
 One page per view: links are grouped by the URL route they resolve to (the same
@@ -44,18 +47,92 @@ CRAWL_SHOTS = SCREENSHOTS / "crawl"
 SKIP = re.compile(r"/admin/(logout|password_change|jsi18n|r/)|/(delete|history)/$|/autocomplete/|/status/$|/xlsx/$")
 HREF = re.compile(r"""<a\b[^>]*?\bhref="(/admin/[^"]*)\"""")
 
+# What makes a page unreadable, found in the browser (issue 22): the stock admin
+# markup Unfold does not style. Unfold's stylesheet resets every cell's padding and
+# every button's background, so a bare <table> runs its columns together
+# ("QtyDaysEx GST") and a bare submit button reads as plain text. Money has one
+# format, "$1,234.56": a cell or a leaf element whose whole text is a bare amount
+# ("159.00") is not it (quantities are whole numbers, so they never match).
+# Only what is shown counts: hidden tables, buttons and cells are left alone.
+READABILITY = r"""() => {
+  const shown = (el) => {
+    if (!el.getClientRects().length) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden";
+  };
+  const text = (el) => (el.innerText || el.value || "").replace(/\s+/g, " ").trim();
+  // Computed colours: rgba(0, 0, 0, 0), or oklab(0 0 0 / 0) for Unfold's own.
+  const invisible = /^rgba\(([^,]*,){3}\s*0(\.0+)?\)$|\/\s*0(\.0+)?\)$/;
+  const clear = (colour) => colour === "transparent" || invisible.test(colour);
+  const tables = [];
+  for (const table of document.querySelectorAll("table")) {
+    if (!shown(table)) continue;
+    // A cell runs into its neighbour: one alone in its row (Unfold's inline headings
+    // and "add another" rows, padded inside) has none.
+    const cells = [...table.querySelectorAll("td, th")].filter(
+      (cell) => cell.closest("table") === table && !cell.querySelector("table") && shown(cell) && text(cell)
+        && [...cell.parentElement.children].filter((other) => shown(other)).length > 1
+    );
+    const tight = cells.find((cell) => {
+      const style = getComputedStyle(cell);
+      return parseFloat(style.paddingLeft) === 0 && parseFloat(style.paddingRight) === 0;
+    });
+    if (tight) tables.push(text(tight).slice(0, 60));
+  }
+  const buttons = [];
+  // Submit buttons and links made to look like buttons; an icon alone (Unfold's
+  // search button, inside its field) is no label to read.
+  const clickable = "input[type=submit], button[type=submit], form button:not([type=button]):not([type=reset]), "
+    + "a.button, .button";
+  for (const button of document.querySelectorAll(clickable)) {
+    const icon = button.querySelector(".material-symbols-outlined");
+    if (!shown(button) || (icon && text(icon) === text(button))) continue;
+    const style = getComputedStyle(button);
+    const background = !clear(style.backgroundColor) || style.backgroundImage !== "none";
+    const border = ["Top", "Right", "Bottom", "Left"].some(
+      (side) => parseFloat(style[`border${side}Width`]) > 0 && style[`border${side}Style`] !== "none"
+        && !clear(style[`border${side}Color`])
+    );
+    if (!background && !border) buttons.push(text(button).slice(0, 60) || button.outerHTML.slice(0, 80));
+  }
+  const money = [];
+  const amount = /^-?\d[\d,]*\.\d{2}$/;
+  for (const el of document.body.querySelectorAll("*")) {
+    const leaf = el.matches("td, th") || el.childElementCount === 0;
+    if (!leaf || el.matches("script, style, option, textarea")) continue;
+    const words = (el.textContent || "").trim();
+    if (amount.test(words) && shown(el) && !money.includes(words)) money.push(words);
+  }
+  return {tables, buttons, money: money.slice(0, 5)};
+}"""
+
 # One round trip per page: its width, the time zone warnings under date fields
-# (defect 17) and its admin links (the sidebar's apart, for the front page). Its
-# CSP violations are read apart, after its screenshot: by then its scripts have run.
-PAGE_FACTS = """() => {
+# (defect 17), its admin links (the sidebar's apart, for the front page) and what
+# makes it unreadable (READABILITY). Its CSP violations are read apart, after its
+# screenshot: by then its scripts have run.
+PAGE_FACTS = (
+    """() => {
   const hrefs = (selector) => [...document.querySelectorAll(selector)].map((a) => a.getAttribute("href"));
   return {
     width: document.documentElement.scrollWidth,
     zoneWarnings: document.querySelectorAll(".timezonewarning").length,
     links: hrefs("a[href^='/admin/']"),
     sidebar: hrefs("#nav-sidebar a[href^='/admin/']"),
+    readability: ("""
+    + READABILITY
+    + """)(),
   };
 }"""
+)
+
+
+def unreadable(url: str, readability: dict) -> list[str]:
+    """The crawl's problems for what READABILITY found on ``url``, each with an example."""
+    problems = [f"table cells without padding on {url}: {cell!r}" for cell in readability["tables"]]
+    problems += [f"button without background or border on {url}: {label!r}" for label in readability["buttons"]]
+    if readability["money"]:
+        problems.append(f"money not as $1,234.56 on {url}: {', '.join(readability['money'])}")
+    return problems
 
 
 def pictures() -> Path:
@@ -101,13 +178,21 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
     context = logged_in(browser, base, user, viewport={"width": WIDTH, "height": 900}, timezone_id="Europe/London")
     context.add_init_script(RECORD_VIOLATIONS)
     page = new_page(context)
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    console: list[str] = []  # the Content-Security-Policy's reports
+    errors: list[str] = []  # the page's script errors
+    page.on("console", lambda m: record(m.type, m.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     cdp = context.new_cdp_session(page)
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     result = Crawl(role)
     seen: set[str] = set()
+
+    def record(kind: str, text: str) -> None:
+        if "Content Security Policy" in text:
+            console.append(text)
+        elif kind == "error":
+            errors.append(text)
 
     def check(url: str, came_from: str, status: int) -> None:
         if status >= 500 or status == 403:
@@ -121,7 +206,10 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
             result.problems.append(f"time zone warning on {url}")
         violations = page.evaluate("window.__csp || []")
         result.problems += [f"CSP violation on {url}: {v}" for v in [*violations, *console]]
+        result.problems += [f"console error on {url}: {error}" for error in errors]
+        result.problems += unreadable(url, facts["readability"])
         console.clear()
+        errors.clear()
         return facts
 
     def open_in_browser(url: str, came_from: str) -> dict:
@@ -169,4 +257,7 @@ def crawl(browser, base: str, user, role: str, then=None) -> Crawl:
     if then is not None:
         then(page, base, check_page)
     context.close()
+    if os.environ.get("CRAWL_REPORT"):  # every problem, one a line, beside pytest's shortened diff
+        with open(os.environ["CRAWL_REPORT"], "a") as out:
+            out.write("".join(f"{role}\t{p}\n" for p in result.problems))
     return result

@@ -1,13 +1,16 @@
 """The bill run pages: preview from the bill period, close (queued to the worker,
 synchronous in tests), downloads; who may do what; adjustments."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from lxml import html
 
 from provisioning.models import Service
 from ssaas.common import progress
+from tests.factories import CarrierFileFactory, ServiceFeatureFactory
 from tests.usage.billing.helpers import add_calls, outage_credit, period, set_prices
 from tests.usage.billing.test_billing_close import OCT_CALLS
 from usage.billing import services as billing
@@ -36,10 +39,51 @@ def test_preview_lists_what_blocks_first_then_each_customer(client, harbour_bill
     assert text.index("1 quarantined usage record(s) dated in the period") < text.index("Acme Pty Ltd")
     assert "Acme Pty Ltd" in text and "Bluegum Cafe" in text
     # Acme: 0.39 calls + 160.00 packs − 5.00 = 155.39 ex GST, GST 15.54
-    assert "155.39 ex GST, GST 15.54, 170.93 inc GST" in text
+    assert "$155.39 ex GST, GST $15.54, $170.93 inc GST" in text
     assert "Credit 15/10/2026: Outage credit" in text
     assert "Standard User Service Pack ×12, 01/10/2026–31/10/2026 (31/31 days at 10.00 a month)" in text
     assert not BillRun.objects.exists()
+
+
+def blockers(client, october) -> dict[str, tuple[str, str | None]]:
+    """The period page's outstanding items: kind -> (text, link or None)."""
+    found = {}
+    for item in html.fromstring(page(client, october)).xpath("//ul[@id='outstanding']/li"):
+        links = item.xpath(".//a/@href")
+        found[item.get("data-kind")] = (" ".join(item.text_content().split()), links[0] if links else None)
+    return found
+
+
+def test_each_blocker_links_to_what_clears_it_for_who_may_open_it(
+    client, harbour, harbour_billing, harbour_admin, october
+):
+    acme = Service.objects.get(reference="HV-1001")
+    ServiceFeatureFactory(service=acme, requested=True)
+    CarrierFileFactory(
+        provider=harbour,
+        status="rejected",
+        name="CTOP_1234567_000009_20261020013000.txt",
+        produced_at=datetime.datetime(2026, 10, 20, 1, 30, tzinfo=datetime.UTC),
+    )
+    client.force_login(harbour_billing)
+    found = blockers(client, october)
+
+    assert set(found) >= {"quarantine", "requested_features", "unprocessed_files"}
+    assert "1 quarantined usage record(s) dated in the period" in found["quarantine"][0]
+    for kind in found:
+        link = found[kind][1]
+        assert link, kind
+        opened = client.get(link)
+        assert opened.status_code == 200, (kind, link)
+    # The list each one opens holds what blocks: the rejected file, the requested feature.
+    assert "CTOP_1234567_000009" in client.get(found["unprocessed_files"][1]).content.decode()
+    assert "Requested" in client.get(found["requested_features"][1]).content.decode()
+
+    # A provider administrator may close but not look at the quarantine: its item is text.
+    client.force_login(harbour_admin)
+    assert client.get(found["quarantine"][1]).status_code == 403
+    theirs = blockers(client, october)
+    assert theirs["quarantine"] == (found["quarantine"][0], None)
 
 
 def test_close_needs_close_anyway_when_items_are_outstanding(
