@@ -15,7 +15,8 @@ pytestmark = [
 
 
 def billing_pictures(world):
-    """In billing's session: a file being processed, then done; the reconciliation."""
+    """In billing's session: a file being processed, then done; the reconciliation;
+    the bill run preview."""
 
     def take(page, base, check_page):
         busy = world.busy
@@ -30,6 +31,11 @@ def billing_pictures(world):
         page.wait_for_selector("#reconciliation-chart canvas")
         check_page("October's reconciliation")
         page.screenshot(path=str(pictures() / "reconciliation.png"), full_page=True)
+        # The page a billing person signs off: October's bill run before its close.
+        page.goto(f"{base}/admin/usage/billrun/period/{world.harbour.periods['2026-10'].pk}/")
+        page.wait_for_selector("#close-form")
+        check_page("October's bill run preview")
+        page.screenshot(path=str(pictures() / "bill-run-preview.png"), full_page=True)
 
     return take
 
@@ -41,5 +47,5 @@ def test_every_page_billing_staff_reach(live_server, browser, world):
     assert len(result.opened) > 5
     # The grouped quarantine, with groups to write off (its confirmation once broke the policy).
     assert any(u.startswith("/admin/usage/quarantinedrecord/groups/") for u in result.opened)
-    for name in ("front-billing", "file-processing", "reconciliation"):
+    for name in ("front-billing", "file-processing", "reconciliation", "bill-run-preview"):
         assert (pictures() / f"{name}.png").stat().st_size > 10_000, name
