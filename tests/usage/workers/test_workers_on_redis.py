@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule, Task
 
-from providers.models import BillPeriod
+from providers.models import BillPeriod, Provider
 from tests.billing import billed_by
 from tests.usage.billing.helpers import add_calls, set_prices
 from tests.usage.collection.ftp_servers import HARBOUR_COCE, HARBOUR_CTOP, SOUTHERN_CTOP, Server
@@ -224,7 +224,7 @@ CALLS = [
 def test_a_bill_run_queued_twice_closes_the_period_once(clusters, redis_queue, harbour, harbour_billing, writer):
     set_prices(harbour)
     add_calls(harbour, writer, CALLS)
-    numbering_before = type(harbour).objects.get(pk=harbour.pk).invoice_next_number
+    numbering_before = Provider.objects.get(pk=harbour.pk).invoice_next_number
     october = BillPeriod.objects.get(provider=harbour, start_date=datetime.date(2026, 10, 1))
     clusters.start(2)
 
