@@ -24,9 +24,10 @@ demo: install
 browser:
 	scripts/ensure-chromium.sh
 
-# Debian's vsftpd, which the collection tests start on loopback.
+# Debian's vsftpd and redis-server, which the collection and worker tests start on loopback.
 servers:
 	scripts/ensure-vsftpd.sh
+	scripts/ensure-redis.sh
 
 test: install browser servers
 	$(BIN)/pytest -n auto --dist loadfile -q
