@@ -21,7 +21,7 @@ from providers.scoping import (
     ProviderScopedInline,
     ScopedRelatedFieldListFilter,
 )
-from ssaas.common.admin_links import changelist_link
+from ssaas.common.admin_links import ReturnsToNextMixin, changelist_link
 from ssaas.common.admin_mixins import RefusalsAsMessagesMixin
 from ssaas.common.formats import day
 
@@ -291,7 +291,7 @@ class ServiceAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmi
 
 
 @admin.register(ServiceIdentifier)
-class ServiceIdentifierAdmin(ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmin):
+class ServiceIdentifierAdmin(ReturnsToNextMixin, ChangeLogPanelMixin, _SavedByActionsMixin, ProviderScopedAdmin):
     list_display = ["value", "kind", "service", "active_from", "active_to"]
     list_filter = ["kind", ("service__provider", ScopedRelatedFieldListFilter)]
     list_select_related = ["service__customer"]

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.models import PlanRate, Service
+from tests.factories import ServiceFactory
 from usage.ctop.models import QuarantinedRecord
 
 from .conftest import ingest_text
@@ -226,6 +227,29 @@ def test_quarantine_leads_to_the_fix(billing_client, harbour, writer):
         assert part in link, part
     page = billing_client.get(link).content.decode()
     assert 'value="NEWGROUP"' in page and 'value="01/11/2026"' in page
+
+
+def test_add_identifier_from_the_quarantine_returns_to_the_quarantine(billing_client, harbour, writer):
+    """Once the identifier is saved, the user is back on the quarantine group, where
+    the re-process waits; not on the identifier list."""
+    import html
+
+    w = writer(harbour)
+    w.call(record_id="X1", special2="NEWGROUP", special1="0290001005@ssaas.aapt.com.au", when="20261101090000")
+    ingest_text(harbour, NAME, w.text())
+    groups = f"{GROUPS}?reason=non_existent_service"
+    body = billing_client.get(groups).content.decode()
+    link = html.unescape(re.search(r'<a href="([^"]+)" class="quarantine-fix[^"]*">Add identifier</a>', body).group(1))
+    page = billing_client.get(link).content.decode()
+    assert f'<a href="{html.escape(groups)}">the page you came from</a>' in page
+    newcomer = ServiceFactory(customer__provider=harbour, plan=Service.objects.get(reference="HV-1001").plan)
+    response = billing_client.post(
+        link,
+        {"service": newcomer.pk, "kind": "group_id", "value": "NEWGROUP", "active_from": "01/11/2026", "_save": "Save"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.url == groups
+    assert newcomer.identifiers.filter(value="NEWGROUP").exists()
 
 
 def test_a_broadworks_header_error_names_the_columns_in_words(harbour):

@@ -304,6 +304,7 @@ class QuarantinedRecordAdmin(_LargeTableAdmin):
                         identifier=group["identifier"],
                         first_day=group["first_day"],
                         service_id=hints.service_id,
+                        back=request.get_full_path(),
                     )
             groups.append(
                 {

@@ -228,10 +228,12 @@ def _other_methods(provider: Provider, username: str, group_id: str):
         yield "username@realm", Kind.USERNAME_REALM, username
 
 
-def identifier_fix_url(*, provider: Provider, identifier: str, first_day: datetime.date, service_id: int | None) -> str:
+def identifier_fix_url(
+    *, provider: Provider, identifier: str, first_day: datetime.date, service_id: int | None, back: str = ""
+) -> str:
     """The "add identifier" page filled in for a quarantined identifier: its kind as
     the provider identifies usage, the value, dated from the earliest call, and the
-    service a hint named (if any)."""
+    service a hint named (if any); saving it returns to ``back`` (the quarantine)."""
     from urllib.parse import urlencode
 
     from django.urls import reverse
@@ -247,4 +249,6 @@ def identifier_fix_url(*, provider: Provider, identifier: str, first_day: dateti
     query = {"kind": kind, "value": identifier, "active_from": day(first_day)}
     if service_id:
         query["service"] = service_id
+    if back:
+        query["next"] = back
     return f"{reverse('admin:provisioning_serviceidentifier_add')}?{urlencode(query)}"
