@@ -235,6 +235,9 @@ ERRORS_LISTED_MAX = env.int("ERRORS_LISTED_MAX", default=100)
 ONBOARDING_SYNC_MAX_BYTES = env.int("ONBOARDING_SYNC_MAX_BYTES", default=256 * 1024)
 # A carrier file received or processing for longer than this is flagged under Needs attention.
 STUCK_FILE_MINUTES = env.int("STUCK_FILE_MINUTES", default=120)
+# A bill run's close running for longer than this (its worker killed half-way: the
+# close's transaction is gone) may be closed again from its period's page.
+STUCK_RUN_MINUTES = env.int("STUCK_RUN_MINUTES", default=60)
 
 # django-q2: the ORM broker serves one machine; set Q_REDIS_URL to use Redis and run
 # workers on several machines. ``retry`` must exceed ``timeout`` or a slow task is

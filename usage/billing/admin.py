@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldBooleanWidget
@@ -27,7 +28,7 @@ from providers.models import BillPeriod
 from providers.periods import refuse_closed_period
 from providers.scoping import ProviderScopedAdmin, ScopedRelatedFieldListFilter, scope_queryset
 from provisioning.models import Order, ServiceFeature
-from ssaas.common import progress
+from ssaas.common import formats, progress
 from ssaas.common.admin_mixins import ReadOnlyAdminMixin
 from usage.billing.choices import BillRunStatusChoices
 from usage.billing.exports.calls import calls_filename, itemised_calls
@@ -104,7 +105,7 @@ def outstanding_links(request, site, provider_id: int, items: list[dict]) -> lis
 def _run_progress(run: BillRun | None) -> progress.Progress | None:
     """What the period's page shows while its close is queued or running: the close's
     stage from the progress store (nothing yet: waiting for the worker)."""
-    if run is None or run.status not in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING):
+    if run is None or run.status not in (BillRunStatusChoices.QUEUED, BillRunStatusChoices.RUNNING) or run.is_stuck:
         return None
     note = progress.read(run.progress_key)
     return note if note is not None and note.running else progress.Progress(text="waiting for the worker")
@@ -187,6 +188,11 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
             "can_close": self._may_close(request),
             "close_form": CloseForm(),
         }
+        if run is not None and run.is_stuck:
+            context["stuck_message"] = (
+                f"The close started {formats.day_time(timezone.localtime(run.started_at))} and has not finished: "
+                f"its worker stopped, and nothing of it was kept. Close the period again below."
+            )
         if run is not None and run.status == BillRunStatusChoices.DONE:
             invoices = list(run.invoices.select_related("customer").order_by("pk")[:PREVIEW_CUSTOMERS])
             context.update(
@@ -194,7 +200,7 @@ class BillRunAdmin(ReadOnlyAdminMixin, ProviderScopedAdmin):
                 more=run.invoices.count() - len(invoices),
                 outstanding=outstanding_links(request, self.admin_site, period.provider_id, run.outstanding or []),
             )
-        elif run is None or run.status == BillRunStatusChoices.FAILED:
+        elif run is None or run.status == BillRunStatusChoices.FAILED or run.is_stuck:
             if not period.is_closed:
                 drafts = bill_lines(period)
                 context.update(

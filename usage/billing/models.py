@@ -7,12 +7,14 @@ Written by ``usage.billing.close`` only; once done, a run never changes."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from providers.models import BillPeriod, Customer, Provider
 from provisioning.models import FeatureProduct, Service
@@ -120,6 +122,15 @@ class BillRun(models.Model):
     @property
     def progress_key(self) -> str:
         return progress.progress_key("bill_run", self.pk)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Running for longer than ``STUCK_RUN_MINUTES``: its worker stopped (killed,
+        the machine restarted) and its close's transaction, with all it wrote, is gone.
+        A close takes seconds to minutes; the threshold is far past that."""
+        if self.status != BillRunStatusChoices.RUNNING or self.started_at is None:
+            return False
+        return timezone.now() - self.started_at > datetime.timedelta(minutes=settings.STUCK_RUN_MINUTES)
 
     @property
     def margin(self) -> Decimal:

@@ -88,8 +88,10 @@ def _refuse_out_of_order(period: BillPeriod) -> None:
 @records_acting_user
 @transaction.atomic
 def bill_run_request(*, period: BillPeriod, acting_user) -> BillRun:
-    """The run that closes ``period``, queued (a failed run is queued again; a run
-    already queued, running or done is returned as it is)."""
+    """The run that closes ``period``, queued (a failed run, or one stuck running,
+    its worker gone, is queued again; a run already queued, running or done is
+    returned as it is). Queuing a stuck run again never bills twice: a close takes
+    the period's row lock first and reads the run again once it holds it."""
     period = BillPeriod.objects.select_for_update().select_related("provider").get(pk=period.pk)
     run = BillRun.objects.filter(period=period).first()
     if run is None:
@@ -97,7 +99,7 @@ def bill_run_request(*, period: BillPeriod, acting_user) -> BillRun:
             raise ValidationError(f"{period.provider}'s bill period {period.label} is already closed.")
         _refuse_out_of_order(period)
         run = BillRun.objects.create(provider=period.provider, period=period, requested_by=acting_user)
-    elif run.status == Status.FAILED:
+    elif run.status == Status.FAILED or run.is_stuck:
         run.status, run.error = Status.QUEUED, ""
         run.requested_by = acting_user
         run.save(update_fields=["status", "error", "requested_by"])

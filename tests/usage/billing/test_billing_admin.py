@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from lxml import html
 
 from provisioning.models import Service
@@ -137,6 +138,34 @@ def test_the_period_page_shows_the_close_under_way(client, harbour_billing, octo
     assert progress.read(run.progress_key) is None  # the run's row holds the outcome
     listing = client.get(reverse("admin:usage_billrun_changelist")).content.decode()
     assert "Done: 2 invoices" in listing
+
+
+def test_a_close_whose_worker_died_can_be_closed_again(
+    client, harbour_billing, october, django_capture_on_commit_callbacks, settings
+):
+    """A worker killed mid-close leaves its run "running" with nothing of it kept (the
+    close's transaction is gone). While it may still be at work the page waits; once
+    it has run longer than STUCK_RUN_MINUTES the page says so and offers the close
+    again, which bills the period once."""
+    settings.STUCK_RUN_MINUTES = 60
+    client.force_login(harbour_billing)
+    run = billing.bill_run_request(period=october, acting_user=harbour_billing)
+    started = timezone.now() - datetime.timedelta(minutes=59)
+    BillRun.objects.filter(pk=run.pk).update(status="running", started_at=started)
+    text = page(client, october)
+    assert 'id="close-form"' not in text and 'http-equiv="refresh"' in text
+    assert billing.bill_run_request(period=october, acting_user=harbour_billing).status == "running"
+
+    BillRun.objects.filter(pk=run.pk).update(started_at=started - datetime.timedelta(minutes=2))
+    text = page(client, october)
+    assert "has not finished: its worker stopped, and nothing of it was kept" in text
+    assert 'id="close-form"' in text and 'http-equiv="refresh"' not in text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:usage_billrun_close", args=[october.pk]), {"close_anyway": "1"})
+    run.refresh_from_db()
+    october.refresh_from_db()
+    assert (run.status, october.status, BillRun.objects.count()) == ("done", "closed", 1)
+    assert run.invoices.count() == 2
 
 
 def test_provider_administrators_may_close_provisioning_staff_may_not_look(
